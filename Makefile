@@ -1,0 +1,65 @@
+# vmexitprof build. Everything generated lands in $(OUTPUT); the two
+# executables are then placed where users and tests expect them.
+
+OUTPUT ?= build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wno-unused-parameter
+# -MMD -MP: per-object header dependencies in $(OUTPUT)/**/*.d.
+DEPFLAGS := -MMD -MP
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
+# BPF objects: CO-RE against our reduced kernel types in vmlinux-btf/.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
+	-Ivmlinux-btf -Iinclude -Ibpf
+LIBS := -lbpf -lelf -lz
+
+PROFILER := vmexitprof
+TESTVMM := tests/vmm/testvmm
+
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o)
+TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
+
+.PHONY: all deps check clean
+.DELETE_ON_ERROR:
+
+all: $(PROFILER) $(TESTVMM)
+
+deps:
+	tools/install-deps
+
+$(PROFILER): $(PROFILER_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+
+# The loader includes the skeleton, so it must exist before its compile.
+$(OUTPUT)/src/vmexitprof.o: $(OUTPUT)/vmexitprof.skel.h
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(TESTVMM): $(TESTVMM_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lpthread
+
+$(OUTPUT)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OUTPUT)/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The one test command: installs what is missing, builds, runs every test.
+check:
+	tools/install-deps
+	$(MAKE) all
+	tests/run-all
+
+clean:
+	rm -rf $(OUTPUT) $(PROFILER) $(TESTVMM)
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

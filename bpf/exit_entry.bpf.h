@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The exit->entry pairing core: maps, filters and scalar-argument handlers.
+ * bpf/vmexitprof.bpf.c drives it from the kvm tracepoints;
+ * tests/bpf/exit_entry_test.bpf.c drives the same code with synthetic
+ * events through BPF_PROG_TEST_RUN.
+ */
+#ifndef VMEXITPROF_EXIT_ENTRY_BPF_H
+#define VMEXITPROF_EXIT_ENTRY_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vmexitprof.h"
+
+#define EEXIST 17
+
+/* Set by the loader before load; zero means "no filter". */
+const volatile __u32 target_pids[MAX_TARGET_PIDS] = {};
+const volatile __u32 nr_target_pids = 0;
+const volatile __u64 vcpu_filter[MAX_VCPU_FILTER / 64] = {};
+const volatile bool filter_vcpus = false;
+
+/* A thread's exit, waiting for its entry. */
+struct inflight {
+	__u64 exit_ns;		/* 0: none pending */
+	__u32 reason;
+	__u32 vcpu;
+	__u16 isa;
+	__u16 flags;
+};
+
+/* Per CPU, so the hot path never shares a cache line; the loader sums. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);
+	__type(key, struct hist_key);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Source of a new histogram's zeroed value (too big for the BPF stack). */
+static struct hist zero_hist;
+
+static __always_inline void count_event(enum counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool pid_wanted(__u32 pid)
+{
+	if (!nr_target_pids)
+		return true;
+	for (int i = 0; i < MAX_TARGET_PIDS; i++) {
+		if (i >= nr_target_pids)
+			break;
+		if (target_pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool vcpu_wanted(__u32 vcpu)
+{
+	if (!filter_vcpus)
+		return true;
+	if (vcpu >= MAX_VCPU_FILTER)
+		return false;
+	return (vcpu_filter[vcpu / 64] >> (vcpu % 64)) & 1;
+}
+
+static __always_inline bool event_wanted(__u32 pid, __u32 vcpu)
+{
+	return pid_wanted(pid) && vcpu_wanted(vcpu);
+}
+
+/* kvm_exit: remember when and why this thread left the guest. */
+static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 vcpu,
+					__u32 isa, __u32 exit_reason)
+{
+	count_event(CNT_EXITS);
+	if (slot->exit_ns)
+		count_event(CNT_EXIT_OVERWRITTEN);
+	slot->exit_ns = now;
+	slot->vcpu = vcpu;
+	slot->isa = isa;
+	if (isa == ISA_VMX) {
+		slot->reason = exit_reason & VMX_BASIC_REASON_MASK;
+		slot->flags = (exit_reason & VMX_FAILED_VMENTRY) ? HIST_FLAG_FAILED_VMENTRY : 0;
+	} else {
+		slot->reason = exit_reason;
+		slot->flags = 0;
+	}
+}
+
+static __always_inline struct hist *hist_for(struct hist_key *key)
+{
+	struct hist *h = bpf_map_lookup_elem(&hists, key);
+	long err;
+
+	if (h)
+		return h;
+	err = bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return NULL;
+	return bpf_map_lookup_elem(&hists, key);
+}
+
+/* kvm_entry: close this thread's pending exit, if any, into its histogram. */
+static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid)
+{
+	struct hist_key key = {};
+	struct hist *h;
+	__u64 delta, b;
+
+	count_event(CNT_ENTRIES);
+	if (!slot || !slot->exit_ns) {
+		count_event(CNT_ENTRY_WITHOUT_EXIT);
+		return;
+	}
+	delta = now - slot->exit_ns;
+	slot->exit_ns = 0;
+
+	key.pid = pid;
+	key.vcpu = slot->vcpu;
+	key.reason = slot->reason;
+	key.isa = slot->isa;
+	key.flags = slot->flags;
+	h = hist_for(&key);
+	if (!h) {
+		count_event(CNT_HIST_FULL);
+		return;
+	}
+	if (!h->count || delta < h->min_ns)
+		h->min_ns = delta;
+	if (delta > h->max_ns)
+		h->max_ns = delta;
+	h->count++;
+	h->sum_ns += delta;
+	b = hist_bucket(delta);
+	/* Check and index the same register: older verifiers lose the bound on a copy. */
+	barrier_var(b);
+	if (b < HIST_NR_BUCKETS)
+		h->buckets[b]++;
+	count_event(CNT_PAIRED);
+}
+
+#endif /* VMEXITPROF_EXIT_ENTRY_BPF_H */

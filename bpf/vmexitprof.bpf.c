@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm:kvm_exit -> kvm:kvm_entry latency per VM, vCPU and exit reason,
+ * aggregated in the kernel. Pairs per thread (task storage), never per
+ * CPU: a vCPU thread may be preempted and migrate between exit and entry.
+ *
+ * Every program returns 1: for classic tracepoints a 0 would drop the
+ * event from perf (perf kvm stat) as well.
+ */
+#include "exit_entry.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight_by_task SEC(".maps");
+
+SEC("tp/kvm/kvm_exit")
+int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 vcpu = VCPU_UNKNOWN, isa = ISA_VMX;
+	struct inflight *slot;
+
+	/* vcpu_id came with 5.x, isa with SVM support: older kernels lack them. */
+	if (bpf_core_field_exists(ctx->vcpu_id))
+		vcpu = ctx->vcpu_id;
+	if (bpf_core_field_exists(ctx->isa))
+		isa = ctx->isa;
+	if (!event_wanted(pid, vcpu))
+		return 1;
+	slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, ctx->exit_reason);
+	return 1;
+}
+
+SEC("tp/kvm/kvm_entry")
+int kvm_entry(struct trace_event_raw_kvm_entry *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!event_wanted(pid, ctx->vcpu_id))
+		return 1;
+	record_entry(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
+		     bpf_ktime_get_ns(), pid);
+	return 1;
+}
+
+/* Fires even where kvm_exit does not (PVM): proves guests are running. */
+SEC("tp/kvm/kvm_userspace_exit")
+int kvm_userspace_exit(void *ctx)
+{
+	if (pid_wanted(bpf_get_current_pid_tgid() >> 32))
+		count_event(CNT_USERSPACE_EXITS);
+	return 1;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line: what the user asked for. */
+#ifndef VMEXITPROF_ENV_H
+#define VMEXITPROF_ENV_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "vmexitprof.h"
+
+enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_P99 };
+
+struct env {
+	__u32 pids[MAX_TARGET_PIDS];
+	unsigned int nr_pids;
+	__u32 vcpus[MAX_VCPU_FILTER];
+	unsigned int nr_vcpus;
+	__u64 duration_ms;		/* 0: until Ctrl-C (or every -p target exited) */
+	enum sort_key sort;
+	bool per_vcpu;
+	const char *hist;		/* NULL, "all" or a reason name */
+	bool json;
+	bool verbose;
+	__u32 max_hist_keys;
+};
+
+/*
+ * Parse argv into env. Returns 0 on success, -1 after printing a one-line
+ * error for bad usage (exit status 2), 1 when --help/--version printed and
+ * the program should exit 0.
+ */
+int env_parse(struct env *env, int argc, char **argv);
+
+#endif /* VMEXITPROF_ENV_H */

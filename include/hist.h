@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Log-linear latency histogram shared by the BPF programs and the loader.
+ *
+ * Each power of two from 2^HIST_MIN_SHIFT to 2^HIST_MAX_SHIFT ns is split
+ * into HIST_SUB equal sub-buckets, so a bucket is at most 1/16 of its lower
+ * bound wide and a percentile read at a bucket's midpoint is within about
+ * +-3.2% of the truth. Bucket 0 is the underflow (< 16 ns), the last one
+ * the overflow (>= 2^36 ns, about 68.7 s).
+ *
+ * Written for both targets: no libc, no __builtin_clzll (clang 14 crashes
+ * on it for BPF), types from the includer (__u64/__u32 via linux/types.h
+ * or vmlinux.h).
+ */
+#ifndef VMEXITPROF_HIST_H
+#define VMEXITPROF_HIST_H
+
+#define HIST_SUB_BITS	4
+#define HIST_SUB	(1U << HIST_SUB_BITS)
+#define HIST_MIN_SHIFT	4	/* 16 ns */
+#define HIST_MAX_SHIFT	36	/* 68.7 s */
+#define HIST_OVERFLOW	(1 + (HIST_MAX_SHIFT - HIST_MIN_SHIFT) * HIST_SUB)
+#define HIST_NR_BUCKETS	(HIST_OVERFLOW + 1)
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* floor(log2(v)) for v > 0, by halving: a branchy search the BPF verifier likes. */
+static __always_inline unsigned int hist_log2(__u64 v)
+{
+	unsigned int r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+static __always_inline __u32 hist_bucket(__u64 ns)
+{
+	unsigned int msb;
+
+	if (ns < (1ULL << HIST_MIN_SHIFT))
+		return 0;
+	msb = hist_log2(ns);
+	if (msb >= HIST_MAX_SHIFT)
+		return HIST_OVERFLOW;
+	return 1 + (msb - HIST_MIN_SHIFT) * HIST_SUB +
+	       ((ns >> (msb - HIST_SUB_BITS)) & (HIST_SUB - 1));
+}
+
+/*
+ * Smallest value that lands in bucket b. Bucket b < HIST_OVERFLOW holds
+ * [hist_bucket_lower(b), hist_bucket_lower(b + 1)); the overflow has no top.
+ */
+static inline __u64 hist_bucket_lower(__u32 b)
+{
+	unsigned int msb;
+
+	if (b == 0)
+		return 0;
+	if (b >= HIST_OVERFLOW)
+		return 1ULL << HIST_MAX_SHIFT;
+	b -= 1;
+	msb = HIST_MIN_SHIFT + b / HIST_SUB;
+	return (1ULL << msb) + ((__u64)(b % HIST_SUB) << (msb - HIST_SUB_BITS));
+}
+
+#endif /* VMEXITPROF_HIST_H */

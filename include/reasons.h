@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exit reason names, from the running kernel's kvm_exit tracepoint format
+ * (its __print_symbolic tables), else from the uapi VMX_EXIT_REASONS and
+ * SVM_EXIT_REASONS tables this was built with. Never typed by hand.
+ */
+#ifndef VMEXITPROF_REASONS_H
+#define VMEXITPROF_REASONS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+struct reason_name {
+	long long code;
+	char *name;
+};
+
+struct reason_table {
+	struct reason_name *vmx, *svm;
+	size_t nr_vmx, nr_svm;
+	const char *source;	/* "tracepoint format" or "uapi headers" */
+};
+
+/* Load from the tracefs format file at path (NULL: the usual places); falls back to uapi. */
+int reasons_load(struct reason_table *t, const char *format_path);
+/* Parse a kvm_exit "print fmt:" text; returns 0 if it held at least one table. */
+int reasons_parse_format(struct reason_table *t, const char *text);
+void reasons_free(struct reason_table *t);
+
+/*
+ * Name of (isa, code), or "unknown(0x..)" written into buf. isa is
+ * ISA_VMX or ISA_SVM; VMX codes are basic reasons (low 16 bits).
+ */
+const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 code, char *buf,
+			size_t len);
+/* Whether this exit's interval includes halted time (HLT, SVM idle-halt). */
+int reason_is_halt(const char *name);
+/* Look a name up (case-insensitive); returns 0 and sets isa/code when found. */
+int reason_lookup(const struct reason_table *t, const char *name, unsigned int *isa, __u32 *code);
+
+#endif /* VMEXITPROF_REASONS_H */

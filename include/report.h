@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The report: histograms summed over CPUs, grouped per VM and vCPU, and printed. */
+#ifndef VMEXITPROF_REPORT_H
+#define VMEXITPROF_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "env.h"
+#include "reasons.h"
+#include "vmexitprof.h"
+
+struct reason_stats {
+	__u16 isa;
+	__u16 flags;
+	__u32 reason;
+	struct hist h;
+};
+
+struct reason_set {
+	struct reason_stats *rows;
+	size_t nr;
+};
+
+struct vcpu_stats {
+	__u32 vcpu;
+	struct reason_set reasons;
+};
+
+struct vm_stats {
+	__u32 pid;
+	char name[128];		/* QEMU's -name, else the process name */
+	bool exited;		/* gone by the end of the run */
+	struct reason_set reasons;	/* all vCPUs together */
+	struct vcpu_stats *vcpus;
+	size_t nr_vcpus;
+};
+
+struct report {
+	struct vm_stats *vms;
+	size_t nr_vms;
+	__u64 counters[NR_COUNTERS];
+	__u64 duration_ns;
+};
+
+/* Histogram arithmetic (src/hist.c). */
+void hist_merge(struct hist *dst, const struct hist *src);
+/* The q-quantile (0 < q <= 1) read from the buckets, clamped to [min, max]. */
+__u64 hist_percentile(const struct hist *h, double q);
+
+/* Add one key's (already CPU-summed) histogram. Returns the VM, or NULL on ENOMEM. */
+struct vm_stats *report_add(struct report *r, const struct hist_key *key, const struct hist *h);
+void report_free(struct report *r);
+
+/* "812ns", "3.41us", "12.5ms", "1.20s" */
+void format_ns(char *buf, size_t len, double ns);
+
+void report_print(FILE *out, const struct report *r, const struct reason_table *names,
+		  const struct env *env);
+void report_print_json(FILE *out, const struct report *r, const struct reason_table *names,
+		       const struct env *env);
+
+#endif /* VMEXITPROF_REPORT_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by bpf/vmexitprof.bpf.c and the loader. */
+#ifndef VMEXITPROF_H
+#define VMEXITPROF_H
+
+#include "hist.h"
+
+#define MAX_TARGET_PIDS		16
+#define MAX_VCPU_FILTER		1024	/* vCPU ids 0..1023 can be selected */
+#define DEFAULT_MAX_HIST_KEYS	16384
+
+/* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
+#define ISA_VMX	1
+#define ISA_SVM	2
+
+/* VMX: the basic reason is the low 16 bits; bit 31 flags a failed VM-entry. */
+#define VMX_BASIC_REASON_MASK	0xffff
+#define VMX_FAILED_VMENTRY	0x80000000U
+#define HIST_FLAG_FAILED_VMENTRY 1
+
+#define VCPU_UNKNOWN	0xffffffffU
+
+/* One histogram per VM, vCPU, ISA and exit reason, per CPU. */
+struct hist_key {
+	__u32 pid;		/* the VM process (tgid of the vCPU thread) */
+	__u32 vcpu;		/* vcpu_id from kvm_exit, or VCPU_UNKNOWN */
+	__u32 reason;		/* VMX: basic reason; SVM: exit code, whole */
+	__u16 isa;
+	__u16 flags;		/* HIST_FLAG_* */
+};
+
+struct hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 min_ns;		/* 0 while count == 0 */
+	__u64 max_ns;
+	__u64 buckets[HIST_NR_BUCKETS];
+};
+
+/* Per-CPU event accounting, so nothing is lost silently. */
+enum counter {
+	CNT_EXITS,			/* kvm_exit seen for a target */
+	CNT_ENTRIES,			/* kvm_entry seen for a target */
+	CNT_PAIRED,			/* exit->entry intervals recorded */
+	CNT_ENTRY_WITHOUT_EXIT,		/* first entry of a thread, or exit missed */
+	CNT_EXIT_OVERWRITTEN,		/* exit followed by another exit */
+	CNT_HIST_FULL,			/* interval dropped: hist map full */
+	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit, any pid */
+	NR_COUNTERS,
+};
+
+#endif /* VMEXITPROF_H */

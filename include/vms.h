@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VM processes, through /proc. */
+#ifndef VMEXITPROF_VMS_H
+#define VMEXITPROF_VMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+bool pid_alive(__u32 pid);
+/* Whether pid holds a KVM VM file descriptor (anon_inode:kvm-vm). */
+bool pid_is_vm(__u32 pid);
+/* QEMU's -name (its guest= part), else the process name; "?" if gone. */
+void vm_name(__u32 pid, char *buf, size_t len);
+/* Extract the VM name from a NUL-separated command line; false if there is no -name. */
+bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen);
+
+#endif /* VMEXITPROF_VMS_H */

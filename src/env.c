@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command-line parsing. Every bad value is one line and exit status 2. */
+#include <getopt.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "version.h"
+
+enum {
+	OPT_VCPU = 0x100,
+	OPT_SORT,
+	OPT_PER_VCPU,
+	OPT_HIST,
+	OPT_JSON,
+	OPT_MAX_KEYS,
+};
+
+static const char doc[] =
+"Profile KVM VM exits: per exit reason and vCPU, how many and how long from\n"
+"exit back to guest entry, as histograms aggregated in the kernel.\n"
+"\n"
+"Exit-to-entry time covers the in-kernel handling, any trip to the VMM in\n"
+"userspace, preemption of the vCPU thread, and, for HLT, the time the vCPU\n"
+"sat halted. TIME% is each reason's share of all exit time; NOHLT% leaves\n"
+"HLT out of the total.\n"
+"\n"
+"USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS]\n"
+"                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
+"                  [--hist REASON|all] [--json]\n"
+"\n"
+"EXAMPLES:\n"
+"    vmexitprof                  # every VM on the host, until Ctrl-C\n"
+"    vmexitprof -p 1234 -d 10    # one QEMU process for 10 seconds\n"
+"    vmexitprof -p 1234 --vcpu 0,1 --per-vcpu   # vCPUs 0 and 1, each apart\n"
+"    vmexitprof --sort p99 --hist npf           # NPF latency histogram\n"
+"    vmexitprof -d 5 --json      # machine-readable summary";
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "vcpu", required_argument, NULL, OPT_VCPU },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
+	{ "hist", required_argument, NULL, OPT_HIST },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+static const char options_help[] =
+"OPTIONS:\n"
+"  -p, --pid=PID[,PID...]   only these VM processes (QEMU pids), at most 16\n"
+"      --vcpu=N[,N...]      only these vCPU ids (0-1023)\n"
+"  -d, --duration=SECONDS   stop after SECONDS (decimals allowed)\n"
+"      --sort=KEY           order rows by count, time, avg, max or p99 (default count)\n"
+"      --per-vcpu           break the report down per vCPU\n"
+"      --hist=REASON|all    print latency histograms for REASON (a name as shown) or all\n"
+"      --json               print the report as one JSON document\n"
+"      --max-keys=N         histogram slots (VM x vCPU x reason), default 16384\n"
+"  -v, --verbose            print libbpf debug output\n"
+"  -h, --help               this help\n"
+"  -V, --version            print the version\n";
+
+static const char *prog_name = "vmexitprof";
+
+static void bad(const char *fmt, const char *arg, const char *why)
+{
+	fprintf(stderr, "%s: ", prog_name);
+	fprintf(stderr, fmt, arg);
+	if (why)
+		fprintf(stderr, ": %s", why);
+	fputc('\n', stderr);
+}
+
+/* A whole decimal number in [min, max]; no sign, no spaces, no suffix. */
+static int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	if (v < min)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* A comma-separated list of numbers in [min, max], no duplicates. */
+static int parse_list(const char *opt, const char *arg, unsigned long long min,
+		      unsigned long long max, __u32 *out, unsigned int cap, unsigned int *nr)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	*nr = 0;
+	if (!*arg) {
+		bad("%s needs a value", opt, NULL);
+		err = -EINVAL;
+		goto out;
+	}
+	/* strtok would skip empty items; a stray comma is an error. */
+	if (arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,")) {
+		bad("%s: empty item in the list", opt, NULL);
+		err = -EINVAL;
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long long v;
+
+		err = parse_uint(tok, min, max, &v);
+		if (err) {
+			fprintf(stderr, "%s: %s: '%s' is not a number from %llu to %llu\n",
+				prog_name, opt, tok, min, max);
+			goto out;
+		}
+		for (unsigned int i = 0; i < *nr; i++) {
+			if (out[i] == v) {
+				fprintf(stderr, "%s: %s: %llu is given twice\n", prog_name, opt, v);
+				err = -EINVAL;
+				goto out;
+			}
+		}
+		if (*nr >= cap) {
+			fprintf(stderr, "%s: %s: at most %u values\n", prog_name, opt, cap);
+			err = -E2BIG;
+			goto out;
+		}
+		out[(*nr)++] = v;
+	}
+out:
+	free(copy);
+	return err;
+}
+
+/* Seconds with up to millisecond precision: "10", "0.5", "2.25". */
+static int parse_seconds(const char *s, __u64 *ms)
+{
+	unsigned long long whole = 0, frac = 0;
+	unsigned int digits = 0;
+	const char *p = s;
+
+	if (!*p || *p == '.')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > 365ULL * 24 * 3600)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (digits < 3) {
+				frac = frac * 10 + (*p - '0');
+				digits++;
+			}
+		}
+		if (p[-1] == '.')
+			return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	while (digits++ < 3)
+		frac *= 10;
+	*ms = whole * 1000 + frac;
+	return *ms ? 0 : -ERANGE;
+}
+
+/* One option; returns 0 or -1 after printing a one-line error. */
+static int parse_option(struct env *env, int key, const char *arg)
+{
+	unsigned long long v;
+
+	switch (key) {
+	case 'p':
+		return parse_list("-p", arg, 1, INT_MAX, env->pids, MAX_TARGET_PIDS, &env->nr_pids) ? -1 : 0;
+	case OPT_VCPU:
+		return parse_list("--vcpu", arg, 0, MAX_VCPU_FILTER - 1, env->vcpus, MAX_VCPU_FILTER,
+				  &env->nr_vcpus) ? -1 : 0;
+	case 'd':
+		if (parse_seconds(arg, &env->duration_ms)) {
+			bad("-d: '%s' is not a duration in seconds (0.001 to 31536000)", arg, NULL);
+			return -1;
+		}
+		return 0;
+	case OPT_SORT:
+		if (!strcmp(arg, "count"))
+			env->sort = SORT_COUNT;
+		else if (!strcmp(arg, "time"))
+			env->sort = SORT_TIME;
+		else if (!strcmp(arg, "avg"))
+			env->sort = SORT_AVG;
+		else if (!strcmp(arg, "max"))
+			env->sort = SORT_MAX;
+		else if (!strcmp(arg, "p99"))
+			env->sort = SORT_P99;
+		else {
+			bad("--sort: '%s' is not one of count, time, avg, max, p99", arg, NULL);
+			return -1;
+		}
+		return 0;
+	case OPT_PER_VCPU:
+		env->per_vcpu = true;
+		return 0;
+	case OPT_HIST:
+		if (!*arg) {
+			bad("--hist needs a reason name or 'all'%s", "", NULL);
+			return -1;
+		}
+		env->hist = arg;
+		return 0;
+	case OPT_JSON:
+		env->json = true;
+		return 0;
+	case OPT_MAX_KEYS:
+		if (parse_uint(arg, 16, 1U << 22, &v)) {
+			bad("--max-keys: '%s' is not a number from 16 to 4194304", arg, NULL);
+			return -1;
+		}
+		env->max_hist_keys = v;
+		return 0;
+	case 'v':
+		env->verbose = true;
+		return 0;
+	default:
+		/* getopt already printed one line: unknown option or missing value. */
+		return -1;
+	}
+}
+
+int env_parse(struct env *env, int argc, char **argv)
+{
+	int key;
+
+	memset(env, 0, sizeof(*env));
+	env->sort = SORT_COUNT;
+	env->max_hist_keys = DEFAULT_MAX_HIST_KEYS;
+	optind = 1;
+	opterr = 1;
+	while ((key = getopt_long(argc, argv, "p:d:vhV", long_options, NULL)) != -1) {
+		if (key == 'h') {
+			printf("%s\n\n%s", doc, options_help);
+			return 1;
+		}
+		if (key == 'V') {
+			printf("vmexitprof %s\n", VMEXITPROF_VERSION);
+			return 1;
+		}
+		if (parse_option(env, key, optarg))
+			return -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog_name, argv[optind]);
+		return -1;
+	}
+	return 0;
+}

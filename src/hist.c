@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Userspace side of the log-linear histograms (layout in include/hist.h). */
+#include <linux/types.h>
+
+#include "report.h"
+
+void hist_merge(struct hist *dst, const struct hist *src)
+{
+	if (!src->count)
+		return;
+	if (!dst->count || src->min_ns < dst->min_ns)
+		dst->min_ns = src->min_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
+		dst->buckets[b] += src->buckets[b];
+}
+
+__u64 hist_percentile(const struct hist *h, double q)
+{
+	__u64 rank, seen = 0, v;
+	unsigned int b;
+
+	if (!h->count)
+		return 0;
+	/* The smallest value with at least q of the samples at or below it. */
+	rank = (__u64)(q * h->count);
+	if ((double)rank < q * h->count)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	for (b = 0; b < HIST_NR_BUCKETS; b++) {
+		seen += h->buckets[b];
+		if (seen >= rank)
+			break;
+	}
+	if (b >= HIST_OVERFLOW)
+		return h->max_ns;
+	/* The bucket's midpoint is within half a bucket (1/32) of any value in it. */
+	v = (hist_bucket_lower(b) + hist_bucket_lower(b + 1)) / 2;
+	if (v < h->min_ns)
+		v = h->min_ns;
+	if (v > h->max_ns)
+		v = h->max_ns;
+	return v;
+}

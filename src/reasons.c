@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <linux/kvm.h>	/* the *_VECTOR numbers SVM_EXIT_REASONS uses */
+#include <asm/svm.h>
+#include <asm/vmx.h>
+
+#include "reasons.h"
+#include "vmexitprof.h"
+
+static const struct { long long code; const char *name; } uapi_vmx[] = { VMX_EXIT_REASONS };
+static const struct { long long code; const char *name; } uapi_svm[] = { SVM_EXIT_REASONS };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static int add(struct reason_name **tab, size_t *nr, long long code, const char *name, size_t len)
+{
+	struct reason_name *n = realloc(*tab, (*nr + 1) * sizeof(**tab));
+
+	if (!n)
+		return -ENOMEM;
+	*tab = n;
+	n[*nr].code = code;
+	n[*nr].name = strndup(name, len);
+	if (!n[*nr].name)
+		return -ENOMEM;
+	(*nr)++;
+	return 0;
+}
+
+/* A code as the format prints it: "0x040 + 6", "-1", "12". */
+static const char *parse_code(const char *p, long long *code)
+{
+	char *end;
+
+	*code = 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		*code += strtoll(p, &end, 0);
+		if (end == p)
+			return NULL;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p != '+')
+			return p;
+		p++;
+	}
+}
+
+/* Parse the "{ code, "name" }, ..." list after a __print_symbolic( up to its closing ')'. */
+static const char *parse_symbolic(const char *p, struct reason_name **tab, size_t *nr)
+{
+	int depth = 1;
+
+	/* Skip the value expression: "REC->exit_reason & 0xffff, " */
+	while (*p && *p != '{' && *p != ')')
+		p++;
+	while (*p && depth > 0) {
+		if (*p == '{') {
+			long long code;
+			const char *q = parse_code(p + 1, &code), *name, *end;
+
+			if (!q || *q != ',')
+				return NULL;
+			name = strchr(q, '"');
+			end = name ? strchr(name + 1, '"') : NULL;
+			if (!end)
+				return NULL;
+			if (add(tab, nr, code, name + 1, end - name - 1))
+				return NULL;
+			p = strchr(end, '}');
+			if (!p)
+				return NULL;
+			p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		p++;
+	}
+	return p;
+}
+
+int reasons_parse_format(struct reason_table *t, const char *text)
+{
+	const char *fmt = strstr(text, "print fmt:"), *p, *vmx_sel;
+
+	memset(t, 0, sizeof(*t));
+	if (!fmt)
+		return -EINVAL;
+	/*
+	 * Since SVM support the format reads
+	 *   (REC->isa == 1) ? __print_symbolic(vmx...) : __print_symbolic(svm...)
+	 * and older ones have only the VMX table.
+	 */
+	vmx_sel = strstr(fmt, "isa == 1) ?");
+	p = strstr(fmt, "__print_symbolic(REC->exit_reason");
+	if (!p)
+		return -EINVAL;
+	p = parse_symbolic(p + strlen("__print_symbolic("), &t->vmx, &t->nr_vmx);
+	if (!p)
+		goto fail;
+	if (vmx_sel) {
+		p = strstr(p, "__print_symbolic(REC->exit_reason");
+		if (p && !parse_symbolic(p + strlen("__print_symbolic("), &t->svm, &t->nr_svm))
+			goto fail;
+	}
+	t->source = "tracepoint format";
+	return t->nr_vmx || t->nr_svm ? 0 : -EINVAL;
+fail:
+	reasons_free(t);
+	return -EINVAL;
+}
+
+static int load_uapi(struct reason_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < ARRAY_SIZE(uapi_vmx); i++)
+		if (add(&t->vmx, &t->nr_vmx, uapi_vmx[i].code, uapi_vmx[i].name, strlen(uapi_vmx[i].name)))
+			return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(uapi_svm); i++)
+		if (add(&t->svm, &t->nr_svm, uapi_svm[i].code, uapi_svm[i].name, strlen(uapi_svm[i].name)))
+			return -ENOMEM;
+	t->source = "uapi headers";
+	return 0;
+}
+
+int reasons_load(struct reason_table *t, const char *format_path)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/events/kvm/kvm_exit/format",
+		"/sys/kernel/debug/tracing/events/kvm/kvm_exit/format",
+	};
+	char buf[65536];
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths) + 1; i++) {
+		const char *path = i ? paths[i - 1] : format_path;
+		FILE *f;
+		size_t n;
+
+		if (!path)
+			continue;
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		if (!reasons_parse_format(t, buf))
+			return 0;
+	}
+	return load_uapi(t);
+}
+
+void reasons_free(struct reason_table *t)
+{
+	for (size_t i = 0; i < t->nr_vmx; i++)
+		free(t->vmx[i].name);
+	for (size_t i = 0; i < t->nr_svm; i++)
+		free(t->svm[i].name);
+	free(t->vmx);
+	free(t->svm);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 code, char *buf,
+			size_t len)
+{
+	const struct reason_name *tab = isa == ISA_SVM ? t->svm : t->vmx;
+	size_t nr = isa == ISA_SVM ? t->nr_svm : t->nr_vmx;
+
+	for (size_t i = 0; i < nr; i++) {
+		/* SVM's table has -1 for an all-ones code (invalid guest state). */
+		if ((__u32)tab[i].code == code)
+			return tab[i].name;
+	}
+	snprintf(buf, len, "unknown(0x%x)", code);
+	return buf;
+}
+
+int reason_is_halt(const char *name)
+{
+	return !strcasecmp(name, "hlt") || !strcasecmp(name, "idle-halt");
+}
+
+int reason_lookup(const struct reason_table *t, const char *name, unsigned int *isa, __u32 *code)
+{
+	for (size_t i = 0; i < t->nr_vmx; i++) {
+		if (!strcasecmp(t->vmx[i].name, name)) {
+			*isa = ISA_VMX;
+			*code = t->vmx[i].code;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < t->nr_svm; i++) {
+		if (!strcasecmp(t->svm[i].name, name)) {
+			*isa = ISA_SVM;
+			*code = t->svm[i].code;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Grouping and printing: the table, histograms and JSON. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report.h"
+
+static struct reason_stats *reason_slot(struct reason_set *set, const struct hist_key *k)
+{
+	struct reason_stats *rows;
+
+	for (size_t i = 0; i < set->nr; i++) {
+		struct reason_stats *s = &set->rows[i];
+
+		if (s->isa == k->isa && s->flags == k->flags && s->reason == k->reason)
+			return s;
+	}
+	rows = realloc(set->rows, (set->nr + 1) * sizeof(*rows));
+	if (!rows)
+		return NULL;
+	set->rows = rows;
+	memset(&rows[set->nr], 0, sizeof(rows[0]));
+	rows[set->nr].isa = k->isa;
+	rows[set->nr].flags = k->flags;
+	rows[set->nr].reason = k->reason;
+	return &rows[set->nr++];
+}
+
+static struct vm_stats *vm_slot(struct report *r, __u32 pid)
+{
+	struct vm_stats *vms;
+
+	for (size_t i = 0; i < r->nr_vms; i++)
+		if (r->vms[i].pid == pid)
+			return &r->vms[i];
+	vms = realloc(r->vms, (r->nr_vms + 1) * sizeof(*vms));
+	if (!vms)
+		return NULL;
+	r->vms = vms;
+	memset(&vms[r->nr_vms], 0, sizeof(vms[0]));
+	vms[r->nr_vms].pid = pid;
+	return &vms[r->nr_vms++];
+}
+
+static struct vcpu_stats *vcpu_slot(struct vm_stats *vm, __u32 vcpu)
+{
+	struct vcpu_stats *v;
+
+	for (size_t i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].vcpu == vcpu)
+			return &vm->vcpus[i];
+	v = realloc(vm->vcpus, (vm->nr_vcpus + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	vm->vcpus = v;
+	memset(&v[vm->nr_vcpus], 0, sizeof(v[0]));
+	v[vm->nr_vcpus].vcpu = vcpu;
+	return &v[vm->nr_vcpus++];
+}
+
+struct vm_stats *report_add(struct report *r, const struct hist_key *key, const struct hist *h)
+{
+	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct reason_stats *all, *one;
+	struct vcpu_stats *vcpu;
+
+	if (!vm || !(vcpu = vcpu_slot(vm, key->vcpu)))
+		return NULL;
+	all = reason_slot(&vm->reasons, key);
+	one = all ? reason_slot(&vcpu->reasons, key) : NULL;
+	if (!one)
+		return NULL;
+	hist_merge(&all->h, h);
+	hist_merge(&one->h, h);
+	return vm;
+}
+
+void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		struct vm_stats *vm = &r->vms[i];
+
+		for (size_t j = 0; j < vm->nr_vcpus; j++)
+			free(vm->vcpus[j].reasons.rows);
+		free(vm->vcpus);
+		free(vm->reasons.rows);
+	}
+	free(r->vms);
+	memset(r, 0, sizeof(*r));
+}
+
+void format_ns(char *buf, size_t len, double ns)
+{
+	static const struct { double scale; const char *unit; } units[] = {
+		{ 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		double v = ns / units[i].scale;
+
+		if (v >= 1) {
+			snprintf(buf, len, v >= 100 ? "%.0f%s" : v >= 10 ? "%.1f%s" : "%.2f%s", v,
+				 units[i].unit);
+			return;
+		}
+	}
+	snprintf(buf, len, "%.0fns", ns);
+}
+
+/* ---- ordering ---------------------------------------------------------- */
+
+static enum sort_key sort_by;
+
+static double sort_value(const struct reason_stats *s)
+{
+	switch (sort_by) {
+	case SORT_TIME:
+		return s->h.sum_ns;
+	case SORT_AVG:
+		return s->h.count ? (double)s->h.sum_ns / s->h.count : 0;
+	case SORT_MAX:
+		return s->h.max_ns;
+	case SORT_P99:
+		return hist_percentile(&s->h, 0.99);
+	case SORT_COUNT:
+	default:
+		return s->h.count;
+	}
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct reason_stats *x = a, *y = b;
+	double vx = sort_value(x), vy = sort_value(y);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	/* Stable, readable ties: by ISA, then code. */
+	if (x->isa != y->isa)
+		return x->isa - y->isa;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+static int cmp_vcpus(const void *a, const void *b)
+{
+	const struct vcpu_stats *x = a, *y = b;
+
+	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
+}
+
+static void sort_set(struct reason_set *set, enum sort_key key)
+{
+	sort_by = key;
+	qsort(set->rows, set->nr, sizeof(set->rows[0]), cmp_rows);
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+static const char *row_name(const struct reason_table *names, const struct reason_stats *s,
+			    char *buf, size_t len)
+{
+	char unknown[32];
+	const char *name = reason_name(names, s->isa, s->reason, unknown, sizeof(unknown));
+
+	snprintf(buf, len, "%s%s", name, s->flags & HIST_FLAG_FAILED_VMENTRY ? " (failed entry)" : "");
+	return buf;
+}
+
+static bool row_is_halt(const struct reason_table *names, const struct reason_stats *s)
+{
+	char unknown[32];
+
+	return reason_is_halt(reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
+}
+
+struct set_totals {
+	struct hist all;
+	__u64 time_no_halt;
+};
+
+static void set_totals(const struct reason_set *set, const struct reason_table *names,
+		       struct set_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < set->nr; i++) {
+		hist_merge(&t->all, &set->rows[i].h);
+		if (!row_is_halt(names, &set->rows[i]))
+			t->time_no_halt += set->rows[i].h.sum_ns;
+	}
+}
+
+static void print_pct(FILE *out, __u64 part, __u64 whole)
+{
+	if (whole)
+		fprintf(out, " %6.1f%%", 100.0 * part / whole);
+	else
+		fprintf(out, " %7s", "-");
+}
+
+static void print_latencies(FILE *out, const struct hist *h)
+{
+	const double values[] = {
+		h->min_ns, (double)h->sum_ns / h->count, hist_percentile(h, 0.5),
+		hist_percentile(h, 0.99), hist_percentile(h, 0.999), h->max_ns,
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		format_ns(buf, sizeof(buf), values[i]);
+		fprintf(out, " %8s", buf);
+	}
+	fputc('\n', out);
+}
+
+static void print_table(FILE *out, const struct reason_set *set, const struct reason_table *names,
+			const char *indent)
+{
+	struct set_totals t;
+	char name[64];
+
+	set_totals(set, names, &t);
+	fprintf(out, "%s%-24s %10s %7s %7s %7s %8s %8s %8s %8s %8s %8s\n", indent, "REASON", "COUNT",
+		"COUNT%", "TIME%", "NOHLT%", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_stats *s = &set->rows[i];
+
+		if (!s->h.count)
+			continue;
+		fprintf(out, "%s%-24s %10llu", indent, row_name(names, s, name, sizeof(name)),
+			(unsigned long long)s->h.count);
+		print_pct(out, s->h.count, t.all.count);
+		print_pct(out, s->h.sum_ns, t.all.sum_ns);
+		if (row_is_halt(names, s))
+			fprintf(out, " %7s", "-");
+		else
+			print_pct(out, s->h.sum_ns, t.time_no_halt);
+		print_latencies(out, &s->h);
+	}
+	if (!t.all.count)
+		return;
+	fprintf(out, "%s%-24s %10llu", indent, "TOTAL", (unsigned long long)t.all.count);
+	print_pct(out, t.all.count, t.all.count);
+	print_pct(out, t.all.sum_ns, t.all.sum_ns);
+	print_pct(out, t.time_no_halt, t.time_no_halt);
+	print_latencies(out, &t.all);
+}
+
+static bool hist_selected(const struct env *env, const char *name)
+{
+	return env->hist && (!strcasecmp(env->hist, "all") || !strcasecmp(env->hist, name));
+}
+
+static void print_hist(FILE *out, const struct hist *h, const char *title)
+{
+	int first = -1, last = -1;
+	__u64 peak = 0;
+
+	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++) {
+		if (!h->buckets[b])
+			continue;
+		if (first < 0)
+			first = (int)b;
+		last = (int)b;
+		if (h->buckets[b] > peak)
+			peak = h->buckets[b];
+	}
+	fprintf(out, "\n  %s: %llu exits\n", title, (unsigned long long)h->count);
+	if (first < 0)
+		return;
+	fprintf(out, "  %21s %10s  distribution\n", "latency range", "count");
+	for (int b = first; b <= last; b++) {
+		char lo[16], hi[16], bar[41];
+		int width = (int)(40.0 * h->buckets[b] / peak + 0.5);
+
+		format_ns(lo, sizeof(lo), hist_bucket_lower(b));
+		if (b >= (int)HIST_OVERFLOW)
+			snprintf(hi, sizeof(hi), "...");
+		else
+			format_ns(hi, sizeof(hi), hist_bucket_lower(b + 1));
+		memset(bar, '*', width);
+		bar[width] = 0;
+		fprintf(out, "  %9s - %-9s %10llu |%-40s|\n", lo, hi,
+			(unsigned long long)h->buckets[b], bar);
+	}
+}
+
+static void print_hists(FILE *out, const struct reason_set *set, const struct reason_table *names,
+			const struct env *env, const char *what)
+{
+	char name[64], title[160];
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_stats *s = &set->rows[i];
+
+		row_name(names, s, name, sizeof(name));
+		if (!s->h.count || !hist_selected(env, name))
+			continue;
+		snprintf(title, sizeof(title), "%s, %s", name, what);
+		print_hist(out, &s->h, title);
+	}
+}
+
+static void print_counters(FILE *out, const struct report *r)
+{
+	const __u64 *c = r->counters;
+
+	fprintf(out, "\nEvents: %llu exits, %llu entries, %llu exit-to-entry intervals recorded.\n",
+		(unsigned long long)c[CNT_EXITS], (unsigned long long)c[CNT_ENTRIES],
+		(unsigned long long)c[CNT_PAIRED]);
+	fprintf(out,
+		"Unpaired: %llu entries without an exit before them (each vCPU thread's first entry "
+		"after start is one), %llu exits overwritten by another exit, %llu intervals dropped "
+		"because the histogram map was full.\n",
+		(unsigned long long)c[CNT_ENTRY_WITHOUT_EXIT],
+		(unsigned long long)c[CNT_EXIT_OVERWRITTEN], (unsigned long long)c[CNT_HIST_FULL]);
+}
+
+static void sort_report(const struct report *r, const struct env *env)
+{
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		struct vm_stats *vm = &r->vms[i];
+
+		sort_set(&vm->reasons, env->sort);
+		qsort(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
+		for (size_t j = 0; j < vm->nr_vcpus; j++)
+			sort_set(&vm->vcpus[j].reasons, env->sort);
+	}
+}
+
+static void vcpu_label(char *buf, size_t len, __u32 vcpu)
+{
+	if (vcpu == VCPU_UNKNOWN)
+		snprintf(buf, len, "vCPU ?");
+	else
+		snprintf(buf, len, "vCPU %u", vcpu);
+}
+
+void report_print(FILE *out, const struct report *r, const struct reason_table *names,
+		  const struct env *env)
+{
+	char dur[32];
+
+	sort_report(r, env);
+	format_ns(dur, sizeof(dur), r->duration_ns);
+	if (!r->nr_vms)
+		fprintf(out, "No VM exits recorded in %s.\n", dur);
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		const struct vm_stats *vm = &r->vms[i];
+		char what[64];
+
+		fprintf(out, "%sVM pid %u (%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->pid, vm->name,
+			vm->exited ? " [exited during the run]" : "", vm->nr_vcpus,
+			vm->nr_vcpus == 1 ? "" : "s", dur);
+		print_table(out, &vm->reasons, names, "");
+		snprintf(what, sizeof(what), "VM pid %u", vm->pid);
+		print_hists(out, &vm->reasons, names, env, what);
+		if (!env->per_vcpu)
+			continue;
+		for (size_t j = 0; j < vm->nr_vcpus; j++) {
+			const struct vcpu_stats *v = &vm->vcpus[j];
+			char label[32];
+
+			vcpu_label(label, sizeof(label), v->vcpu);
+			fprintf(out, "\n  %s\n", label);
+			print_table(out, &v->reasons, names, "  ");
+			snprintf(what, sizeof(what), "VM pid %u %s", vm->pid, label);
+			print_hists(out, &v->reasons, names, env, what);
+		}
+	}
+	fprintf(out,
+		"\nExit-to-entry time includes in-kernel handling, trips to the VMM in userspace, "
+		"preemption, and for HLT the time the vCPU sat halted; NOHLT%% leaves HLT out.\n");
+	print_counters(out, r);
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_reasons(FILE *out, const struct reason_set *set, const struct reason_table *names)
+{
+	bool first = true;
+
+	fputc('[', out);
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_stats *s = &set->rows[i];
+		char unknown[32];
+		const struct hist *h = &s->h;
+
+		if (!h->count)
+			continue;
+		fprintf(out, "%s{\"isa\":\"%s\",\"code\":%u,\"name\":", first ? "" : ",",
+			s->isa == ISA_SVM ? "svm" : "vmx", s->reason);
+		json_string(out, reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
+		fprintf(out,
+			",\"failed_vmentry\":%s,\"count\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,"
+			"\"avg_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu}",
+			s->flags & HIST_FLAG_FAILED_VMENTRY ? "true" : "false",
+			(unsigned long long)h->count, (unsigned long long)h->sum_ns,
+			(unsigned long long)h->min_ns, (unsigned long long)(h->sum_ns / h->count),
+			(unsigned long long)hist_percentile(h, 0.5),
+			(unsigned long long)hist_percentile(h, 0.99),
+			(unsigned long long)hist_percentile(h, 0.999), (unsigned long long)h->max_ns);
+		first = false;
+	}
+	fputc(']', out);
+}
+
+void report_print_json(FILE *out, const struct report *r, const struct reason_table *names,
+		       const struct env *env)
+{
+	static const char *const counter_names[NR_COUNTERS] = {
+		[CNT_EXITS] = "exits",
+		[CNT_ENTRIES] = "entries",
+		[CNT_PAIRED] = "paired",
+		[CNT_ENTRY_WITHOUT_EXIT] = "entry_without_exit",
+		[CNT_EXIT_OVERWRITTEN] = "exit_overwritten",
+		[CNT_HIST_FULL] = "hist_full",
+		[CNT_USERSPACE_EXITS] = "userspace_exits",
+	};
+
+	sort_report(r, env);
+	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"counters\":{",
+		(unsigned long long)r->duration_ns);
+	for (int c = 0; c < NR_COUNTERS; c++)
+		fprintf(out, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
+			(unsigned long long)r->counters[c]);
+	fprintf(out, "},\"vms\":[");
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		const struct vm_stats *vm = &r->vms[i];
+
+		fprintf(out, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
+		json_string(out, vm->name);
+		fprintf(out, ",\"exited\":%s,\"reasons\":", vm->exited ? "true" : "false");
+		json_reasons(out, &vm->reasons, names);
+		if (env->per_vcpu) {
+			fprintf(out, ",\"vcpus\":[");
+			for (size_t j = 0; j < vm->nr_vcpus; j++) {
+				const struct vcpu_stats *v = &vm->vcpus[j];
+
+				if (v->vcpu == VCPU_UNKNOWN)
+					fprintf(out, "%s{\"vcpu\":null,\"reasons\":", j ? "," : "");
+				else
+					fprintf(out, "%s{\"vcpu\":%u,\"reasons\":", j ? "," : "", v->vcpu);
+				json_reasons(out, &v->reasons, names);
+				fputc('}', out);
+			}
+			fputc(']', out);
+		}
+		fputc('}', out);
+	}
+	fprintf(out, "]}\n");
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexitprof: KVM exit-to-entry latency per VM, vCPU and exit reason.
+ * The loader: checks the environment, loads bpf/vmexitprof.bpf.c with its
+ * filters, waits, sums the per-CPU maps and hands them to the report.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "env.h"
+#include "report.h"
+#include "reasons.h"
+#include "vms.h"
+#include "vmexitprof.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+/* How long kvm_userspace_exit may fire alone before we call the host silent. */
+#define SILENT_KVM_EXIT_CHECK_MS 3000
+#define POLL_MS 100
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* libbpf finds tracepoint ids in tracefs: mount it if nobody has. */
+static int check_tracefs(void)
+{
+	if (!access(TRACEFS "/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		fprintf(stderr, "vmexitprof: tracefs is not mounted and mounting it failed (%s); "
+			"try: mount -t tracefs nodev " TRACEFS "\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_environment(const struct env *env)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "vmexitprof: must run as root: loading BPF programs on kvm tracepoints "
+			"needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (try: sudo vmexitprof)\n");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "vmexitprof: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+			"vmexitprof needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
+		return -1;
+	}
+	for (unsigned int i = 0; i < env->nr_pids; i++) {
+		char name[64];
+
+		if (!pid_alive(env->pids[i])) {
+			fprintf(stderr, "vmexitprof: no such process: %u\n", env->pids[i]);
+			return -1;
+		}
+		if (!pid_is_vm(env->pids[i])) {
+			vm_name(env->pids[i], name, sizeof(name));
+			fprintf(stderr, "vmexitprof: process %u (%s) is not a KVM VM: it holds no kvm-vm "
+				"file descriptor\n", env->pids[i], name);
+			return -1;
+		}
+	}
+	if (check_tracefs())
+		return -1;
+	if (access(TRACEFS "/events/kvm/kvm_exit", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events/kvm/kvm_exit", F_OK)) {
+		fprintf(stderr, "vmexitprof: kvm is not loaded: there is no kvm:kvm_exit tracepoint "
+			"(load kvm_intel or kvm_amd)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void set_filters(struct vmexitprof_bpf *skel, const struct env *env)
+{
+	for (unsigned int i = 0; i < env->nr_pids; i++)
+		skel->rodata->target_pids[i] = env->pids[i];
+	skel->rodata->nr_target_pids = env->nr_pids;
+	for (unsigned int i = 0; i < env->nr_vcpus; i++)
+		skel->rodata->vcpu_filter[env->vcpus[i] / 64] |= 1ULL << (env->vcpus[i] % 64);
+	skel->rodata->filter_vcpus = env->nr_vcpus > 0;
+}
+
+static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *values = calloc(ncpus, sizeof(*values));
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	for (__u32 c = 0; c < NR_COUNTERS; c++) {
+		err = bpf_map__lookup_elem(skel->maps.counters, &c, sizeof(c), values,
+					   ncpus * sizeof(*values), 0);
+		if (err)
+			break;
+		out[c] = 0;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			out[c] += values[cpu];
+	}
+	free(values);
+	return err;
+}
+
+static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct hist *values = calloc(ncpus, sizeof(*values)), sum;
+	struct hist_key key, next, *prev = NULL;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(skel->maps.hists, &key, sizeof(key), values,
+					 ncpus * sizeof(*values), 0))
+			continue;	/* deleted meanwhile: nothing deletes, but be safe */
+		memset(&sum, 0, sizeof(sum));
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			hist_merge(&sum, &values[cpu]);
+		if (!report_add(rep, &key, &sum)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	free(values);
+	return err;
+}
+
+static bool all_targets_exited(const struct env *env)
+{
+	for (unsigned int i = 0; i < env->nr_pids; i++)
+		if (pid_alive(env->pids[i]))
+			return false;
+	return env->nr_pids > 0;
+}
+
+/* Guests ran (kvm_userspace_exit fired) but kvm_exit never did: say so, don't print zeros. */
+static bool host_is_silent(const __u64 *counters)
+{
+	if (counters[CNT_EXITS] || !counters[CNT_USERSPACE_EXITS])
+		return false;
+	fprintf(stderr,
+		"vmexitprof: kvm:kvm_exit never fired although the guests returned to userspace %llu "
+		"times: this host's KVM does not emit kvm_exit/kvm_entry%s, so there is nothing to "
+		"profile here (run 'make demo' to see vmexitprof in a nested guest)\n",
+		(unsigned long long)counters[CNT_USERSPACE_EXITS],
+		access("/sys/module/kvm_pvm", F_OK) ? "" : " (it is PVM: kvm_pvm)");
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmexitprof_bpf *skel = NULL;
+	struct reason_table names = {};
+	struct report rep = {};
+	__u64 start, elapsed_ms;
+	bool checked_silence = false;
+	struct env env;
+	int err;
+
+	err = env_parse(&env, argc, argv);
+	if (err)
+		return err < 0 ? 2 : 0;
+	verbose = env.verbose;
+	if (check_environment(&env))
+		return 1;
+	libbpf_set_print(print_libbpf);
+	reasons_load(&names, NULL);
+
+	skel = vmexitprof_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "vmexitprof: cannot open the BPF object: %s\n", strerror(errno));
+		err = 1;
+		goto cleanup;
+	}
+	set_filters(skel, &env);
+	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
+	err = vmexitprof_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "vmexitprof: cannot load the BPF programs: %s (run with -v for "
+			"libbpf's log)\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	err = vmexitprof_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "vmexitprof: cannot attach to the kvm tracepoints: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!env.json)
+		fprintf(stderr, "Tracing KVM exits%s... Hit Ctrl-C to end.\n",
+			env.duration_ms ? " for the given duration" : "");
+
+	start = now_ns();
+	while (!exiting) {
+		sleep_ms(POLL_MS);
+		elapsed_ms = (now_ns() - start) / 1000000;
+		if (env.duration_ms && elapsed_ms >= env.duration_ms)
+			break;
+		if (all_targets_exited(&env))
+			break;
+		if (!checked_silence && elapsed_ms >= SILENT_KVM_EXIT_CHECK_MS) {
+			checked_silence = true;
+			if (read_counters(skel, rep.counters) == 0 && host_is_silent(rep.counters)) {
+				err = 1;
+				goto cleanup;
+			}
+		}
+	}
+	rep.duration_ns = now_ns() - start;
+
+	/* Detach first, so the numbers stop moving while we read them. */
+	vmexitprof_bpf__detach(skel);
+	err = read_counters(skel, rep.counters);
+	if (!err)
+		err = read_hists(skel, &rep);
+	if (err) {
+		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	if (!rep.nr_vms && host_is_silent(rep.counters)) {
+		err = 1;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < rep.nr_vms; i++) {
+		struct vm_stats *vm = &rep.vms[i];
+
+		vm->exited = !pid_alive(vm->pid);
+		vm_name(vm->pid, vm->name, sizeof(vm->name));
+	}
+	for (unsigned int i = 0; i < env.nr_pids; i++)
+		if (!pid_alive(env.pids[i]))
+			fprintf(stderr, "vmexitprof: process %u exited during the run; showing what was "
+				"collected\n", env.pids[i]);
+	if (env.json)
+		report_print_json(stdout, &rep, &names, &env);
+	else
+		report_print(stdout, &rep, &names, &env);
+	err = 0;
+
+cleanup:
+	vmexitprof_bpf__destroy(skel);
+	report_free(&rep);
+	reasons_free(&names);
+	return err;
+}

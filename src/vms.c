@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vms.h"
+
+bool pid_alive(__u32 pid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return !access(path, F_OK);
+}
+
+bool pid_is_vm(__u32 pid)
+{
+	char dir[32], path[300], target[64];
+	struct dirent *d;
+	bool found = false;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", pid);
+	fds = opendir(dir);
+	if (!fds)
+		return false;
+	while (!found && (d = readdir(fds))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		found = !strcmp(target, "anon_inode:kvm-vm");
+	}
+	closedir(fds);
+	return found;
+}
+
+bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
+{
+	const char *p = cmdline, *end = cmdline + len;
+
+	while (p < end) {
+		const char *arg = p;
+
+		p += strnlen(p, end - p) + 1;
+		if ((strcmp(arg, "-name") && strcmp(arg, "--name")) || p >= end)
+			continue;
+		/* "-name guest=web1,debug-threads=on" or "-name web1" */
+		const char *v = p, *start = v;
+		size_t n;
+
+		if (!strncmp(v, "guest=", 6))
+			start = v + 6;
+		n = strcspn(start, ",");
+		if (n >= buflen)
+			n = buflen - 1;
+		memcpy(buf, start, n);
+		buf[n] = 0;
+		return true;
+	}
+	return false;
+}
+
+void vm_name(__u32 pid, char *buf, size_t len)
+{
+	char path[64], cmdline[8192];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(cmdline, 1, sizeof(cmdline) - 1, f);
+		fclose(f);
+		cmdline[n] = 0;
+		if (cmdline_vm_name(cmdline, n, buf, len))
+			return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "r");
+	if (f && fgets(buf, len, f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+		return;
+	}
+	if (f)
+		fclose(f);
+	snprintf(buf, len, "?");
+}

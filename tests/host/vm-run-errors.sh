@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# tests/vm/run fails clearly, in one line and with exit 125 or 124, when
+# KVM cannot come up in the guest, when the kernel cannot be fetched, and
+# when COMMAND outlives --timeout (QEMU is killed).
+. "$(dirname "$0")/../lib/common.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A CPU model without SVM: kvm_amd cannot load.
+expect_status 125 tests/vm/run --kernel 6.1 --qemu-cpu qemu64,-svm -- true
+assert_match "$err" "KVM did not come up in the guest" "no-SVM message"
+assert_eq "$(wc -l <<<"$err")" 1 "one line"
+
+# Debian's mirror cannot be made to fail on demand, so this mocks apt:
+# an empty cache and apt commands that know no package.
+mkdir "$tmp/bin"
+printf '#!/bin/sh\nexit 100\n' >"$tmp/bin/apt-get"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/apt-cache"
+chmod +x "$tmp/bin"/*
+VMEXITPROF_CACHE=$tmp/cache PATH=$tmp/bin:$PATH expect_status 125 tests/vm/run --kernel 6.12 -- true
+assert_match "$err" "cannot fetch the 6.12 kernel" "fetch failure message"
+assert_eq "$(wc -l <<<"$err")" 1 "one line"
+
+start=$SECONDS
+expect_status 124 tests/vm/run --kernel 6.1 --timeout 20 -- sleep 600
+((SECONDS - start < 60)) || die "time-out took $((SECONDS - start))s"
+assert_match "$err" "timed out after 20s; QEMU was killed" "time-out message"
+pgrep -f "qemu-system-x86_64.*vmrun" >/dev/null && die "QEMU still running after the time-out"
+true

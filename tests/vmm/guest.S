@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * testvmm guest: 16-bit real-mode code, copied by the VMM to GPA 0 and
+ * entered at CS:IP 0:0 with DS = its parameter block (>> 4) and ES = the
+ * MMIO window (>> 4). There is no stack and interrupts stay off, so
+ * every exit comes from an instruction below.
+ *
+ * It loops over rounds forever; each round runs every phase of the
+ * parameter block in order, and each phase does its cpuid, pio, mmio and
+ * hlt counts, then reports the phase index on the control port. The VMM
+ * decides when to stop.
+ *
+ * Registers: %edi phase index, %si phase record (DS-relative), %ebp loop
+ * counter. cpuid clobbers %eax/%ebx/%ecx/%edx, so nothing lives there.
+ */
+#include "testvmm_abi.h"
+
+	/* Data for the host: the VMM copies it into guest RAM. */
+	.section .rodata, "a"
+	.code16
+
+	.globl	guest_code_start
+	.globl	guest_code_end
+	.globl	guest_after_cpuid
+	.globl	guest_cpuid_carry
+
+guest_code_start:
+round:
+	xorl	%edi, %edi
+	movw	$TESTVMM_P_PHASES, %si
+
+phase:
+	cmpl	TESTVMM_P_NPHASES, %edi
+	jae	round
+
+	movl	TESTVMM_PH_CPUID(%si), %ebp
+	jmp	2f
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	/*
+	 * If the VMM stops us here, that cpuid happened but is not counted
+	 * yet; it checks RIP against these two labels to stay exact.
+	 */
+guest_after_cpuid:
+	addl	$1, TESTVMM_P_CPUID_DONE
+guest_cpuid_carry:
+	adcl	$0, TESTVMM_P_CPUID_DONE + 4
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_PH_PIO(%si), %ebp
+	movw	$TESTVMM_DATA_PORT, %dx
+	jmp	2f
+1:	outb	%al, %dx
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_PH_MMIO(%si), %ebp
+	jmp	2f
+1:	movb	%al, %es:0
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_PH_HLT(%si), %ebp
+	jmp	2f
+1:	hlt
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movw	$TESTVMM_CTRL_PORT, %dx
+	movl	%edi, %eax
+	outb	%al, %dx
+
+	incl	%edi
+	addw	$TESTVMM_PHASE_SIZE, %si
+	jmp	phase
+guest_code_end:
+
+	.code64
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,1291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * testvmm: a tiny KVM VMM that makes an exactly known mix of VM exits on
+ * N vCPU threads and prints the ground truth as JSON on stdout, for
+ * testing the VM-exit profiler. It mimics what the profiler looks for in
+ * QEMU: vCPU thread names and the qemu:kvm_vcpu_ioctl / qemu:kvm_run_exit
+ * USDT probes. The guest is tests/vmm/guest.S; the contract between the
+ * two is tests/vmm/testvmm_abi.h.
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 bad usage.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/kvm.h>
+
+/* Same probe ABI as QEMU's dtrace backend: probes behind semaphores. */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+
+#include "testvmm_abi.h"
+
+__extension__ unsigned short qemu_kvm_vcpu_ioctl_semaphore
+	__attribute__((unused)) __attribute__((section(".probes")));
+__extension__ unsigned short qemu_kvm_run_exit_semaphore
+	__attribute__((unused)) __attribute__((section(".probes")));
+
+#define QEMU_KVM_VCPU_IOCTL_ENABLED() \
+	__builtin_expect(qemu_kvm_vcpu_ioctl_semaphore, 0)
+#define QEMU_KVM_VCPU_IOCTL(cpu_index, type, arg) \
+	DTRACE_PROBE3(qemu, kvm_vcpu_ioctl, cpu_index, type, arg)
+#define QEMU_KVM_RUN_EXIT_ENABLED() \
+	__builtin_expect(qemu_kvm_run_exit_semaphore, 0)
+#define QEMU_KVM_RUN_EXIT(cpu_index, reason) \
+	DTRACE_PROBE2(qemu, kvm_run_exit, cpu_index, reason)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC 1000000000ULL
+#define MAX_DURATION_SEC 1000000000ULL
+#define X86_EFLAGS_CF 0x1
+
+/* Guest blob and labels inside it, from guest.S. */
+extern const unsigned char guest_code_start[], guest_code_end[];
+extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
+
+/* What the guest causes; the first four are the per-phase counts. */
+enum cause { C_CPUID, C_PIO, C_MMIO, C_HLT, C_CONTROL, NR_CAUSES };
+#define NR_PHASE_COUNTS C_CONTROL
+
+static const char *const cause_names[NR_CAUSES] = {
+	[C_CPUID] = "cpuid",
+	[C_PIO] = "pio",
+	[C_MMIO] = "mmio",
+	[C_HLT] = "hlt",
+	[C_CONTROL] = "control",
+};
+
+/* The phase record layout is count[cause] as u32s. */
+_Static_assert(TESTVMM_PH_CPUID == 4 * C_CPUID, "phase layout");
+_Static_assert(TESTVMM_PH_PIO == 4 * C_PIO, "phase layout");
+_Static_assert(TESTVMM_PH_MMIO == 4 * C_MMIO, "phase layout");
+_Static_assert(TESTVMM_PH_HLT == 4 * C_HLT, "phase layout");
+_Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
+	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
+_Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
+	       TESTVMM_MEM_SIZE, "parameter blocks overflow guest RAM");
+
+/* Names straight from <linux/kvm.h> so numbers can never drift. */
+#define KVM_EXIT_REASONS(X)						\
+	X(UNKNOWN) X(EXCEPTION) X(IO) X(HYPERCALL) X(DEBUG) X(HLT)	\
+	X(MMIO) X(IRQ_WINDOW_OPEN) X(SHUTDOWN) X(FAIL_ENTRY) X(INTR)	\
+	X(SET_TPR) X(TPR_ACCESS) X(S390_SIEIC) X(S390_RESET) X(DCR)	\
+	X(NMI) X(INTERNAL_ERROR) X(OSI) X(PAPR_HCALL) X(S390_UCONTROL)	\
+	X(WATCHDOG) X(S390_TSCH) X(EPR) X(SYSTEM_EVENT) X(S390_STSI)	\
+	X(IOAPIC_EOI) X(HYPERV) X(ARM_NISV) X(X86_RDMSR) X(X86_WRMSR)	\
+	X(DIRTY_RING_FULL) X(AP_RESET_HOLD) X(X86_BUS_LOCK) X(XEN)	\
+	X(RISCV_SBI) X(RISCV_CSR) X(NOTIFY)
+#define KVM_EXIT_NAME(name) [KVM_EXIT_##name] = #name,
+
+static const char *const kvm_exit_names[] = {
+	KVM_EXIT_REASONS(KVM_EXIT_NAME)
+	/* Newer than the oldest uapi headers we build against. */
+#ifdef KVM_EXIT_LOONGARCH_IOCSR
+	KVM_EXIT_NAME(LOONGARCH_IOCSR)
+#endif
+#ifdef KVM_EXIT_MEMORY_FAULT
+	KVM_EXIT_NAME(MEMORY_FAULT)
+#endif
+#ifdef KVM_EXIT_TDX
+	KVM_EXIT_NAME(TDX)
+#endif
+};
+
+#define NR_EXIT_SLOTS 64
+_Static_assert(ARRAY_SIZE(kvm_exit_names) <= NR_EXIT_SLOTS, "exit slots");
+
+struct phase {
+	uint32_t count[NR_PHASE_COUNTS];
+};
+
+struct config {
+	unsigned int nr_vcpus;
+	unsigned int nr_phases;
+	struct phase phases[TESTVMM_MAX_PHASES];
+	uint32_t *scale;		/* nr_vcpus entries */
+	uint64_t duration_ns;		/* 0: count mode */
+	uint32_t delay_ms;
+	uint32_t hlt_sleep_us;
+};
+
+struct vmm;
+
+struct vcpu {
+	struct vmm *vmm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	unsigned char *params;		/* host view of the parameter block */
+	pthread_t thread;
+	bool thread_started;
+	pid_t tid;
+	bool failed;
+
+	/* Results, owned by the vCPU thread until it is joined. */
+	uint64_t caused[NR_CAUSES];
+	uint64_t run_returns[NR_EXIT_SLOTS];
+	uint64_t run_eintr;
+	uint64_t rounds;
+	unsigned int next_phase;
+	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
+	unsigned int nr_phase_ends;
+	uint64_t phase_end_ns[TESTVMM_MAX_PHASES];
+};
+
+enum gate { GATE_WAIT, GATE_RUN, GATE_ABORT };
+
+struct vmm {
+	struct config cfg;
+	int kvm_fd;
+	int vm_fd;
+	unsigned char *mem;
+	size_t run_size;
+	struct vcpu *vcpus;
+
+	/* Start gate and completion tracking, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool sync_ready;
+	unsigned int nr_ready;
+	unsigned int nr_running;
+	enum gate gate;
+	bool failed;
+
+	atomic_bool stop;
+	uint64_t start_ns;
+	uint64_t end_ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void ns_to_timespec(uint64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / NSEC_PER_SEC;
+	ts->tv_nsec = ns % NSEC_PER_SEC;
+}
+
+static const char *exit_name(uint32_t reason, char *buf, size_t len)
+{
+	if (reason < ARRAY_SIZE(kvm_exit_names) && kvm_exit_names[reason])
+		return kvm_exit_names[reason];
+	snprintf(buf, len, "unknown_%" PRIu32, reason);
+	return buf;
+}
+
+static uint64_t read_u64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void write_u32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
+		"               [--scale M0,M1,...] [--phase cpuid=N,pio=N,mmio=N,hlt=N]...\n"
+		"               [--duration SEC] [--delay MS] [--hlt-sleep-us US] [--help]\n"
+		"\n"
+		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
+		"a byte write to MMIO 0x%x and hlt the given number of times, then marks\n"
+		"the phase end with an outb to port 0x%x. Prints JSON ground truth on stdout.\n"
+		"\n"
+		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
+		"  --cpuid/--pio/--mmio/--hlt N\n"
+		"                     counts of a single phase (default 0)\n"
+		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n"
+		"                     cannot be mixed with the single-count options\n"
+		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n"
+		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n"
+		"                     instead of running one round per vCPU\n"
+		"  --delay MS         after printing the ready line, wait MS before running\n"
+		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n",
+		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
+		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
+}
+
+/* Non-negative decimal integer up to max; no sign, no spaces, no suffix. */
+static int parse_uint(const char *what, const char *s, uint64_t max,
+		      uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '\0') {
+		fprintf(stderr, "testvmm: %s: empty value\n", what);
+		return -1;
+	}
+	if (!isdigit((unsigned char)*s)) {
+		fprintf(stderr, "testvmm: %s: '%s' is not a non-negative integer\n",
+			what, s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0') {
+		fprintf(stderr, "testvmm: %s: '%s' is not a non-negative integer\n",
+			what, s);
+		return -1;
+	}
+	if (errno == ERANGE || v > max) {
+		fprintf(stderr, "testvmm: %s: '%s' is too large (max %" PRIu64 ")\n",
+			what, s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *what, const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_uint(what, s, UINT32_MAX, &v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Seconds with up to 9 decimals, exactly, into nanoseconds. */
+static int parse_duration(const char *s, uint64_t *out)
+{
+	uint64_t sec = 0, frac = 0;
+	const char *p = s;
+	int ndec = 0;
+
+	if (*s == '\0') {
+		fprintf(stderr, "testvmm: --duration: empty value\n");
+		return -1;
+	}
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		sec = sec * 10 + (*p - '0');
+		/* Also keeps start + duration far from overflowing. */
+		if (sec > MAX_DURATION_SEC) {
+			fprintf(stderr, "testvmm: --duration: '%s' is too large (max %llu)\n",
+				s, MAX_DURATION_SEC);
+			return -1;
+		}
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (++ndec > 9) {
+				fprintf(stderr, "testvmm: --duration: '%s' has more than 9 decimals\n",
+					s);
+				return -1;
+			}
+			frac = frac * 10 + (*p - '0');
+		}
+		if (ndec == 0)
+			goto bad;
+	}
+	if (*p != '\0')
+		goto bad;
+	for (; ndec < 9; ndec++)
+		frac *= 10;
+	*out = sec * NSEC_PER_SEC + frac;
+	if (*out == 0) {
+		fprintf(stderr, "testvmm: --duration: must be greater than 0\n");
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "testvmm: --duration: '%s' is not a non-negative number of seconds\n",
+		s);
+	return -1;
+}
+
+/* "cpuid=N,pio=N,mmio=N,hlt=N", any subset, each key at most once. */
+static int parse_phase(const char *spec, struct phase *ph)
+{
+	bool seen[NR_PHASE_COUNTS] = { false };
+	char *copy, *tok, *save = NULL;
+	int ret = -1;
+
+	memset(ph, 0, sizeof(*ph));
+	if (*spec == '\0') {
+		fprintf(stderr, "testvmm: --phase: empty value\n");
+		return -1;
+	}
+	copy = strdup(spec);
+	if (!copy) {
+		perror("testvmm: strdup");
+		return -1;
+	}
+	/* strtok_r would silently skip empty items like "cpuid=1,,pio=2". */
+	for (tok = copy; tok; tok = save) {
+		char what[32];
+		char *eq;
+		int i;
+
+		save = strchr(tok, ',');
+		if (save)
+			*save++ = '\0';
+		eq = strchr(tok, '=');
+		if (!eq) {
+			fprintf(stderr, "testvmm: --phase: '%s' is not key=N (in '%s')\n",
+				tok, spec);
+			goto out;
+		}
+		*eq = '\0';
+		for (i = 0; i < NR_PHASE_COUNTS; i++)
+			if (!strcmp(tok, cause_names[i]))
+				break;
+		if (i == NR_PHASE_COUNTS) {
+			fprintf(stderr, "testvmm: --phase: unknown key '%s' (want cpuid, pio, mmio or hlt)\n",
+				tok);
+			goto out;
+		}
+		if (seen[i]) {
+			fprintf(stderr, "testvmm: --phase: key '%s' given twice in '%s'\n",
+				tok, spec);
+			goto out;
+		}
+		seen[i] = true;
+		snprintf(what, sizeof(what), "--phase %s", tok);
+		if (parse_u32(what, eq + 1, &ph->count[i]))
+			goto out;
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+static int parse_scale(struct config *cfg, const char *list)
+{
+	unsigned int n = 1, i;
+	const char *p;
+
+	if (*list == '\0') {
+		fprintf(stderr, "testvmm: --scale: empty value\n");
+		return -1;
+	}
+	for (p = list; *p; p++)
+		n += *p == ',';
+	if (n != cfg->nr_vcpus) {
+		fprintf(stderr, "testvmm: --scale: %u value%s for %u vCPU%s\n",
+			n, n == 1 ? "" : "s", cfg->nr_vcpus,
+			cfg->nr_vcpus == 1 ? "" : "s");
+		return -1;
+	}
+	p = list;
+	for (i = 0; i < n; i++) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[32], what[32];
+
+		if (len >= sizeof(item)) {
+			fprintf(stderr, "testvmm: --scale: value %u is too long\n", i);
+			return -1;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		snprintf(what, sizeof(what), "--scale value %u", i);
+		if (parse_u32(what, item, &cfg->scale[i]))
+			return -1;
+		p += len + 1;
+	}
+	return 0;
+}
+
+enum {
+	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_SCALE,
+	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_HLT_SLEEP_US,
+};
+
+/* Returns 0 to run, 1 after --help, -1 on bad usage. */
+static int parse_args(struct config *cfg, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "cpuid", required_argument, NULL, OPT_CPUID },
+		{ "pio", required_argument, NULL, OPT_PIO },
+		{ "mmio", required_argument, NULL, OPT_MMIO },
+		{ "hlt", required_argument, NULL, OPT_HLT },
+		{ "scale", required_argument, NULL, OPT_SCALE },
+		{ "phase", required_argument, NULL, OPT_PHASE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "delay", required_argument, NULL, OPT_DELAY },
+		{ "hlt-sleep-us", required_argument, NULL, OPT_HLT_SLEEP_US },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *scale_list = NULL;
+	bool single_counts = false;
+	unsigned int i, p;
+	uint64_t v;
+	int opt;
+
+	cfg->nr_vcpus = 1;
+	/* Our own messages, so every error line starts with "testvmm:". */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_VCPUS:
+			if (parse_uint("--vcpus", optarg, TESTVMM_MAX_VCPUS, &v))
+				return -1;
+			if (v == 0) {
+				fprintf(stderr, "testvmm: --vcpus: must be at least 1\n");
+				return -1;
+			}
+			cfg->nr_vcpus = v;
+			break;
+		case OPT_CPUID:
+		case OPT_PIO:
+		case OPT_MMIO:
+		case OPT_HLT: {
+			int c = opt - OPT_CPUID;
+			char what[16];
+
+			snprintf(what, sizeof(what), "--%s", cause_names[c]);
+			if (parse_u32(what, optarg, &cfg->phases[0].count[c]))
+				return -1;
+			single_counts = true;
+			break;
+		}
+		case OPT_PHASE:
+			if (cfg->nr_phases == TESTVMM_MAX_PHASES) {
+				fprintf(stderr, "testvmm: --phase: at most %d phases\n",
+					TESTVMM_MAX_PHASES);
+				return -1;
+			}
+			if (parse_phase(optarg, &cfg->phases[cfg->nr_phases]))
+				return -1;
+			cfg->nr_phases++;
+			break;
+		case OPT_SCALE:
+			scale_list = optarg;
+			break;
+		case OPT_DURATION:
+			if (parse_duration(optarg, &cfg->duration_ns))
+				return -1;
+			break;
+		case OPT_DELAY:
+			if (parse_u32("--delay", optarg, &cfg->delay_ms))
+				return -1;
+			break;
+		case OPT_HLT_SLEEP_US:
+			if (parse_u32("--hlt-sleep-us", optarg, &cfg->hlt_sleep_us))
+				return -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "testvmm: option '%s' requires an argument\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt == 'h')
+				fprintf(stderr, "testvmm: option '--help' takes no argument\n");
+			else
+				fprintf(stderr, "testvmm: unrecognized option '%s' (see --help)\n",
+					argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "testvmm: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (single_counts && cfg->nr_phases) {
+		fprintf(stderr, "testvmm: --phase cannot be mixed with --cpuid/--pio/--mmio/--hlt\n");
+		return -1;
+	}
+	if (!cfg->nr_phases)
+		cfg->nr_phases = 1;
+
+	cfg->scale = calloc(cfg->nr_vcpus, sizeof(*cfg->scale));
+	if (!cfg->scale) {
+		perror("testvmm: calloc");
+		return -1;
+	}
+	if (scale_list) {
+		if (parse_scale(cfg, scale_list))
+			return -1;
+	} else {
+		for (i = 0; i < cfg->nr_vcpus; i++)
+			cfg->scale[i] = 1;
+	}
+
+	/* The guest counts in 32 bits. */
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		for (p = 0; p < cfg->nr_phases; p++) {
+			int c;
+
+			for (c = 0; c < NR_PHASE_COUNTS; c++) {
+				uint64_t n = (uint64_t)cfg->phases[p].count[c] *
+					     cfg->scale[i];
+
+				if (n > UINT32_MAX) {
+					fprintf(stderr, "testvmm: phase %u %s count %" PRIu32 " times scale %" PRIu32 " of vCPU %u exceeds %" PRIu32 "\n",
+						p, cause_names[c],
+						cfg->phases[p].count[c],
+						cfg->scale[i], i, UINT32_MAX);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- vCPU threads ---- */
+
+static void vcpu_fail(struct vcpu *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "testvmm: vCPU %u: %s\n", v->id, msg);
+	v->failed = true;
+}
+
+/* Every vCPU ioctl goes through here, as in QEMU's kvm_vcpu_ioctl(). */
+static int vcpu_ioctl(struct vcpu *v, unsigned long type, void *arg)
+{
+	if (QEMU_KVM_VCPU_IOCTL_ENABLED())
+		QEMU_KVM_VCPU_IOCTL((int)v->id, (int)type, arg);
+	return ioctl(v->fd, type, arg);
+}
+
+static uint32_t scaled(const struct vcpu *v, unsigned int phase, int cause)
+{
+	return v->vmm->cfg.phases[phase].count[cause] *
+	       v->vmm->cfg.scale[v->id];
+}
+
+static uint64_t guest_cpuid_done(const struct vcpu *v)
+{
+	return read_u64(v->params + TESTVMM_P_CPUID_DONE);
+}
+
+static int vcpu_setup(struct vcpu *v)
+{
+	uint16_t ds = (TESTVMM_PARAM_BASE + v->id * TESTVMM_PARAM_STRIDE) >> 4;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (vcpu_ioctl(v, KVM_GET_SREGS, &sregs) < 0) {
+		vcpu_fail(v, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	/* Real mode: base = selector << 4; keep the reset limits/attrs. */
+	sregs.cs.selector = 0;
+	sregs.cs.base = 0;
+	sregs.ds.selector = ds;
+	sregs.ds.base = (uint64_t)ds << 4;
+	sregs.es.selector = TESTVMM_MMIO_GPA >> 4;
+	sregs.es.base = TESTVMM_MMIO_GPA;
+	sregs.ss.selector = 0;
+	sregs.ss.base = 0;
+	if (vcpu_ioctl(v, KVM_SET_SREGS, &sregs) < 0) {
+		vcpu_fail(v, "KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = 0;
+	regs.rflags = 0x2;	/* reserved bit 1; IF off */
+	if (vcpu_ioctl(v, KVM_SET_REGS, &regs) < 0) {
+		vcpu_fail(v, "KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Best effort, for error messages only: where the guest is. */
+static void vcpu_where(struct vcpu *v, char *buf, size_t len)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (vcpu_ioctl(v, KVM_GET_REGS, &regs) < 0 ||
+	    vcpu_ioctl(v, KVM_GET_SREGS, &sregs) < 0) {
+		snprintf(buf, len, "unknown cs:rip (%s)", strerror(errno));
+		return;
+	}
+	snprintf(buf, len, "cs 0x%x (base 0x%llx) rip 0x%llx rflags 0x%llx",
+		 sregs.cs.selector, (unsigned long long)sregs.cs.base,
+		 (unsigned long long)regs.rip, (unsigned long long)regs.rflags);
+}
+
+static int unexpected_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t reason = run->exit_reason;
+	char buf[32], detail[256] = "", where[128];
+	unsigned int i;
+	int n;
+
+	switch (reason) {
+	case KVM_EXIT_IO:
+		snprintf(detail, sizeof(detail),
+			 ": %s port 0x%x size %u count %u",
+			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			 run->io.port, run->io.size, run->io.count);
+		break;
+	case KVM_EXIT_MMIO:
+		snprintf(detail, sizeof(detail),
+			 ": %s gpa 0x%llx len %u",
+			 run->mmio.is_write ? "write" : "read",
+			 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(detail, sizeof(detail),
+			 ": hardware_entry_failure_reason 0x%llx cpu %u",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			 run->fail_entry.cpu);
+		break;
+	case KVM_EXIT_EXCEPTION:
+		snprintf(detail, sizeof(detail), ": exception %u error_code 0x%x",
+			 run->ex.exception, run->ex.error_code);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		n = snprintf(detail, sizeof(detail), ": suberror %u data",
+			     run->internal.suberror);
+		for (i = 0; i < run->internal.ndata && i < 16 && n > 0 &&
+		     (size_t)n < sizeof(detail); i++)
+			n += snprintf(detail + n, sizeof(detail) - n, " 0x%llx",
+				      (unsigned long long)run->internal.data[i]);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		snprintf(detail, sizeof(detail), ": type %u",
+			 run->system_event.type);
+		break;
+	}
+	vcpu_where(v, where, sizeof(where));
+	vcpu_fail(v, "unexpected exit %s (%u)%s at %s, round %" PRIu64 " phase %u%s",
+		  exit_name(reason, buf, sizeof(buf)), reason, detail, where,
+		  v->rounds, v->next_phase,
+		  atomic_load(&v->vmm->stop) ? ", after the stop request" : "");
+	return -1;
+}
+
+/*
+ * The guest finished phase 'index'. Checks that exactly that phase's
+ * counts happened since the previous marker. Returns 1 when the vCPU is
+ * done (count mode, last phase), 0 to go on, -1 on error.
+ */
+static int phase_end(struct vcpu *v, unsigned int index)
+{
+	const struct config *cfg = &v->vmm->cfg;
+	unsigned int p = v->next_phase;
+	int c;
+
+	if (index != p) {
+		vcpu_fail(v, "guest reported the end of phase %u, expected phase %u (round %" PRIu64 ")%s",
+			  index, p, v->rounds,
+			  atomic_load(&v->vmm->stop) ? ", after the stop request" : "");
+		return -1;
+	}
+	v->caused[C_CPUID] = guest_cpuid_done(v);
+	for (c = 0; c < NR_PHASE_COUNTS; c++) {
+		uint64_t got = v->caused[c] - v->phase_start[c];
+
+		if (got != scaled(v, p, c)) {
+			vcpu_fail(v, "phase %u round %" PRIu64 ": %" PRIu64 " %s exits, expected %" PRIu32,
+				  p, v->rounds, got, cause_names[c],
+				  scaled(v, p, c));
+			return -1;
+		}
+	}
+	v->caused[C_CONTROL]++;
+	if (v->rounds == 0)
+		v->phase_end_ns[v->nr_phase_ends++] = now_ns();
+	memcpy(v->phase_start, v->caused, sizeof(v->phase_start));
+
+	if (++v->next_phase < cfg->nr_phases)
+		return 0;
+	v->next_phase = 0;
+	v->rounds++;
+	return cfg->duration_ns ? 0 : 1;
+}
+
+/* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
+static int handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t sleep_us = v->vmm->cfg.hlt_sleep_us;
+	uint8_t byte;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1 ||
+		    run->io.count != 1)
+			break;
+		byte = *((uint8_t *)run + run->io.data_offset);
+		if (run->io.port == TESTVMM_DATA_PORT) {
+			v->caused[C_PIO]++;
+			return 0;
+		}
+		if (run->io.port == TESTVMM_CTRL_PORT)
+			return phase_end(v, byte);
+		break;
+	case KVM_EXIT_MMIO:
+		if (run->mmio.phys_addr != TESTVMM_MMIO_GPA ||
+		    !run->mmio.is_write || run->mmio.len != 1)
+			break;
+		v->caused[C_MMIO]++;
+		return 0;
+	case KVM_EXIT_HLT:
+		v->caused[C_HLT]++;
+		if (sleep_us) {
+			struct timespec ts = {
+				.tv_sec = sleep_us / 1000000,
+				.tv_nsec = (sleep_us % 1000000) * 1000L,
+			};
+
+			/* A stop signal cuts it short; the loop checks stop. */
+			nanosleep(&ts, NULL);
+		}
+		return 0;
+	}
+	return unexpected_exit(v);
+}
+
+/*
+ * The guest counter misses a cpuid that completed right before we
+ * stopped the vCPU; RIP tells whether that happened.
+ */
+static int vcpu_final_cpuid(struct vcpu *v)
+{
+	uint64_t after_cpuid = guest_after_cpuid - guest_code_start;
+	uint64_t carry = guest_cpuid_carry - guest_code_start;
+	uint64_t done = guest_cpuid_done(v);
+	struct kvm_regs regs;
+
+	if (vcpu_ioctl(v, KVM_GET_REGS, &regs) < 0) {
+		vcpu_fail(v, "KVM_GET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	/* CS base is 0, so RIP is the offset into the blob. */
+	if (regs.rip == after_cpuid)
+		done++;
+	else if (regs.rip == carry && (regs.rflags & X86_EFLAGS_CF))
+		done += 1ULL << 32;	/* low half wrapped, high not yet bumped */
+	v->caused[C_CPUID] = done;
+	return 0;
+}
+
+static void vcpu_run_loop(struct vcpu *v)
+{
+	struct vmm *vmm = v->vmm;
+	int ret;
+
+	while (!atomic_load(&vmm->stop)) {
+		ret = vcpu_ioctl(v, KVM_RUN, NULL);
+		if (ret < 0) {
+			if (errno == EINTR) {
+				/* The stop kick, or a stray signal: re-check stop. */
+				v->run_eintr++;
+				continue;
+			}
+			vcpu_fail(v, "KVM_RUN: %s (errno %d)", strerror(errno),
+				  errno);
+			return;
+		}
+		/* QEMU fires kvm_run_exit only after a successful KVM_RUN. */
+		if (QEMU_KVM_RUN_EXIT_ENABLED())
+			QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
+		if (v->run->exit_reason < NR_EXIT_SLOTS)
+			v->run_returns[v->run->exit_reason]++;
+		ret = handle_exit(v);
+		if (ret < 0)
+			return;
+		if (ret > 0)
+			break;
+	}
+	vcpu_final_cpuid(v);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vmm *vmm = v->vmm;
+	char name[16];
+	bool run;
+
+	/* Named like QEMU's vCPU threads so the profiler finds them. */
+	snprintf(name, sizeof(name), "CPU %u/KVM", v->id);
+	pthread_setname_np(pthread_self(), name);
+	v->tid = gettid();
+	vcpu_setup(v);
+
+	pthread_mutex_lock(&vmm->lock);
+	vmm->nr_ready++;
+	pthread_cond_broadcast(&vmm->cond);
+	while (vmm->gate == GATE_WAIT)
+		pthread_cond_wait(&vmm->cond, &vmm->lock);
+	run = vmm->gate == GATE_RUN && !v->failed;
+	pthread_mutex_unlock(&vmm->lock);
+
+	if (run)
+		vcpu_run_loop(v);
+
+	pthread_mutex_lock(&vmm->lock);
+	vmm->nr_running--;
+	if (v->failed)
+		vmm->failed = true;
+	pthread_cond_broadcast(&vmm->cond);
+	pthread_mutex_unlock(&vmm->lock);
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	/* Only here so the signal interrupts KVM_RUN with EINTR. */
+}
+
+/* Make every vCPU thread leave KVM_RUN and its loop. */
+static void stop_vcpus(struct vmm *vmm)
+{
+	unsigned int i;
+
+	atomic_store(&vmm->stop, true);
+	for (i = 0; i < vmm->cfg.nr_vcpus; i++) {
+		struct vcpu *v = &vmm->vcpus[i];
+
+		if (!v->thread_started)
+			continue;
+		/* Covers a thread between its stop check and KVM_RUN. */
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
+/* ---- VM setup ---- */
+
+static int kvm_check(struct vmm *vmm, long cap)
+{
+	int r = ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? 0 : r;
+}
+
+/* Returns 0, 1 on runtime failure, 2 on a request the host cannot meet. */
+static int vm_create(struct vmm *vmm)
+{
+	struct config *cfg = &vmm->cfg;
+	size_t code_size = guest_code_end - guest_code_start;
+	struct kvm_userspace_memory_region region;
+	unsigned int i, p;
+	int max_vcpus, r;
+
+	vmm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vmm->kvm_fd < 0) {
+		fprintf(stderr, "testvmm: /dev/kvm: %s\n", strerror(errno));
+		return 1;
+	}
+	r = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		fprintf(stderr, "testvmm: KVM API version %d, want %d\n", r,
+			KVM_API_VERSION);
+		return 1;
+	}
+	/* KVM's own documented fallbacks when MAX_VCPUS is missing. */
+	max_vcpus = kvm_check(vmm, KVM_CAP_MAX_VCPUS);
+	if (!max_vcpus)
+		max_vcpus = kvm_check(vmm, KVM_CAP_NR_VCPUS);
+	if (!max_vcpus)
+		max_vcpus = 4;
+	if (cfg->nr_vcpus > (unsigned int)max_vcpus) {
+		fprintf(stderr, "testvmm: --vcpus: %u exceeds this host's KVM_CAP_MAX_VCPUS (%d)\n",
+			cfg->nr_vcpus, max_vcpus);
+		return 2;
+	}
+	if (cfg->duration_ns && !kvm_check(vmm, KVM_CAP_IMMEDIATE_EXIT)) {
+		fprintf(stderr, "testvmm: --duration needs KVM_CAP_IMMEDIATE_EXIT\n");
+		return 1;
+	}
+
+	vmm->vm_fd = ioctl(vmm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vmm->vm_fd < 0) {
+		fprintf(stderr, "testvmm: KVM_CREATE_VM: %s\n", strerror(errno));
+		return 1;
+	}
+
+	vmm->mem = mmap(NULL, TESTVMM_MEM_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vmm->mem == MAP_FAILED) {
+		vmm->mem = NULL;
+		fprintf(stderr, "testvmm: mmap guest memory: %s\n", strerror(errno));
+		return 1;
+	}
+	if (code_size > TESTVMM_CODE_MAX) {
+		fprintf(stderr, "testvmm: guest code is %zu bytes, max %d\n",
+			code_size, TESTVMM_CODE_MAX);
+		return 1;
+	}
+	memcpy(vmm->mem, guest_code_start, code_size);
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
+				   i * TESTVMM_PARAM_STRIDE;
+
+		write_u32(b + TESTVMM_P_NPHASES, cfg->nr_phases);
+		for (p = 0; p < cfg->nr_phases; p++) {
+			int c;
+
+			/* Overflow was ruled out while parsing. */
+			for (c = 0; c < NR_PHASE_COUNTS; c++)
+				write_u32(b + TESTVMM_P_PHASES +
+					  p * TESTVMM_PHASE_SIZE + 4 * c,
+					  cfg->phases[p].count[c] * cfg->scale[i]);
+		}
+	}
+
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = TESTVMM_MEM_SIZE;
+	region.userspace_addr = (uintptr_t)vmm->mem;
+	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION: %s\n",
+			strerror(errno));
+		return 1;
+	}
+
+	r = ioctl(vmm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r < (int)sizeof(struct kvm_run)) {
+		fprintf(stderr, "testvmm: KVM_GET_VCPU_MMAP_SIZE: %s\n",
+			r < 0 ? strerror(errno) : "too small");
+		return 1;
+	}
+	vmm->run_size = r;
+
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		struct vcpu *v = &vmm->vcpus[i];
+		void *run;
+
+		v->fd = ioctl(vmm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (v->fd < 0) {
+			fprintf(stderr, "testvmm: KVM_CREATE_VCPU %u: %s\n", i,
+				strerror(errno));
+			return 1;
+		}
+		run = mmap(NULL, vmm->run_size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, v->fd, 0);
+		if (run == MAP_FAILED) {
+			fprintf(stderr, "testvmm: mmap kvm_run of vCPU %u: %s\n",
+				i, strerror(errno));
+			return 1;
+		}
+		v->run = run;
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+static void print_causes(const uint64_t *caused)
+{
+	int c;
+
+	printf("{");
+	for (c = 0; c < NR_CAUSES; c++)
+		printf("%s\"%s\":%" PRIu64, c ? "," : "", cause_names[c],
+		       caused[c]);
+	printf("}");
+}
+
+static void print_run_returns(const uint64_t *returns, uint64_t eintr)
+{
+	char buf[32];
+	uint32_t r;
+
+	printf("{");
+	for (r = 0; r < NR_EXIT_SLOTS; r++)
+		if (returns[r])
+			printf("\"%s\":%" PRIu64 ",",
+			       exit_name(r, buf, sizeof(buf)), returns[r]);
+	printf("\"EINTR\":%" PRIu64 "}", eintr);
+}
+
+static void print_json(const struct vmm *vmm)
+{
+	const struct config *cfg = &vmm->cfg;
+	uint64_t caused[NR_CAUSES] = { 0 };
+	uint64_t returns[NR_EXIT_SLOTS] = { 0 };
+	uint64_t eintr = 0;
+	unsigned int i, p;
+	int c;
+
+	printf("{\"pid\":%d,\"mode\":\"%s\",\"duration_ns\":%" PRIu64
+	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
+	       ",\"clock\":\"CLOCK_MONOTONIC\""
+	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
+	       ",\"hlt_sleep_us\":%" PRIu32 ",\"phases\":[",
+	       (int)getpid(), cfg->duration_ns ? "duration" : "count",
+	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
+	       cfg->hlt_sleep_us);
+	for (p = 0; p < cfg->nr_phases; p++) {
+		printf("%s{", p ? "," : "");
+		for (c = 0; c < NR_PHASE_COUNTS; c++)
+			printf("%s\"%s\":%" PRIu32, c ? "," : "", cause_names[c],
+			       cfg->phases[p].count[c]);
+		printf("}");
+	}
+	printf("],\"vcpus\":[");
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		const struct vcpu *v = &vmm->vcpus[i];
+		uint32_t r;
+
+		printf("%s{\"id\":%u,\"tid\":%d,\"scale\":%" PRIu32
+		       ",\"rounds\":%" PRIu64 ",\"caused\":",
+		       i ? "," : "", v->id, (int)v->tid, cfg->scale[i],
+		       v->rounds);
+		print_causes(v->caused);
+		printf(",\"kvm_run_returns\":");
+		print_run_returns(v->run_returns, v->run_eintr);
+		printf(",\"phase_ends_ns\":[");
+		for (p = 0; p < v->nr_phase_ends; p++)
+			printf("%s%" PRIu64, p ? "," : "", v->phase_end_ns[p]);
+		printf("]}");
+
+		for (c = 0; c < NR_CAUSES; c++)
+			caused[c] += v->caused[c];
+		for (r = 0; r < NR_EXIT_SLOTS; r++)
+			returns[r] += v->run_returns[r];
+		eintr += v->run_eintr;
+	}
+	printf("],\"totals\":{\"caused\":");
+	print_causes(caused);
+	printf(",\"kvm_run_returns\":");
+	print_run_returns(returns, eintr);
+	printf("}}\n");
+	fflush(stdout);
+}
+
+/* Count mode: each vCPU did exactly one round of what it was asked. */
+static int verify_counts(const struct vmm *vmm)
+{
+	const struct config *cfg = &vmm->cfg;
+	unsigned int i, p;
+	int c, ret = 0;
+
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		const struct vcpu *v = &vmm->vcpus[i];
+
+		for (c = 0; c < NR_CAUSES; c++) {
+			uint64_t want = 0;
+
+			if (c == C_CONTROL)
+				want = cfg->nr_phases;
+			else
+				for (p = 0; p < cfg->nr_phases; p++)
+					want += (uint64_t)cfg->phases[p].count[c] *
+						cfg->scale[i];
+			if (v->caused[c] != want) {
+				fprintf(stderr, "testvmm: vCPU %u caused %" PRIu64 " %s exits, requested %" PRIu64 "\n",
+					i, v->caused[c], cause_names[c], want);
+				ret = -1;
+			}
+		}
+	}
+	return ret;
+}
+
+/* ---- main ---- */
+
+/* Waits until all vCPU threads are done, one failed, or time is up. */
+static void wait_for_vcpus(struct vmm *vmm)
+{
+	struct timespec deadline;
+
+	ns_to_timespec(vmm->start_ns + vmm->cfg.duration_ns, &deadline);
+	pthread_mutex_lock(&vmm->lock);
+	while (vmm->nr_running && !vmm->failed) {
+		if (!vmm->cfg.duration_ns) {
+			pthread_cond_wait(&vmm->cond, &vmm->lock);
+		} else if (pthread_cond_timedwait(&vmm->cond, &vmm->lock,
+						  &deadline) == ETIMEDOUT) {
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vmm->lock);
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm vmm = { .kvm_fd = -1, .vm_fd = -1, .gate = GATE_WAIT };
+	struct config *cfg = &vmm.cfg;
+	pthread_condattr_t cattr;
+	struct sigaction sa;
+	unsigned int i;
+	bool failed;
+	int status = 1, r;
+
+	atomic_init(&vmm.stop, false);
+	r = parse_args(cfg, argc, argv);
+	if (r) {
+		status = r > 0 ? 0 : 2;
+		goto cleanup;
+	}
+
+	vmm.vcpus = calloc(cfg->nr_vcpus, sizeof(*vmm.vcpus));
+	if (!vmm.vcpus) {
+		perror("testvmm: calloc");
+		goto cleanup;
+	}
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		vmm.vcpus[i].vmm = &vmm;
+		vmm.vcpus[i].id = i;
+		vmm.vcpus[i].fd = -1;
+	}
+
+	r = vm_create(&vmm);
+	if (r) {
+		status = r;
+		goto cleanup;
+	}
+	for (i = 0; i < cfg->nr_vcpus; i++)
+		vmm.vcpus[i].params = vmm.mem + TESTVMM_PARAM_BASE +
+				      i * TESTVMM_PARAM_STRIDE;
+
+	/* No SA_RESTART: the kick must make KVM_RUN fail with EINTR. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0) {
+		perror("testvmm: sigaction");
+		goto cleanup;
+	}
+
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&vmm.lock, NULL);
+	pthread_cond_init(&vmm.cond, &cattr);
+	pthread_condattr_destroy(&cattr);
+	vmm.sync_ready = true;
+
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		struct vcpu *v = &vmm.vcpus[i];
+
+		pthread_mutex_lock(&vmm.lock);
+		vmm.nr_running++;
+		pthread_mutex_unlock(&vmm.lock);
+		r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		if (r) {
+			pthread_mutex_lock(&vmm.lock);
+			vmm.nr_running--;
+			pthread_mutex_unlock(&vmm.lock);
+			fprintf(stderr, "testvmm: creating thread of vCPU %u: %s\n",
+				i, strerror(r));
+			goto cleanup;
+		}
+		v->thread_started = true;
+	}
+
+	/* All threads named and registers set before anyone can attach. */
+	pthread_mutex_lock(&vmm.lock);
+	while (vmm.nr_ready < cfg->nr_vcpus)
+		pthread_cond_wait(&vmm.cond, &vmm.lock);
+	failed = false;
+	for (i = 0; i < cfg->nr_vcpus; i++)
+		failed |= vmm.vcpus[i].failed;
+	pthread_mutex_unlock(&vmm.lock);
+	if (failed)
+		goto cleanup;
+
+	fprintf(stderr, "testvmm: pid %d ready\n", (int)getpid());
+	if (cfg->delay_ms) {
+		struct timespec ts = {
+			.tv_sec = cfg->delay_ms / 1000,
+			.tv_nsec = (cfg->delay_ms % 1000) * 1000000L,
+		};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+
+	pthread_mutex_lock(&vmm.lock);
+	vmm.start_ns = now_ns();
+	vmm.gate = GATE_RUN;
+	pthread_cond_broadcast(&vmm.cond);
+	pthread_mutex_unlock(&vmm.lock);
+
+	wait_for_vcpus(&vmm);
+	stop_vcpus(&vmm);
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		pthread_join(vmm.vcpus[i].thread, NULL);
+		vmm.vcpus[i].thread_started = false;
+	}
+	vmm.end_ns = now_ns();
+
+	if (vmm.failed)
+		goto cleanup;
+	if (!cfg->duration_ns && verify_counts(&vmm))
+		goto cleanup;
+	print_json(&vmm);
+	status = 0;
+
+cleanup:
+	if (vmm.sync_ready) {
+		/* Threads still parked at the start gate (error paths). */
+		pthread_mutex_lock(&vmm.lock);
+		if (vmm.gate == GATE_WAIT)
+			vmm.gate = GATE_ABORT;
+		pthread_cond_broadcast(&vmm.cond);
+		pthread_mutex_unlock(&vmm.lock);
+	}
+	if (vmm.vcpus) {
+		for (i = 0; i < cfg->nr_vcpus; i++) {
+			struct vcpu *v = &vmm.vcpus[i];
+
+			if (v->thread_started)
+				pthread_join(v->thread, NULL);
+			if (v->run)
+				munmap(v->run, vmm.run_size);
+			if (v->fd >= 0)
+				close(v->fd);
+		}
+	}
+	if (vmm.sync_ready) {
+		pthread_cond_destroy(&vmm.cond);
+		pthread_mutex_destroy(&vmm.lock);
+	}
+	if (vmm.vm_fd >= 0)
+		close(vmm.vm_fd);
+	if (vmm.mem)
+		munmap(vmm.mem, TESTVMM_MEM_SIZE);
+	if (vmm.kvm_fd >= 0)
+		close(vmm.kvm_fd);
+	free(vmm.vcpus);
+	free(cfg->scale);
+	return status;
+}

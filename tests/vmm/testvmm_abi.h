@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Contract between testvmm and its real-mode guest (guest.S). Only
+ * #defines: this file is included from both C and assembly.
+ */
+#ifndef TESTVMM_ABI_H
+#define TESTVMM_ABI_H
+
+/* An OUT of one byte here is one "pio" exit. */
+#define TESTVMM_DATA_PORT		0x6000
+/* An OUT of the phase index here marks the end of a phase. */
+#define TESTVMM_CTRL_PORT		0x6001
+
+/* Guest RAM: one memory slot at GPA 0, guest code is copied to GPA 0. */
+#define TESTVMM_MEM_SIZE		0x80000
+#define TESTVMM_CODE_MAX		0x1000
+
+/* Unbacked by any slot, so a byte write here is one "mmio" exit. */
+#define TESTVMM_MMIO_GPA		0xE0000
+
+/*
+ * Per-vCPU parameter block at TESTVMM_PARAM_BASE + id * TESTVMM_PARAM_STRIDE,
+ * addressed by the guest through DS (block >> 4). 1024 blocks end at
+ * 0x41000, inside guest RAM.
+ */
+#define TESTVMM_PARAM_BASE		0x1000
+#define TESTVMM_PARAM_STRIDE		0x100
+#define TESTVMM_MAX_VCPUS		1024
+
+/* Offsets inside a parameter block; all little-endian. */
+#define TESTVMM_P_NPHASES		0x00	/* u32, 1..TESTVMM_MAX_PHASES */
+#define TESTVMM_P_CPUID_DONE		0x08	/* u64, incremented by the guest */
+#define TESTVMM_P_PHASES		0x10	/* phase records follow */
+
+#define TESTVMM_MAX_PHASES		8
+#define TESTVMM_PHASE_SIZE		16
+/* u32 counts inside one phase record */
+#define TESTVMM_PH_CPUID		0x0
+#define TESTVMM_PH_PIO			0x4
+#define TESTVMM_PH_MMIO			0x8
+#define TESTVMM_PH_HLT			0xc
+
+#endif /* TESTVMM_ABI_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel types bpf/ reads, reduced by hand from the kernel's BTF
+ * instead of a 3 MB generated vmlinux.h. Under preserve_access_index every
+ * field access is a CO-RE relocation, resolved at load time against the
+ * running kernel (the kvm structs live in the kvm module's BTF where kvm
+ * is a module), so only the fields named here must exist, with these
+ * names; offsets and sizes may differ. Fields that some kernels lack are
+ * guarded with bpf_core_field_exists() at the use site.
+ *
+ * vmlinux-btf/check compares this file against a kernel's BTF.
+ */
+#ifndef VMEXITPROF_VMLINUX_H
+#define VMEXITPROF_VMLINUX_H
+
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+typedef signed char __s8;
+typedef short __s16;
+typedef int __s32;
+typedef long long __s64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+typedef int pid_t;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+
+enum {
+	false = 0,
+	true = 1,
+};
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PERCPU_HASH = 5,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+};
+
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+	BPF_EXIST = 2,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = 1,
+};
+
+enum {
+	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
+};
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct task_struct {
+	int pid;
+	int tgid;
+};
+
+/* The common header of every trace event record. */
+struct trace_entry {
+	unsigned short type;
+	unsigned char flags;
+	unsigned char preempt_count;
+	int pid;
+};
+
+/* kvm:kvm_exit (arch/x86/kvm/trace.h). isa and vcpu_id are not in every kernel. */
+struct trace_event_raw_kvm_exit {
+	struct trace_entry ent;
+	unsigned int exit_reason;
+	u32 isa;
+	unsigned int vcpu_id;
+};
+
+/* kvm:kvm_entry */
+struct trace_event_raw_kvm_entry {
+	struct trace_entry ent;
+	unsigned int vcpu_id;
+};
+
+/* kvm:kvm_userspace_exit (include/trace/events/kvm.h) */
+struct trace_event_raw_kvm_userspace_exit {
+	struct trace_entry ent;
+	__u32 reason;
+	int errno;
+};
+
+#pragma clang attribute pop
+
+#endif /* VMEXITPROF_VMLINUX_H */
