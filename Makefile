@@ -23,6 +23,9 @@ TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
 .PHONY: all deps check clean
 .DELETE_ON_ERROR:
+# Keep the .bpf.o between source and skeleton: make would delete it as an
+# intermediate file and rebuild the chain every time.
+.SECONDARY:
 
 all: $(PROFILER) $(TESTVMM)
 

@@ -26,3 +26,11 @@ assert_eq "${out[3]}" ok "tmpfs /tmp"
 assert_eq "${#out[@]}" 4 "stdout line count (root must be read-only)"
 assert_eq "$(cat "$tmp/err")" to-stderr "stderr"
 assert_eq "$(cat "$tmp/share/artifact")" shared "VMRUN_SHARE artifact"
+
+# A checkout under /tmp (where CI clones), which the guest covers with a
+# tmpfs, is still visible at its own path.
+mkdir "$tmp/checkout"
+printf '#!/bin/sh\necho visible\n' >"$tmp/checkout/hello"
+chmod +x "$tmp/checkout/hello"
+out=$(cd "$tmp/checkout" && "$top/tests/vm/run" --kernel 6.1 -- ./hello) || die "rig run from $tmp/checkout failed"
+assert_eq "$out" visible "script in a checkout under /tmp"
