@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include "vmexitprof.h"
 
+#define E2BIG 7
 #define EEXIST 17
 
 /* Set by the loader before load; zero means "no filter". */
@@ -72,11 +73,15 @@ static __always_inline bool pid_wanted(__u32 pid)
 
 static __always_inline bool vcpu_wanted(__u32 vcpu)
 {
+	__u64 v = vcpu;
+
 	if (!filter_vcpus)
 		return true;
-	if (vcpu >= MAX_VCPU_FILTER)
+	/* Check and index the same 64-bit register (see record_entry). */
+	barrier_var(v);
+	if (v >= MAX_VCPU_FILTER)
 		return false;
-	return (vcpu_filter[vcpu / 64] >> (vcpu % 64)) & 1;
+	return (vcpu_filter[v / 64] >> (v % 64)) & 1;
 }
 
 static __always_inline bool event_wanted(__u32 pid, __u32 vcpu)
@@ -106,14 +111,24 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 static __always_inline struct hist *hist_for(struct hist_key *key)
 {
 	struct hist *h = bpf_map_lookup_elem(&hists, key);
-	long err;
+	/*
+	 * int, not long: before 6.2 the map op behind this call returns an int
+	 * whose upper 32 bits are garbage in r0, so only the low half is valid.
+	 */
+	int err;
 
 	if (h)
 		return h;
 	err = bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
-	if (err && err != -EEXIST)
+	if (err && err != -EEXIST) {
+		/* A full map says E2BIG; anything else is the allocator failing. */
+		count_event(err == -E2BIG ? CNT_HIST_FULL : CNT_HIST_ALLOC_FAILED);
 		return NULL;
-	return bpf_map_lookup_elem(&hists, key);
+	}
+	h = bpf_map_lookup_elem(&hists, key);
+	if (!h)
+		count_event(CNT_HIST_ALLOC_FAILED);
+	return h;
 }
 
 /* kvm_entry: close this thread's pending exit, if any, into its histogram. */
@@ -137,10 +152,8 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	key.isa = slot->isa;
 	key.flags = slot->flags;
 	h = hist_for(&key);
-	if (!h) {
-		count_event(CNT_HIST_FULL);
+	if (!h)
 		return;
-	}
 	if (!h->count || delta < h->min_ns)
 		h->min_ns = delta;
 	if (delta > h->max_ns)

@@ -45,6 +45,7 @@ enum counter {
 	CNT_ENTRY_WITHOUT_EXIT,		/* first entry of a thread, or exit missed */
 	CNT_EXIT_OVERWRITTEN,		/* exit followed by another exit */
 	CNT_HIST_FULL,			/* interval dropped: hist map full */
+	CNT_HIST_ALLOC_FAILED,		/* interval dropped: no memory for a new key */
 	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit, any pid */
 	NR_COUNTERS,
 };

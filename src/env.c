@@ -250,7 +250,8 @@ int env_parse(struct env *env, int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	env->sort = SORT_COUNT;
 	env->max_hist_keys = DEFAULT_MAX_HIST_KEYS;
-	optind = 1;
+	/* 0, not 1: also resets glibc's state inside a group of short options. */
+	optind = 0;
 	opterr = 1;
 	while ((key = getopt_long(argc, argv, "p:d:vhV", long_options, NULL)) != -1) {
 		if (key == 'h') {

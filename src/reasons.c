@@ -86,7 +86,8 @@ static const char *parse_symbolic(const char *p, struct reason_name **tab, size_
 			depth--;
 		p++;
 	}
-	return p;
+	/* Text that ends inside the table is truncated, not a shorter table. */
+	return depth ? NULL : p;
 }
 
 int reasons_parse_format(struct reason_table *t, const char *text)
@@ -101,7 +102,7 @@ int reasons_parse_format(struct reason_table *t, const char *text)
 	 *   (REC->isa == 1) ? __print_symbolic(vmx...) : __print_symbolic(svm...)
 	 * and older ones have only the VMX table.
 	 */
-	vmx_sel = strstr(fmt, "isa == 1) ?");
+	vmx_sel = strstr(fmt, "isa == 1) ? __print_symbolic(");
 	p = strstr(fmt, "__print_symbolic(REC->exit_reason");
 	if (!p)
 		return -EINVAL;
@@ -110,7 +111,7 @@ int reasons_parse_format(struct reason_table *t, const char *text)
 		goto fail;
 	if (vmx_sel) {
 		p = strstr(p, "__print_symbolic(REC->exit_reason");
-		if (p && !parse_symbolic(p + strlen("__print_symbolic("), &t->svm, &t->nr_svm))
+		if (!p || !parse_symbolic(p + strlen("__print_symbolic("), &t->svm, &t->nr_svm))
 			goto fail;
 	}
 	t->source = "tracepoint format";

@@ -94,19 +94,23 @@ void report_free(struct report *r)
 void format_ns(char *buf, size_t len, double ns)
 {
 	static const struct { double scale; const char *unit; } units[] = {
-		{ 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" },
+		{ 1, "ns" }, { 1e3, "us" }, { 1e6, "ms" }, { 1e9, "s" },
 	};
+	size_t i = 0;
+	double v = ns;
 
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		double v = ns / units[i].scale;
-
-		if (v >= 1) {
-			snprintf(buf, len, v >= 100 ? "%.0f%s" : v >= 10 ? "%.1f%s" : "%.2f%s", v,
-				 units[i].unit);
-			return;
-		}
+	/* Pick the unit after rounding, so 999.6 ns is "1.00us", not "1000ns". */
+	for (;;) {
+		v = ns / units[i].scale;
+		if (i + 1 == sizeof(units) / sizeof(units[0]) || v < 999.5)
+			break;
+		i++;
 	}
-	snprintf(buf, len, "%.0fns", ns);
+	if (i == 0)
+		snprintf(buf, len, "%.0fns", v);
+	else
+		snprintf(buf, len, v >= 99.95 ? "%.0f%s" : v >= 9.995 ? "%.1f%s" : "%.2f%s", v,
+			 units[i].unit);
 }
 
 /* ---- ordering ---------------------------------------------------------- */
@@ -252,30 +256,31 @@ static bool hist_selected(const struct env *env, const char *name)
 	return env->hist && (!strcasecmp(env->hist, "all") || !strcasecmp(env->hist, name));
 }
 
+/* Non-empty buckets only; a row of dots marks a run of empty ones. */
 static void print_hist(FILE *out, const struct hist *h, const char *title)
 {
-	int first = -1, last = -1;
 	__u64 peak = 0;
+	int prev = -1;
 
-	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++) {
-		if (!h->buckets[b])
-			continue;
-		if (first < 0)
-			first = (int)b;
-		last = (int)b;
+	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
 		if (h->buckets[b] > peak)
 			peak = h->buckets[b];
-	}
 	fprintf(out, "\n  %s: %llu exits\n", title, (unsigned long long)h->count);
-	if (first < 0)
+	if (!peak)
 		return;
 	fprintf(out, "  %21s %10s  distribution\n", "latency range", "count");
-	for (int b = first; b <= last; b++) {
+	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++) {
 		char lo[16], hi[16], bar[41];
-		int width = (int)(40.0 * h->buckets[b] / peak + 0.5);
+		int width;
 
+		if (!h->buckets[b])
+			continue;
+		if (prev >= 0 && b != (unsigned int)prev + 1)
+			fprintf(out, "  %21s\n", "...");
+		prev = b;
+		width = (int)(40.0 * h->buckets[b] / peak + 0.5);
 		format_ns(lo, sizeof(lo), hist_bucket_lower(b));
-		if (b >= (int)HIST_OVERFLOW)
+		if (b >= HIST_OVERFLOW)
 			snprintf(hi, sizeof(hi), "...");
 		else
 			format_ns(hi, sizeof(hi), hist_bucket_lower(b + 1));
@@ -302,6 +307,15 @@ static void print_hists(FILE *out, const struct reason_set *set, const struct re
 	}
 }
 
+/* Exits neither paired nor overwritten are still waiting for their entry. */
+static __u64 exits_pending(const __u64 *c)
+{
+	__u64 done = c[CNT_PAIRED] + c[CNT_EXIT_OVERWRITTEN] + c[CNT_HIST_FULL] +
+		     c[CNT_HIST_ALLOC_FAILED];
+
+	return c[CNT_EXITS] > done ? c[CNT_EXITS] - done : 0;
+}
+
 static void print_counters(FILE *out, const struct report *r)
 {
 	const __u64 *c = r->counters;
@@ -311,10 +325,15 @@ static void print_counters(FILE *out, const struct report *r)
 		(unsigned long long)c[CNT_PAIRED]);
 	fprintf(out,
 		"Unpaired: %llu entries without an exit before them (each vCPU thread's first entry "
-		"after start is one), %llu exits overwritten by another exit, %llu intervals dropped "
-		"because the histogram map was full.\n",
+		"after start is one), %llu exits overwritten by another exit; dropped: %llu intervals "
+		"because the histogram map was full (--max-keys), %llu because the kernel had no "
+		"memory for a new histogram.\n",
 		(unsigned long long)c[CNT_ENTRY_WITHOUT_EXIT],
-		(unsigned long long)c[CNT_EXIT_OVERWRITTEN], (unsigned long long)c[CNT_HIST_FULL]);
+		(unsigned long long)c[CNT_EXIT_OVERWRITTEN], (unsigned long long)c[CNT_HIST_FULL],
+		(unsigned long long)c[CNT_HIST_ALLOC_FAILED]);
+	fprintf(out, "Pending: %llu exits had no entry yet when tracing stopped (a vCPU thread's "
+		"last exit before it stopped or while it waited in the VMM).\n",
+		(unsigned long long)exits_pending(c));
 }
 
 static void sort_report(const struct report *r, const struct env *env)
@@ -432,6 +451,7 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 		[CNT_ENTRY_WITHOUT_EXIT] = "entry_without_exit",
 		[CNT_EXIT_OVERWRITTEN] = "exit_overwritten",
 		[CNT_HIST_FULL] = "hist_full",
+		[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",
 		[CNT_USERSPACE_EXITS] = "userspace_exits",
 	};
 
@@ -439,9 +459,8 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"counters\":{",
 		(unsigned long long)r->duration_ns);
 	for (int c = 0; c < NR_COUNTERS; c++)
-		fprintf(out, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
-			(unsigned long long)r->counters[c]);
-	fprintf(out, "},\"vms\":[");
+		fprintf(out, "\"%s\":%llu,", counter_names[c], (unsigned long long)r->counters[c]);
+	fprintf(out, "\"exits_pending\":%llu},\"vms\":[", (unsigned long long)exits_pending(r->counters));
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		const struct vm_stats *vm = &r->vms[i];
 

@@ -165,6 +165,47 @@ static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
 	return err;
 }
 
+/* Names of the VMs seen so far, kept so that one that exits is still named. */
+struct name_cache {
+	struct { __u32 pid; char name[128]; } *items;
+	size_t nr;
+};
+
+static const char *cached_name(const struct name_cache *c, __u32 pid)
+{
+	for (size_t i = 0; i < c->nr; i++)
+		if (c->items[i].pid == pid)
+			return c->items[i].name;
+	return NULL;
+}
+
+static void remember_name(struct name_cache *c, __u32 pid)
+{
+	void *items;
+
+	if (cached_name(c, pid) || !pid_alive(pid))
+		return;
+	items = realloc(c->items, (c->nr + 1) * sizeof(c->items[0]));
+	if (!items)
+		return;
+	c->items = items;
+	c->items[c->nr].pid = pid;
+	vm_name(pid, c->items[c->nr].name, sizeof(c->items[0].name));
+	c->nr++;
+}
+
+/* Walk the (small) key set for VMs we have not named yet. */
+static void remember_vm_names(struct vmexitprof_bpf *skel, struct name_cache *c)
+{
+	struct hist_key key, next, *prev = NULL;
+
+	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		remember_name(c, key.pid);
+	}
+}
+
 static bool all_targets_exited(const struct env *env)
 {
 	for (unsigned int i = 0; i < env->nr_pids; i++)
@@ -192,7 +233,8 @@ int main(int argc, char **argv)
 	struct vmexitprof_bpf *skel = NULL;
 	struct reason_table names = {};
 	struct report rep = {};
-	__u64 start, elapsed_ms;
+	struct name_cache names_seen = {};
+	__u64 start, elapsed_ms, last_names_ms = 0;
 	bool checked_silence = false;
 	struct env env;
 	int err;
@@ -229,14 +271,20 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!env.json)
-		fprintf(stderr, "Tracing KVM exits%s... Hit Ctrl-C to end.\n",
-			env.duration_ms ? " for the given duration" : "");
+	/* On stderr even with --json: scripts wait for it to know we are attached. */
+	fprintf(stderr, "Tracing KVM exits%s... Hit Ctrl-C to end.\n",
+		env.duration_ms ? " for the given duration" : "");
 
+	for (unsigned int i = 0; i < env.nr_pids; i++)
+		remember_name(&names_seen, env.pids[i]);
 	start = now_ns();
 	while (!exiting) {
 		sleep_ms(POLL_MS);
 		elapsed_ms = (now_ns() - start) / 1000000;
+		if (elapsed_ms - last_names_ms >= 1000) {
+			last_names_ms = elapsed_ms;
+			remember_vm_names(skel, &names_seen);
+		}
 		if (env.duration_ms && elapsed_ms >= env.duration_ms)
 			break;
 		if (all_targets_exited(&env))
@@ -268,8 +316,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < rep.nr_vms; i++) {
 		struct vm_stats *vm = &rep.vms[i];
 
+		const char *name = cached_name(&names_seen, vm->pid);
+
 		vm->exited = !pid_alive(vm->pid);
-		vm_name(vm->pid, vm->name, sizeof(vm->name));
+		if (name)
+			snprintf(vm->name, sizeof(vm->name), "%s", name);
+		else
+			vm_name(vm->pid, vm->name, sizeof(vm->name));
 	}
 	for (unsigned int i = 0; i < env.nr_pids; i++)
 		if (!pid_alive(env.pids[i]))
@@ -285,5 +338,6 @@ cleanup:
 	vmexitprof_bpf__destroy(skel);
 	report_free(&rep);
 	reasons_free(&names);
+	free(names_seen.items);
 	return err;
 }
