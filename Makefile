@@ -65,4 +65,9 @@ check:
 clean:
 	rm -rf $(OUTPUT) $(PROFILER) $(TESTVMM)
 
+# Test builds (unit tests, BPF tests) add themselves to TEST_BINS.
+TEST_BINS :=
+include tests/unit/unit.mk
+all: $(TEST_BINS)
+
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

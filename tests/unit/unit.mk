@@ -1,0 +1,17 @@
+# Unit tests: plain C programs in tests/unit/, one binary each, linked with
+# just the src/ objects they test (no libbpf). tests/host/unit.sh runs them.
+# Included by the top Makefile, which defines OUTPUT, CC and ALL_CFLAGS.
+
+UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env)
+TEST_BINS += $(UNIT_TESTS)
+
+# report.o (format_ns) refers to reason_name/reason_is_halt in reasons.o.
+$(OUTPUT)/tests/unit/test_hist: $(OUTPUT)/tests/unit/test_hist.o \
+		$(addprefix $(OUTPUT)/src/,hist.o report.o reasons.o)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
+
+$(OUTPUT)/tests/unit/test_reasons: $(OUTPUT)/tests/unit/test_reasons.o $(OUTPUT)/src/reasons.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(OUTPUT)/tests/unit/test_env: $(OUTPUT)/tests/unit/test_env.o $(OUTPUT)/src/env.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
