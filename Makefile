@@ -68,6 +68,7 @@ clean:
 # Test builds (unit tests, BPF tests) add themselves to TEST_BINS.
 TEST_BINS :=
 include tests/unit/unit.mk
+include tests/bpf/bpf.mk
 all: $(TEST_BINS)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Drives the exit->entry pairing core (bpf/exit_entry.bpf.h) with synthetic
+ * events through BPF_PROG_TEST_RUN; tests/bpf/exit_entry_test.c is the
+ * runner. Deliberately thin: it only stands in for what
+ * bpf/vmexitprof.bpf.c takes from the kernel. Each run's context is one
+ * struct ee_event (exit_entry_test.h) instead of the tracepoint record and
+ * bpf_ktime_get_ns(), and the per-thread slot lives in a hash map keyed by
+ * a synthetic thread id instead of task storage, because every test run
+ * happens on the one runner task.
+ */
+#include "exit_entry.bpf.h"
+#include "exit_entry_test.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EE_MAX_THREADS);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight_by_tid SEC(".maps");
+
+/* As bpf_task_storage_get(..., BPF_LOCAL_STORAGE_GET_F_CREATE): a zeroed slot. */
+static __always_inline struct inflight *slot_get_or_create(__u64 *tid)
+{
+	static const struct inflight zero_slot;
+	struct inflight *slot = bpf_map_lookup_elem(&inflight_by_tid, tid);
+
+	if (slot)
+		return slot;
+	bpf_map_update_elem(&inflight_by_tid, tid, &zero_slot, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&inflight_by_tid, tid);
+}
+
+SEC("raw_tp")
+int exit_entry_event(struct ee_event *ev)
+{
+	__u64 tid = ev->tid;
+	__u32 pid = ev->pid;
+	struct inflight *slot;
+
+	switch (ev->kind) {
+	case EE_EXIT:	/* as kvm_exit in bpf/vmexitprof.bpf.c */
+		if (!event_wanted(pid, ev->vcpu))
+			return EE_RET_FILTERED;
+		slot = slot_get_or_create(&tid);
+		if (!slot)
+			return EE_RET_NO_SLOT;
+		record_exit(slot, ev->now, ev->vcpu, ev->isa, ev->reason);
+		return EE_RET_HANDLED;
+	case EE_ENTRY:	/* as kvm_entry: no slot yet means NULL */
+		if (!event_wanted(pid, ev->vcpu))
+			return EE_RET_FILTERED;
+		record_entry(bpf_map_lookup_elem(&inflight_by_tid, &tid), ev->now, pid);
+		return EE_RET_HANDLED;
+	}
+	return EE_RET_BAD_KIND;
+}

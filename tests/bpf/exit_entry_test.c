@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runner for tests/bpf/exit_entry_test.bpf.c: feeds synthetic kvm_exit /
+ * kvm_entry events to the pairing core (bpf/exit_entry.bpf.h) through
+ * BPF_PROG_TEST_RUN and checks `hists` and `counters` exactly. Each
+ * scenario loads a fresh skeleton with its own filters. Events are spread
+ * round-robin over the CPUs we may run on (BPF_F_TEST_RUN_ON_CPU), so
+ * pairing must be per thread and the per-CPU maps must be summed.
+ *
+ * `hists` is preallocated here (BPF_F_NO_PREALLOC cleared, max_entries
+ * TEST_HIST_KEYS unless a scenario sets its own): as compiled, creating a
+ * key allocates per-CPU memory from BPF context, which can fail with
+ * -ENOMEM under load (counted as CNT_HIST_ALLOC_FAILED, not lost silently),
+ * so exact counts would be flaky. --as-compiled keeps the map as compiled.
+ *
+ * Last, bpf/vmexitprof.bpf.c itself must pass the verifier with pid and
+ * vCPU filters set (skipped, with a note, where it cannot load at all).
+ *
+ * Prints every difference, then "N checks, M failed". Exits 0 when all
+ * pass, 1 on a failure, 77 (skip) when not root or when the kernel cannot
+ * BPF_PROG_TEST_RUN a raw_tp program. -v: verbose, with libbpf debug.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vmexitprof.h"
+#include "exit_entry_test.h"
+#include "tests/bpf/exit_entry_test.skel.h"
+#include "vmexitprof.skel.h"
+
+#define SKIP 77
+#define TEST_HIST_KEYS 32	/* preallocated hists size; scenarios need <= 21 */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's internal "not supported" */
+#endif
+
+/* VMX basic exit reasons and SVM exit codes used below. */
+#define VMX_EXTERNAL_INTERRUPT	1
+#define VMX_CPUID		10
+#define VMX_HLT			12
+#define VMX_IO_INSTRUCTION	30
+#define VMX_EPT_VIOLATION	48
+#define SVM_IOIO		0x7b
+#define SVM_NPF			0x400
+#define SVM_VMGEXIT		0x403
+
+static const char *const counter_names[NR_COUNTERS] = {
+	[CNT_EXITS] = "CNT_EXITS",
+	[CNT_ENTRIES] = "CNT_ENTRIES",
+	[CNT_PAIRED] = "CNT_PAIRED",
+	[CNT_ENTRY_WITHOUT_EXIT] = "CNT_ENTRY_WITHOUT_EXIT",
+	[CNT_EXIT_OVERWRITTEN] = "CNT_EXIT_OVERWRITTEN",
+	[CNT_HIST_FULL] = "CNT_HIST_FULL",
+	[CNT_HIST_ALLOC_FAILED] = "CNT_HIST_ALLOC_FAILED",
+	[CNT_USERSPACE_EXITS] = "CNT_USERSPACE_EXITS",
+};
+
+static unsigned int nr_checks, nr_failed;
+static const char *scenario = "setup";
+static int ncpus;		/* possible CPUs: per-CPU value array length */
+static int run_cpus[1024];	/* CPUs we may run on, for BPF_F_TEST_RUN_ON_CPU */
+static int nr_run_cpus, next_cpu;
+static bool verbose, as_compiled;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	nr_failed++;
+	printf("FAIL [%s] ", scenario);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static bool check_u64(const char *what, __u64 got, __u64 want)
+{
+	nr_checks++;
+	if (got == want)
+		return true;
+	fail("%s: got %llu (0x%llx), want %llu (0x%llx)", what, (unsigned long long)got,
+	     (unsigned long long)got, (unsigned long long)want, (unsigned long long)want);
+	return false;
+}
+
+static const char *key_str(const struct hist_key *k)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "{pid %u vcpu %u isa %u reason 0x%x flags %u}", k->pid,
+		 k->vcpu, k->isa, k->reason, k->flags);
+	return buf;
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* ---- one scenario's BPF object ---- */
+
+struct filters {
+	const __u32 *pids;	/* target_pids[]: pids_len of them written */
+	unsigned int pids_len;
+	unsigned int nr_pids;	/* nr_target_pids; 0: no pid filter */
+	const __u32 *vcpus;	/* vCPUs to set in vcpu_filter; NULL: no vcpu filter */
+	unsigned int nr_vcpus;
+	__u32 max_hist_keys;	/* 0: TEST_HIST_KEYS (as compiled with --as-compiled) */
+};
+
+static struct exit_entry_test_bpf *load(const struct filters *f)
+{
+	struct exit_entry_test_bpf *skel = exit_entry_test_bpf__open();
+	int err = 0;
+
+	nr_checks++;	/* it loads */
+	if (!skel) {
+		fail("exit_entry_test_bpf__open: %s", strerror(errno));
+		return NULL;
+	}
+	if (f) {
+		for (unsigned int i = 0; i < f->pids_len; i++)
+			skel->rodata->target_pids[i] = f->pids[i];
+		skel->rodata->nr_target_pids = f->nr_pids;
+		for (unsigned int i = 0; i < f->nr_vcpus; i++)
+			skel->rodata->vcpu_filter[f->vcpus[i] / 64] |= 1ULL << (f->vcpus[i] % 64);
+		skel->rodata->filter_vcpus = f->vcpus != NULL;
+	}
+	if (!as_compiled) {
+		__u32 max = f && f->max_hist_keys ? f->max_hist_keys : TEST_HIST_KEYS;
+
+		err = bpf_map__set_map_flags(skel->maps.hists,
+					     bpf_map__map_flags(skel->maps.hists) & ~BPF_F_NO_PREALLOC);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.hists, max);
+	} else if (f && f->max_hist_keys) {
+		err = bpf_map__set_max_entries(skel->maps.hists, f->max_hist_keys);
+	}
+	if (err) {
+		fail("resizing hists before load: %s", strerror(-err));
+		exit_entry_test_bpf__destroy(skel);
+		return NULL;
+	}
+	err = exit_entry_test_bpf__load(skel);
+	if (err) {
+		fail("exit_entry_test_bpf__load: %s", strerror(-err));
+		exit_entry_test_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* One test run of the program on CPU cpu; returns 0 or -errno, retval in *ret. */
+static int run_on(struct exit_entry_test_bpf *skel, const struct ee_event *ev, int cpu,
+		  __u32 *ret)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.ctx_in = ev,
+		.ctx_size_in = sizeof(*ev),
+		.flags = BPF_F_TEST_RUN_ON_CPU,
+		.cpu = cpu,
+	);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.exit_entry_event), &opts);
+
+	if (err)
+		return err < 0 ? err : -errno;
+	*ret = opts.retval;
+	return 0;
+}
+
+/* Runs one event on the next CPU in turn and checks what the program returned. */
+static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid, __u32 pid,
+		  __u32 vcpu, __u32 isa, __u32 reason, __u64 now, enum ee_ret want)
+{
+	static const char *const ret_names[] = {
+		[EE_RET_FILTERED] = "filtered", [EE_RET_HANDLED] = "handled",
+		[EE_RET_NO_SLOT] = "no slot", [EE_RET_BAD_KIND] = "bad kind",
+	};
+	struct ee_event ev = {
+		.kind = kind, .tid = tid, .now = now,
+		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason,
+	};
+	const char *what = kind == EE_EXIT ? "exit" : "entry";
+	int cpu = run_cpus[next_cpu++ % nr_run_cpus];
+	__u32 ret;
+	int err;
+
+	if (!skel)
+		return;
+	nr_checks++;
+	err = run_on(skel, &ev, cpu, &ret);
+	if (err) {
+		fail("%s tid %llu t=%llu on cpu %d: BPF_PROG_TEST_RUN failed: %s", what,
+		     (unsigned long long)tid, (unsigned long long)now, cpu, strerror(-err));
+		return;
+	}
+	if (ret != want)
+		fail("%s tid %llu pid %u vcpu %u t=%llu: program returned %u (%s), want %u (%s)",
+		     what, (unsigned long long)tid, pid, vcpu, (unsigned long long)now, ret,
+		     ret < 4 ? ret_names[ret] : "?", want, ret_names[want]);
+}
+
+#define EXIT(tid, pid, vcpu, isa, reason, t) \
+	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_HANDLED)
+#define ENTRY(tid, pid, vcpu, t) \
+	event(skel, EE_ENTRY, tid, pid, vcpu, 0, 0, t, EE_RET_HANDLED)
+#define EXIT_FILTERED(tid, pid, vcpu, isa, reason, t) \
+	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_FILTERED)
+#define ENTRY_FILTERED(tid, pid, vcpu, t) \
+	event(skel, EE_ENTRY, tid, pid, vcpu, 0, 0, t, EE_RET_FILTERED)
+
+/* ---- reading and checking the maps ---- */
+
+static struct hist_key mkkey(__u32 pid, __u32 vcpu, __u32 isa, __u32 reason, __u32 flags)
+{
+	struct hist_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.pid = pid;
+	k.vcpu = vcpu;
+	k.isa = isa;
+	k.reason = reason;
+	k.flags = flags;
+	return k;
+}
+
+/* Sum of one key's per-CPU histograms; min over the CPUs that have samples. */
+static int read_hist(struct exit_entry_test_bpf *skel, const struct hist_key *key,
+		     struct hist *sum)
+{
+	struct hist *v = calloc(ncpus, sizeof(*v));
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(skel->maps.hists, key, sizeof(*key), v, ncpus * sizeof(*v), 0);
+	for (int cpu = 0; !err && cpu < ncpus; cpu++) {
+		if (!v[cpu].count) {
+			/* A CPU's copy without samples must be all zero. */
+			for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
+				if (v[cpu].buckets[b] || v[cpu].sum_ns || v[cpu].min_ns ||
+				    v[cpu].max_ns) {
+					fail("%s: cpu %d has count 0 but other fields set",
+					     key_str(key), cpu);
+					break;
+				}
+			continue;
+		}
+		if (!sum->count || v[cpu].min_ns < sum->min_ns)
+			sum->min_ns = v[cpu].min_ns;
+		if (v[cpu].max_ns > sum->max_ns)
+			sum->max_ns = v[cpu].max_ns;
+		sum->count += v[cpu].count;
+		sum->sum_ns += v[cpu].sum_ns;
+		for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
+			sum->buckets[b] += v[cpu].buckets[b];
+	}
+	free(v);
+	return err;
+}
+
+/* The key's summed histogram must hold exactly these latencies. */
+static void expect_hist(struct exit_entry_test_bpf *skel, struct hist_key key,
+			const __u64 *lat, unsigned int n)
+{
+	struct hist got, want;
+	char what[256];
+	int err;
+
+	if (!skel)
+		return;
+	memset(&want, 0, sizeof(want));
+	for (unsigned int i = 0; i < n; i++) {
+		if (!want.count || lat[i] < want.min_ns)
+			want.min_ns = lat[i];
+		if (lat[i] > want.max_ns)
+			want.max_ns = lat[i];
+		want.count++;
+		want.sum_ns += lat[i];
+		if (hist_bucket(lat[i]) < HIST_NR_BUCKETS)
+			want.buckets[hist_bucket(lat[i])]++;
+		else
+			fail("hist_bucket(%llu) = %u: out of range", (unsigned long long)lat[i],
+			     hist_bucket(lat[i]));
+	}
+	nr_checks++;
+	err = read_hist(skel, &key, &got);
+	if (err) {
+		fail("hists%s: lookup failed: %s (want %u samples)", key_str(&key),
+		     strerror(-err), n);
+		return;
+	}
+#define HIST_FIELD(f) \
+	snprintf(what, sizeof(what), "hists%s." #f, key_str(&key)); \
+	check_u64(what, got.f, want.f)
+	HIST_FIELD(count);
+	HIST_FIELD(sum_ns);
+	HIST_FIELD(min_ns);
+	HIST_FIELD(max_ns);
+#undef HIST_FIELD
+	nr_checks++;
+	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
+		if (got.buckets[b] != want.buckets[b])
+			fail("hists%s.buckets[%u] (from %llu ns): got %llu, want %llu",
+			     key_str(&key), b, (unsigned long long)hist_bucket_lower(b),
+			     (unsigned long long)got.buckets[b],
+			     (unsigned long long)want.buckets[b]);
+}
+
+static void expect_no_hist(struct exit_entry_test_bpf *skel, struct hist_key key)
+{
+	struct hist got;
+	int err;
+
+	if (!skel)
+		return;
+	nr_checks++;
+	err = read_hist(skel, &key, &got);
+	if (err != -ENOENT)
+		fail("hists%s: want no such key, lookup gave %s (count %llu)", key_str(&key),
+		     err ? strerror(-err) : "a histogram", (unsigned long long)got.count);
+}
+
+/* The map must hold exactly n keys: no histogram we did not ask for. */
+static void expect_nr_keys(struct exit_entry_test_bpf *skel, unsigned int n)
+{
+	struct hist_key key, next, *prev = NULL;
+	unsigned int found = 0;
+
+	if (!skel)
+		return;
+	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (++found > 100000)
+			break;
+	}
+	check_u64("number of keys in hists", found, n);
+}
+
+/* All counters, summed over CPUs, must equal want[] (unset ones: 0). */
+static void expect_counters(struct exit_entry_test_bpf *skel, const __u64 want[NR_COUNTERS])
+{
+	__u64 *v = calloc(ncpus, sizeof(*v));
+
+	if (!skel || !v) {
+		free(v);
+		return;
+	}
+	for (__u32 c = 0; c < NR_COUNTERS; c++) {
+		__u64 sum = 0;
+		int err = bpf_map__lookup_elem(skel->maps.counters, &c, sizeof(c), v,
+					       ncpus * sizeof(*v), 0);
+
+		if (err) {
+			nr_checks++;
+			fail("counters[%s]: lookup failed: %s", counter_names[c], strerror(-err));
+			continue;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sum += v[cpu];
+		check_u64(counter_names[c], sum, want[c]);
+	}
+	free(v);
+}
+
+#define COUNTERS(...) ((const __u64[NR_COUNTERS]){ __VA_ARGS__ })
+
+/* Does thread tid have a slot in inflight_by_tid, and with which exit_ns? */
+static bool slot_of(struct exit_entry_test_bpf *skel, __u64 tid, __u64 *exit_ns)
+{
+	/* struct inflight is BPF-side only: exit_ns is its first member. */
+	__u64 v[8];
+
+	if (bpf_map__value_size(skel->maps.inflight_by_tid) > sizeof(v) ||
+	    bpf_map__lookup_elem(skel->maps.inflight_by_tid, &tid, sizeof(tid), v,
+				 bpf_map__value_size(skel->maps.inflight_by_tid), 0))
+		return false;
+	*exit_ns = v[0];
+	return true;
+}
+
+static void begin(const char *name)
+{
+	scenario = name;
+	if (verbose)
+		printf("-- %s\n", name);
+}
+
+/* ---- scenarios ---- */
+
+#define PID_A 1000
+#define PID_B 2000
+#define PID_C 3000
+
+/* One exit, one entry: one 500 ns sample. */
+static void scenario_simple(void)
+{
+	struct exit_entry_test_bpf *skel;
+	struct hist h;
+	struct hist_key k = mkkey(PID_A, 0, ISA_VMX, VMX_IO_INSTRUCTION, 0);
+
+	begin("simple pairing");
+	skel = load(NULL);
+	EXIT(1, PID_A, 0, ISA_VMX, VMX_IO_INSTRUCTION, 1000);
+	ENTRY(1, PID_A, 0, 1500);
+	expect_hist(skel, k, (__u64[]){ 500 }, 1);
+	/* And, independently of hist_bucket(): 500 = 2^8 + 15 * 2^4 -> bucket 1 + 4*16 + 15. */
+	if (skel && !read_hist(skel, &k, &h))
+		check_u64("hists.buckets[80] (496..511 ns)", h.buckets[80], 1);
+	check_u64("hist_bucket(500)", hist_bucket(500), 80);
+	expect_nr_keys(skel, 1);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 1, [CNT_ENTRIES] = 1, [CNT_PAIRED] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/*
+ * Threads A (pid A, vcpu 0) and B (pid B, vcpu 1) interleave: exit A, exit B,
+ * entry B, entry A, on alternating CPUs. Per-thread pairing gives A 700 ns
+ * and B 200 ns; per-CPU pairing would not.
+ */
+static void scenario_interleaved(void)
+{
+	struct exit_entry_test_bpf *skel;
+
+	begin("two threads interleaved");
+	skel = load(NULL);
+	next_cpu = 0;
+	EXIT(11, PID_A, 0, ISA_VMX, VMX_HLT, 1000);
+	EXIT(12, PID_B, 1, ISA_VMX, VMX_HLT, 1100);
+	ENTRY(12, PID_B, 1, 1300);
+	ENTRY(11, PID_A, 0, 1700);
+	expect_hist(skel, mkkey(PID_A, 0, ISA_VMX, VMX_HLT, 0), (__u64[]){ 700 }, 1);
+	expect_hist(skel, mkkey(PID_B, 1, ISA_VMX, VMX_HLT, 0), (__u64[]){ 200 }, 1);
+	expect_nr_keys(skel, 2);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* Entry with no slot (NULL), and entry after the slot was consumed. */
+static void scenario_entry_without_exit(void)
+{
+	struct exit_entry_test_bpf *skel;
+	__u64 exit_ns = 0;
+
+	begin("entry without exit");
+	skel = load(NULL);
+	ENTRY(21, PID_A, 0, 500);
+	expect_nr_keys(skel, 0);
+	expect_counters(skel, COUNTERS([CNT_ENTRIES] = 1, [CNT_ENTRY_WITHOUT_EXIT] = 1));
+	if (skel) {
+		nr_checks++;
+		if (slot_of(skel, 21, &exit_ns))
+			fail("an entry created a slot for its thread (exit_ns %llu)",
+			     (unsigned long long)exit_ns);
+	}
+
+	/* Pair once; the slot is then cleared, so a second entry pairs with nothing. */
+	EXIT(21, PID_A, 0, ISA_VMX, VMX_HLT, 1000);
+	ENTRY(21, PID_A, 0, 1200);
+	ENTRY(21, PID_A, 0, 1300);
+	if (skel) {
+		nr_checks++;
+		if (!slot_of(skel, 21, &exit_ns))
+			fail("no slot for thread 21 after its exit");
+		else
+			check_u64("slot exit_ns after pairing", exit_ns, 0);
+	}
+	expect_hist(skel, mkkey(PID_A, 0, ISA_VMX, VMX_HLT, 0), (__u64[]){ 200 }, 1);
+	expect_nr_keys(skel, 1);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 1, [CNT_ENTRIES] = 3, [CNT_PAIRED] = 1,
+				       [CNT_ENTRY_WITHOUT_EXIT] = 2));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* exit, exit, entry: the second exit wins, the first is counted as overwritten. */
+static void scenario_exit_overwritten(void)
+{
+	struct exit_entry_test_bpf *skel;
+
+	begin("exit overwritten");
+	skel = load(NULL);
+	EXIT(31, PID_A, 2, ISA_VMX, VMX_IO_INSTRUCTION, 1000);
+	EXIT(31, PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, 1400);
+	ENTRY(31, PID_A, 2, 1500);
+	expect_hist(skel, mkkey(PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, 0), (__u64[]){ 100 }, 1);
+	expect_no_hist(skel, mkkey(PID_A, 2, ISA_VMX, VMX_IO_INSTRUCTION, 0));
+	expect_nr_keys(skel, 1);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 1, [CNT_PAIRED] = 1,
+				       [CNT_EXIT_OVERWRITTEN] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* How raw exit reasons become keys: VMX masked + failed-entry flag, SVM whole. */
+static void scenario_reasons(void)
+{
+	static const struct {
+		__u32 isa, raw, reason, flags;
+	} cases[] = {
+		{ ISA_VMX, 0x8000000a, VMX_CPUID, HIST_FLAG_FAILED_VMENTRY },
+		{ ISA_VMX, 0x0000000a, VMX_CPUID, 0 },
+		{ ISA_VMX, 0x0001000c, VMX_HLT, 0 },
+		{ ISA_VMX, 0x0800001e, VMX_IO_INSTRUCTION, 0 },	/* bit 27: enclave mode */
+		{ ISA_VMX, 0xffffffff, 0xffff, HIST_FLAG_FAILED_VMENTRY },
+		{ ISA_SVM, SVM_NPF, SVM_NPF, 0 },
+		{ ISA_SVM, SVM_VMGEXIT, SVM_VMGEXIT, 0 },
+		{ ISA_SVM, 0x80000001, 0x80000001, 0 },
+		{ ISA_SVM, 0x8000000a, 0x8000000a, 0 },
+		{ ISA_SVM, 0xffffffff, 0xffffffff, 0 },	/* SVM_EXIT_ERR */
+		{ ISA_SVM, 0x0000000a, 0x0000000a, 0 },	/* same number as VMX CPUID */
+		{ ISA_SVM, 0x0001007b, 0x0001007b, 0 },	/* high bits kept for SVM */
+	};
+	const unsigned int n = sizeof(cases) / sizeof(cases[0]);
+	struct exit_entry_test_bpf *skel;
+	__u64 t = 10000;
+
+	begin("exit reasons");
+	skel = load(NULL);
+	/* One thread, a distinct latency per case: 100, 200, ... ns. */
+	for (unsigned int i = 0; i < n; i++) {
+		EXIT(41, PID_A, 3, cases[i].isa, cases[i].raw, t);
+		ENTRY(41, PID_A, 3, t + 100 * (i + 1));
+		t += 100000;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		expect_hist(skel, mkkey(PID_A, 3, cases[i].isa, cases[i].reason, cases[i].flags),
+			    (__u64[]){ 100 * (i + 1) }, 1);
+	expect_no_hist(skel, mkkey(PID_A, 3, ISA_VMX, 0x8000000a, 0));
+	expect_no_hist(skel, mkkey(PID_A, 3, ISA_VMX, 0x0001000c, 0));
+	expect_no_hist(skel, mkkey(PID_A, 3, ISA_SVM, 0x80000001, HIST_FLAG_FAILED_VMENTRY));
+	expect_nr_keys(skel, n);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = n, [CNT_ENTRIES] = n, [CNT_PAIRED] = n));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* target_pids: only the first nr_target_pids entries count. */
+static void scenario_pid_filter(void)
+{
+	/* PID_B sits past nr_pids: it must not be a target. */
+	static const __u32 pids[] = { PID_A, PID_C, PID_B };
+	struct filters f = { .pids = pids, .pids_len = 3, .nr_pids = 2 };
+	struct exit_entry_test_bpf *skel;
+	__u64 exit_ns;
+
+	begin("pid filter");
+	skel = load(&f);
+	EXIT(51, PID_A, 0, ISA_VMX, VMX_HLT, 1000);
+	EXIT_FILTERED(52, PID_B, 0, ISA_VMX, VMX_HLT, 1010);
+	EXIT(53, PID_C, 0, ISA_VMX, VMX_HLT, 1020);
+	ENTRY_FILTERED(52, PID_B, 0, 1310);
+	ENTRY(53, PID_C, 0, 1420);
+	ENTRY(51, PID_A, 0, 1600);
+	expect_hist(skel, mkkey(PID_A, 0, ISA_VMX, VMX_HLT, 0), (__u64[]){ 600 }, 1);
+	expect_hist(skel, mkkey(PID_C, 0, ISA_VMX, VMX_HLT, 0), (__u64[]){ 400 }, 1);
+	expect_no_hist(skel, mkkey(PID_B, 0, ISA_VMX, VMX_HLT, 0));
+	expect_nr_keys(skel, 2);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2));
+	if (skel) {
+		nr_checks++;
+		if (slot_of(skel, 52, &exit_ns))
+			fail("filtered exit created a slot for thread 52 (exit_ns %llu)",
+			     (unsigned long long)exit_ns);
+	}
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* vcpu_filter bitmap, both words' edges, out of range, and unknown vCPUs. */
+static void scenario_vcpu_filter(void)
+{
+	static const __u32 vcpus[] = { 1, 3, 64, 1023 };
+	static const __u32 unwanted[] = { 0, 2, 63, 65, 1022, 1024, 4096, VCPU_UNKNOWN };
+	struct filters f = { .vcpus = vcpus, .nr_vcpus = 4 };
+	struct exit_entry_test_bpf *skel;
+	__u64 exit_ns, t = 1000;
+	unsigned int i;
+
+	begin("vcpu filter");
+	skel = load(&f);
+	for (i = 0; i < 4; i++) {
+		EXIT(60 + i, PID_A, vcpus[i], ISA_VMX, VMX_HLT, t);
+		ENTRY(60 + i, PID_A, vcpus[i], t + 100 * (i + 1));
+		t += 10000;
+	}
+	for (i = 0; i < sizeof(unwanted) / sizeof(unwanted[0]); i++) {
+		EXIT_FILTERED(70 + i, PID_A, unwanted[i], ISA_VMX, VMX_HLT, t);
+		ENTRY_FILTERED(70 + i, PID_A, unwanted[i], t + 50);
+		t += 10000;
+	}
+	for (i = 0; i < 4; i++)
+		expect_hist(skel, mkkey(PID_A, vcpus[i], ISA_VMX, VMX_HLT, 0),
+			    (__u64[]){ 100 * (i + 1) }, 1);
+	expect_nr_keys(skel, 4);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 4, [CNT_ENTRIES] = 4, [CNT_PAIRED] = 4));
+
+	/*
+	 * An excluded exit leaves nothing behind: no slot, so a wanted entry on
+	 * the same thread is an entry without exit, not a sample.
+	 */
+	EXIT_FILTERED(80, PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, t);
+	if (skel) {
+		nr_checks++;
+		if (slot_of(skel, 80, &exit_ns))
+			fail("filtered exit created a slot for thread 80 (exit_ns %llu)",
+			     (unsigned long long)exit_ns);
+	}
+	ENTRY(80, PID_A, 1, t + 100);
+	/* Same with a thread whose slot exists (already paired, thread 60 on vcpu 1). */
+	EXIT_FILTERED(60, PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, t + 200);
+	ENTRY(60, PID_A, 1, t + 300);
+	/*
+	 * A filtered exit is invisible: it neither replaces nor cancels a
+	 * pending wanted exit, and is not counted as overwriting it.
+	 */
+	EXIT(61, PID_A, 3, ISA_VMX, VMX_CPUID, t + 1000);
+	EXIT_FILTERED(61, PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, t + 2000);
+	ENTRY(61, PID_A, 3, t + 2500);
+	expect_no_hist(skel, mkkey(PID_A, 2, ISA_VMX, VMX_EPT_VIOLATION, 0));
+	expect_no_hist(skel, mkkey(PID_A, 1, ISA_VMX, VMX_EPT_VIOLATION, 0));
+	expect_hist(skel, mkkey(PID_A, 3, ISA_VMX, VMX_CPUID, 0), (__u64[]){ 1500 }, 1);
+	expect_nr_keys(skel, 5);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 5, [CNT_ENTRIES] = 7, [CNT_PAIRED] = 5,
+				       [CNT_ENTRY_WITHOUT_EXIT] = 2));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* Both filters at once: an event must pass both. */
+static void scenario_both_filters(void)
+{
+	static const __u32 pids[] = { PID_A };
+	static const __u32 vcpus[] = { 0 };
+	struct filters f = { .pids = pids, .pids_len = 1, .nr_pids = 1, .vcpus = vcpus, .nr_vcpus = 1 };
+	struct exit_entry_test_bpf *skel;
+
+	begin("pid and vcpu filters");
+	skel = load(&f);
+	EXIT(91, PID_A, 0, ISA_SVM, SVM_IOIO, 1000);
+	EXIT_FILTERED(92, PID_A, 1, ISA_SVM, SVM_IOIO, 1000);
+	EXIT_FILTERED(93, PID_B, 0, ISA_SVM, SVM_IOIO, 1000);
+	ENTRY(91, PID_A, 0, 1250);
+	ENTRY_FILTERED(92, PID_A, 1, 1250);
+	ENTRY_FILTERED(93, PID_B, 0, 1250);
+	expect_hist(skel, mkkey(PID_A, 0, ISA_SVM, SVM_IOIO, 0), (__u64[]){ 250 }, 1);
+	expect_nr_keys(skel, 1);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 1, [CNT_ENTRIES] = 1, [CNT_PAIRED] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* count/sum/min/max over many samples on many CPUs, underflow and overflow. */
+static void scenario_stats(void)
+{
+	static const __u64 lat[] = {
+		5000, 0, 1, 15, 16, 17, 31, 32, 1000, 123456789,
+		(1ULL << 36) - 1, 1ULL << 36, (1ULL << 37) - 1, 1ULL << 40, 1ULL << 62, 777,
+	};
+	static const __u64 lat2[] = { 5000, 300, 7000, 300 };
+	const unsigned int n = sizeof(lat) / sizeof(lat[0]), n2 = sizeof(lat2) / sizeof(lat2[0]);
+	struct hist_key k = mkkey(PID_B, 7, ISA_VMX, VMX_EXTERNAL_INTERRUPT, 0);
+	struct exit_entry_test_bpf *skel;
+	struct hist h;
+	__u64 t = 1ULL << 50;	/* large timestamps: the difference must still be exact */
+
+	begin("stats, underflow and overflow");
+	skel = load(NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		EXIT(101, PID_B, 7, ISA_VMX, VMX_EXTERNAL_INTERRUPT, t);
+		ENTRY(101, PID_B, 7, t + lat[i]);
+		t += lat[i] + 1000;
+	}
+	/* A second key whose smallest sample is not 0. */
+	for (unsigned int i = 0; i < n2; i++) {
+		EXIT(102, PID_B, 8, ISA_VMX, VMX_EXTERNAL_INTERRUPT, t);
+		ENTRY(102, PID_B, 8, t + lat2[i]);
+		t += 100000;
+	}
+	expect_hist(skel, k, lat, n);
+	expect_hist(skel, mkkey(PID_B, 8, ISA_VMX, VMX_EXTERNAL_INTERRUPT, 0), lat2, n2);
+	/* And the edges by number, not just through hist_bucket(). */
+	if (skel && !read_hist(skel, &k, &h)) {
+		check_u64("underflow bucket 0 (0, 1, 15 ns)", h.buckets[0], 3);
+		check_u64("bucket 1 (16 ns)", h.buckets[1], 1);
+		check_u64("last regular bucket (2^36 - 1 ns)", h.buckets[HIST_OVERFLOW - 1], 1);
+		check_u64("overflow bucket (2^36, 2^37 - 1, 2^40, 2^62 ns)",
+			  h.buckets[HIST_OVERFLOW], 4);
+	}
+	expect_nr_keys(skel, 2);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = n + n2, [CNT_ENTRIES] = n + n2,
+				       [CNT_PAIRED] = n + n2));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* hists full: intervals for new keys are dropped and counted, old keys still grow. */
+static void scenario_map_full(void)
+{
+	const unsigned int max = 16, extra = 5;
+	struct filters f = { .max_hist_keys = max };
+	struct exit_entry_test_bpf *skel;
+	__u64 t = 1000;
+	unsigned int i;
+
+	begin("hists map full");
+	skel = load(&f);
+	if (skel)
+		check_u64("hists max_entries", bpf_map__max_entries(skel->maps.hists), max);
+	/* max + extra keys (one vCPU each), each exit on its own thread. */
+	for (i = 0; i < max + extra; i++)
+		EXIT(200 + i, PID_C, i, ISA_SVM, SVM_NPF, t);
+	for (i = 0; i < max + extra; i++)
+		ENTRY(200 + i, PID_C, i, t + 100 + i);
+	/* One more sample for an existing key, once the map is full. */
+	EXIT(200, PID_C, 0, ISA_SVM, SVM_NPF, t + 1000);
+	ENTRY(200, PID_C, 0, t + 1900);
+	/* And a new key again: still dropped. */
+	EXIT(300, PID_C, 999, ISA_SVM, SVM_NPF, t + 2000);
+	ENTRY(300, PID_C, 999, t + 2100);
+
+	expect_nr_keys(skel, max);
+	expect_hist(skel, mkkey(PID_C, 0, ISA_SVM, SVM_NPF, 0), (__u64[]){ 100, 900 }, 2);
+	for (i = 1; i < max; i++)
+		expect_hist(skel, mkkey(PID_C, i, ISA_SVM, SVM_NPF, 0), (__u64[]){ 100 + i }, 1);
+	for (i = max; i < max + extra; i++)
+		expect_no_hist(skel, mkkey(PID_C, i, ISA_SVM, SVM_NPF, 0));
+	expect_no_hist(skel, mkkey(PID_C, 999, ISA_SVM, SVM_NPF, 0));
+	expect_counters(skel, COUNTERS([CNT_EXITS] = max + extra + 2,
+				       [CNT_ENTRIES] = max + extra + 2,
+				       [CNT_PAIRED] = max + 1,
+				       [CNT_HIST_FULL] = extra + 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/*
+ * bpf/vmexitprof.bpf.c shares the filters but not this file's codegen: the
+ * verifier must accept it with every filter combination, not only without
+ * filters (where it prunes the filter code as dead).
+ */
+static void scenario_real_program_verifies(void)
+{
+	static const struct {
+		const char *what;
+		bool pids, vcpus;
+	} cases[] = {
+		{ "a pid filter (-p)", true, false },
+		{ "a vCPU filter (--vcpu)", false, true },
+		{ "pid and vCPU filters", true, true },
+	};
+	struct vmexitprof_bpf *skel;
+	int err;
+
+	begin("bpf/vmexitprof.bpf.c passes the verifier with filters");
+	skel = vmexitprof_bpf__open();
+	err = skel ? vmexitprof_bpf__load(skel) : -errno;
+	vmexitprof_bpf__destroy(skel);
+	if (err) {
+		printf("note: bpf/vmexitprof.bpf.c does not load here even without filters (%s; "
+		       "no kvm module BTF?): its filter checks are skipped\n", strerror(-err));
+		return;
+	}
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		skel = vmexitprof_bpf__open();
+		if (!skel) {
+			nr_checks++;
+			fail("vmexitprof_bpf__open: %s", strerror(errno));
+			continue;
+		}
+		if (cases[i].pids) {
+			skel->rodata->target_pids[0] = PID_A;
+			skel->rodata->target_pids[1] = PID_B;
+			skel->rodata->nr_target_pids = 2;
+		}
+		if (cases[i].vcpus) {
+			skel->rodata->vcpu_filter[0] = 0x3;		/* vCPUs 0, 1 */
+			skel->rodata->vcpu_filter[15] = 1ULL << 63;	/* vCPU 1023 */
+			skel->rodata->filter_vcpus = true;
+		}
+		err = vmexitprof_bpf__load(skel);
+		nr_checks++;
+		if (err)
+			fail("bpf/vmexitprof.bpf.c does not load with %s: %s (verifier log on stderr)",
+			     cases[i].what, strerror(-err));
+		vmexitprof_bpf__destroy(skel);
+	}
+}
+
+/* ---- setup ---- */
+
+static void find_run_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int cpu = 0; cpu < CPU_SETSIZE && nr_run_cpus < 1024; cpu++)
+			if (CPU_ISSET(cpu, &set) && cpu < ncpus)
+				run_cpus[nr_run_cpus++] = cpu;
+	if (!nr_run_cpus)
+		run_cpus[nr_run_cpus++] = sched_getcpu() >= 0 ? sched_getcpu() : 0;
+}
+
+/* Can this kernel BPF_PROG_TEST_RUN our raw_tp program? 0, SKIP, or 1. */
+static int probe(void)
+{
+	struct exit_entry_test_bpf *skel = exit_entry_test_bpf__open_and_load();
+	struct ee_event ev = { .kind = 0 };	/* kind 0: the program only returns */
+	__u32 ret = ~0U;
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		if (err == -EPERM) {
+			printf("SKIP: loading the BPF test program was refused (EPERM): "
+			       "needs CAP_BPF and CAP_PERFMON\n");
+			return SKIP;
+		}
+		printf("FAIL: cannot load tests/bpf/exit_entry_test.bpf.c: %s\n", strerror(-err));
+		return 1;
+	}
+	err = run_on(skel, &ev, run_cpus[0], &ret);
+	exit_entry_test_bpf__destroy(skel);
+	if (err == -ENOTSUPP || err == -EOPNOTSUPP) {
+		printf("SKIP: this kernel (BPF_PROG_TEST_RUN) cannot test-run raw_tp programs "
+		       "(%s): needs Linux 5.10 or later\n", strerror(-err));
+		return SKIP;
+	}
+	if (err == -EINVAL) {
+		printf("SKIP: BPF_PROG_TEST_RUN rejected a raw_tp run on cpu %d "
+		       "(EINVAL): BPF_F_TEST_RUN_ON_CPU for raw_tp needs Linux 5.10 or later\n",
+		       run_cpus[0]);
+		return SKIP;
+	}
+	if (err) {
+		printf("FAIL: BPF_PROG_TEST_RUN failed: %s\n", strerror(-err));
+		return 1;
+	}
+	if (ret != EE_RET_BAD_KIND) {
+		printf("FAIL: probe run returned %u, want %u\n", ret, EE_RET_BAD_KIND);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--as-compiled")) {
+			as_compiled = true;
+		} else {
+			fprintf(stderr, "usage: %s [-v] [--as-compiled]\n", argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("SKIP: must run as root to load BPF programs and use BPF_PROG_TEST_RUN\n");
+		return SKIP;
+	}
+	libbpf_set_print(print_libbpf);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		printf("FAIL: libbpf_num_possible_cpus: %s\n", strerror(-ncpus));
+		return 1;
+	}
+	find_run_cpus();
+	rc = probe();
+	if (rc)
+		return rc;
+	if (verbose)
+		printf("%d possible CPUs, events spread over %d\n", ncpus, nr_run_cpus);
+
+	scenario_simple();
+	scenario_interleaved();
+	scenario_entry_without_exit();
+	scenario_exit_overwritten();
+	scenario_reasons();
+	scenario_pid_filter();
+	scenario_vcpu_filter();
+	scenario_both_filters();
+	scenario_stats();
+	scenario_map_full();
+	scenario_real_program_verifies();
+
+	printf("%u checks, %u failed\n", nr_checks, nr_failed);
+	return nr_failed ? 1 : 0;
+}

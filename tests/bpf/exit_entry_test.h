@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The synthetic-event ABI between tests/bpf/exit_entry_test.bpf.c and its
+ * runner tests/bpf/exit_entry_test.c. One BPF_PROG_TEST_RUN of the raw_tp
+ * program is one event: ctx_in is a struct ee_event (raw_tp test runs take
+ * up to 12 u64 "arguments" of context, which the program reads as this
+ * struct), and the run's retval (enum ee_ret) says what the program did.
+ * The 32-bit fields are read with 32-bit loads, like the tracepoint's.
+ */
+#ifndef EXIT_ENTRY_TEST_H
+#define EXIT_ENTRY_TEST_H
+
+enum ee_kind {
+	EE_EXIT = 1,	/* as kvm:kvm_exit */
+	EE_ENTRY = 2,	/* as kvm:kvm_entry */
+};
+
+struct ee_event {
+	__u64 kind;	/* enum ee_kind */
+	__u64 tid;	/* synthetic thread id: selects the struct inflight slot */
+	__u64 now;	/* timestamp in ns, instead of bpf_ktime_get_ns() */
+	__u32 pid;	/* process (VM) the thread belongs to */
+	__u32 vcpu;	/* vcpu_id of the event */
+	__u32 isa;	/* exits only: ISA_VMX or ISA_SVM */
+	__u32 reason;	/* exits only: raw exit_reason as the tracepoint gives it */
+};
+
+enum ee_ret {
+	EE_RET_FILTERED,	/* event_wanted() said no: nothing touched */
+	EE_RET_HANDLED,		/* passed to record_exit() / record_entry() */
+	EE_RET_NO_SLOT,		/* exit: could not create the thread's slot */
+	EE_RET_BAD_KIND,	/* unknown kind */
+};
+
+#define EE_MAX_THREADS 1024
+
+#endif /* EXIT_ENTRY_TEST_H */
