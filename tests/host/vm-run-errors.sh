@@ -22,9 +22,10 @@ VMEXITPROF_CACHE=$tmp/cache PATH=$tmp/bin:$PATH expect_status 125 tests/vm/run -
 assert_match "$err" "cannot fetch the 6.12 kernel" "fetch failure message"
 assert_eq "$(wc -l <<<"$err")" 1 "one line"
 
+# The run's files (and so its QEMU's command line) live under our own TMPDIR.
 start=$SECONDS
-expect_status 124 tests/vm/run --kernel 6.1 --timeout 20 -- sleep 600
+TMPDIR=$tmp expect_status 124 tests/vm/run --kernel 6.1 --timeout 20 -- sleep 600
 ((SECONDS - start < 60)) || die "time-out took $((SECONDS - start))s"
 assert_match "$err" "timed out after 20s; QEMU was killed" "time-out message"
-pgrep -f "qemu-system-x86_64.*vmrun" >/dev/null && die "QEMU still running after the time-out"
+pgrep -f "qemu-system-x86_64.*$tmp" >/dev/null && die "QEMU still running after the time-out"
 true

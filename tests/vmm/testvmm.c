@@ -121,6 +121,7 @@ struct config {
 	uint32_t *scale;		/* nr_vcpus entries */
 	uint64_t duration_ns;		/* 0: count mode */
 	uint32_t delay_ms;
+	const char *wait_for;		/* start once this path exists */
 	uint32_t hlt_sleep_us;
 };
 
@@ -214,7 +215,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
 		"               [--scale M0,M1,...] [--phase cpuid=N,pio=N,mmio=N,hlt=N]...\n"
-		"               [--duration SEC] [--delay MS] [--hlt-sleep-us US] [--help]\n"
+		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
+		"               [--hlt-sleep-us US] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
 		"a byte write to MMIO 0x%x and hlt the given number of times, then marks\n"
@@ -229,6 +231,8 @@ static void usage(FILE *f)
 		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n"
 		"                     instead of running one round per vCPU\n"
 		"  --delay MS         after printing the ready line, wait MS before running\n"
+		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n"
+		"                     exists: lets a test attach a tracer first\n"
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n",
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
@@ -422,7 +426,7 @@ static int parse_scale(struct config *cfg, const char *list)
 
 enum {
 	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_SCALE,
-	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_HLT_SLEEP_US,
+	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_HLT_SLEEP_US,
 };
 
 /* Returns 0 to run, 1 after --help, -1 on bad usage. */
@@ -438,6 +442,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "delay", required_argument, NULL, OPT_DELAY },
+		{ "wait-for", required_argument, NULL, OPT_WAIT_FOR },
 		{ "hlt-sleep-us", required_argument, NULL, OPT_HLT_SLEEP_US },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -495,6 +500,13 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_DELAY:
 			if (parse_u32("--delay", optarg, &cfg->delay_ms))
 				return -1;
+			break;
+		case OPT_WAIT_FOR:
+			if (!*optarg) {
+				fprintf(stderr, "testvmm: --wait-for needs a path\n");
+				return -1;
+			}
+			cfg->wait_for = optarg;
 			break;
 		case OPT_HLT_SLEEP_US:
 			if (parse_u32("--hlt-sleep-us", optarg, &cfg->hlt_sleep_us))
@@ -1231,6 +1243,11 @@ int main(int argc, char **argv)
 
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
+	}
+	while (cfg->wait_for && access(cfg->wait_for, F_OK)) {
+		struct timespec ts = { .tv_nsec = 10000000L };
+
+		nanosleep(&ts, NULL);
 	}
 
 	pthread_mutex_lock(&vmm.lock);

@@ -1,0 +1,50 @@
+# Sourced by tests that run vmexitprof against testvmm. Makes $tmp and
+# cleans it and any background job up on exit.
+# Order: start_vmm (VM exists, vCPUs held), start_profiler (attached),
+# release_vmm (vCPUs run), then wait for both.
+tmp=$(mktemp -d)
+cleanup_profile() {
+	local jobs
+	jobs=$(jobs -p)
+	[[ -z $jobs ]] || kill $jobs 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup_profile EXIT
+
+# wait_for_line FILE REGEX SECONDS
+wait_for_line() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -E "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "no line /$2/ in $1 after $3 s: $(cat "$1" 2>/dev/null)"
+}
+
+# start_vmm NAME TESTVMM-ARGS...: sets NAME_pid; ground truth in $tmp/NAME.json
+start_vmm() {
+	local name=$1
+	shift
+	tests/vmm/testvmm --wait-for "$tmp/$name.go" "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
+	printf -v "${name}_pid" %s $!
+	wait_for_line "$tmp/$name.err" "testvmm: pid [0-9]+ ready" 30
+}
+
+release_vmm() { touch "$tmp/$1.go"; }
+
+# start_profiler NAME VMEXITPROF-ARGS...: sets NAME_pid once it has attached.
+start_profiler() {
+	local name=$1
+	shift
+	./vmexitprof "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	printf -v "${name}_pid" %s $!
+	wait_for_line "$tmp/$name.err" "^Tracing KVM exits|vmexitprof:" 60
+	grep -q '^Tracing KVM exits' "$tmp/$name.err" || die "vmexitprof did not start: $(cat "$tmp/$name.err")"
+}
+
+# wait_ok PID WHAT: the process must exit 0.
+wait_ok() {
+	local rc=0
+	wait "$1" || rc=$?
+	((rc == 0)) || die "$2 exited $rc"
+}

@@ -1,0 +1,44 @@
+"""Helpers for tests that read vmexitprof --json and testvmm ground truth."""
+import json
+import sys
+
+# SVM exit codes (arch/x86/include/uapi/asm/svm.h); the rig emulates AMD.
+SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_NPF = 0x72, 0x78, 0x7B, 0x400
+
+errors = []
+
+
+def check(ok, what):
+    if not ok:
+        errors.append(what)
+    return ok
+
+
+def finish():
+    for e in errors:
+        print("assertion failed:", e)
+    sys.exit(1 if errors else 0)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def by_code(reasons, isa="svm"):
+    return {r["code"]: r for r in reasons if r["isa"] == isa}
+
+
+def count(reasons, code):
+    r = by_code(reasons).get(code)
+    return r["count"] if r else 0
+
+
+def check_latencies(rows, where):
+    """min <= p50 <= p99 <= p99.9 <= max and avg in [min, max], for every row."""
+    for r in rows:
+        name = f"{where} {r['name']}"
+        check(r["min_ns"] <= r["p50_ns"] <= r["p99_ns"] <= r["p999_ns"] <= r["max_ns"],
+              f"{name}: percentiles out of order {r}")
+        check(r["min_ns"] <= r["avg_ns"] <= r["max_ns"], f"{name}: avg outside [min, max] {r}")
+        check(r["total_ns"] >= r["count"] * r["min_ns"], f"{name}: total below count*min {r}")

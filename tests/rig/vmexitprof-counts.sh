@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# vmexitprof -p against testvmm's ground truth, per vCPU and exit reason:
+# CPUID, IO and HLT counts exact, NPF present, vCPUs told apart (they do
+# different amounts), honesty counters as expected, latencies ordered.
+. "$(dirname "$0")/../lib/common.sh"
+. tests/lib/profile.sh
+
+start_vmm vmm --vcpus 2 --cpuid 3000 --pio 300 --mmio 100 --hlt 20 --scale 1,3
+start_profiler prof -p "$vmm_pid" --per-vcpu --json
+release_vmm vmm
+wait_ok "$vmm_pid" testvmm
+# -p: the profiler ends by itself once its target has exited.
+wait_ok "$prof_pid" vmexitprof
+grep -q "process $vmm_pid exited during the run" "$tmp/prof.err" || die "no note that the VM exited"
+
+python3 - "$tmp/vmm.json" "$tmp/prof.out" <<'PY'
+import sys
+sys.path.insert(0, "tests/lib")
+from reports import *
+
+truth, prof = load(sys.argv[1]), load(sys.argv[2])
+check(len(prof["vms"]) == 1, "one VM in the report")
+vm = prof["vms"][0]
+check(vm["pid"] == truth["pid"], f"VM pid {vm['pid']} != {truth['pid']}")
+check(vm["name"] == "testvmm", f"VM name {vm['name']!r}")
+check(vm["exited"] is True, "VM marked as exited")
+vcpus = {v["vcpu"]: v["reasons"] for v in vm["vcpus"]}
+check(sorted(vcpus) == [0, 1], f"vCPUs {sorted(vcpus)}")
+for v in truth["vcpus"]:
+    c, rows = v["caused"], vcpus.get(v["id"], [])
+    where = f"vcpu {v['id']}"
+    check(count(rows, SVM_CPUID) == c["cpuid"], f"{where}: cpuid {count(rows, SVM_CPUID)} != {c['cpuid']}")
+    # The thread's last exit (the final control write) never re-enters: pending.
+    io = c["pio"] + c["control"] - 1
+    check(count(rows, SVM_IOIO) == io, f"{where}: io {count(rows, SVM_IOIO)} != {io}")
+    check(count(rows, SVM_HLT) == c["hlt"], f"{where}: hlt {count(rows, SVM_HLT)} != {c['hlt']}")
+    check(count(rows, SVM_NPF) >= c["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {c['mmio']}")
+    check_latencies(rows, where)
+names = {r["code"]: r["name"] for r in vm["reasons"]}
+check(names.get(SVM_CPUID) == "cpuid" and names.get(SVM_NPF) == "npf" and names.get(SVM_HLT) == "hlt",
+      f"reason names from the kernel: {names}")
+# Totals per reason are the sum over vCPUs.
+for r in vm["reasons"]:
+    check(r["count"] == sum(count(rows, r["code"]) for rows in vcpus.values()), f"total {r['name']}")
+check_latencies(vm["reasons"], "VM")
+c = prof["counters"]
+check(c["entry_without_exit"] == 2, f"one unpaired first entry per vCPU thread: {c}")
+check(c["exits_pending"] == 2, f"one pending last exit per vCPU thread: {c}")
+check(c["exit_overwritten"] == 0 and c["hist_full"] == 0, f"nothing lost: {c}")
+check(c["paired"] == sum(r["count"] for r in vm["reasons"]), f"paired == rows: {c}")
+finish()
+PY
