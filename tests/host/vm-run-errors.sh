@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/vm/run fails clearly, in one line and with exit 125 or 124, when
-# KVM cannot come up in the guest, when the kernel cannot be fetched, and
-# when COMMAND outlives --timeout (QEMU is killed).
+# tests/vm/run fails clearly, with a first line that says why and exit 125
+# or 124, when KVM cannot come up in the guest, when the kernel cannot be
+# fetched, when COMMAND outlives --timeout, and when the guest kernel locks
+# up; QEMU is killed in the last two.
 . "$(dirname "$0")/../lib/common.sh"
 
 tmp=$(mktemp -d)
@@ -29,3 +30,10 @@ TMPDIR=$tmp expect_status 124 tests/vm/run --kernel 6.1 --timeout 20 -- sleep 60
 assert_match "$err" "timed out after 20s; QEMU was killed" "time-out message"
 pgrep -f "qemu-system-x86_64.*$tmp" >/dev/null && die "QEMU still running after the time-out"
 true
+
+# A guest kernel that reports a lockup on its console is stopped at once
+# (the message is faked through /dev/kmsg: a real one cannot be made on demand).
+start=$SECONDS
+expect_status 125 tests/vm/run --kernel 6.1 -- sh -c 'echo "<0>watchdog: BUG: soft lockup - CPU#0 stuck for 99s! [test:1]" >/dev/kmsg; sleep 600'
+((SECONDS - start < 60)) || die "lockup noticed only after $((SECONDS - start))s"
+assert_match "$err" "the guest kernel locked up \(soft lockup - CPU\); QEMU was killed" "lockup message"
