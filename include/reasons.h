@@ -35,7 +35,7 @@ const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 co
 			size_t len);
 /* Whether this exit's interval includes halted time (HLT, SVM idle-halt). */
 int reason_is_halt(const char *name);
-/* Look a name up (case-insensitive); returns 0 and sets isa/code when found. */
-int reason_lookup(const struct reason_table *t, const char *name, unsigned int *isa, __u32 *code);
+/* Look a name up in one ISA's table (case-insensitive); 0 and *code when found, else -ENOENT. */
+int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code);
 
 #endif /* VMEXITPROF_REASONS_H */

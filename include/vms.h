@@ -10,6 +10,10 @@
 bool pid_alive(__u32 pid);
 /* Whether pid holds a KVM VM file descriptor (anon_inode:kvm-vm). */
 bool pid_is_vm(__u32 pid);
+/* vCPU ids of pid's threads named like QEMU's ("CPU 3/KVM"); returns how many (<= max). */
+int vm_vcpu_ids(__u32 pid, __u32 *ids, int max);
+/* Pids of every process holding a kvm-vm fd; returns how many (<= max). */
+int find_vms(__u32 *pids, int max);
 /* QEMU's -name (its guest= part), else the process name; "?" if gone. */
 void vm_name(__u32 pid, char *buf, size_t len);
 /* Extract the VM name from a NUL-separated command line; false if there is no -name. */

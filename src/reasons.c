@@ -192,19 +192,14 @@ int reason_is_halt(const char *name)
 	return !strcasecmp(name, "hlt") || !strcasecmp(name, "idle-halt");
 }
 
-int reason_lookup(const struct reason_table *t, const char *name, unsigned int *isa, __u32 *code)
+int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code)
 {
-	for (size_t i = 0; i < t->nr_vmx; i++) {
-		if (!strcasecmp(t->vmx[i].name, name)) {
-			*isa = ISA_VMX;
-			*code = t->vmx[i].code;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < t->nr_svm; i++) {
-		if (!strcasecmp(t->svm[i].name, name)) {
-			*isa = ISA_SVM;
-			*code = t->svm[i].code;
+	const struct reason_name *tab = isa == ISA_SVM ? t->svm : t->vmx;
+	size_t nr = isa == ISA_SVM ? t->nr_svm : t->nr_vmx;
+
+	for (size_t i = 0; i < nr; i++) {
+		if (!strcasecmp(tab[i].name, name)) {
+			*code = tab[i].code;
 			return 0;
 		}
 	}

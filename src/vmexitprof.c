@@ -156,6 +156,8 @@ static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
 		memset(&sum, 0, sizeof(sum));
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			hist_merge(&sum, &values[cpu]);
+		if (!sum.count)
+			continue;	/* created up front, never used */
 		if (!report_add(rep, &key, &sum)) {
 			err = -ENOMEM;
 			break;
@@ -204,6 +206,84 @@ static void remember_vm_names(struct vmexitprof_bpf *skel, struct name_cache *c)
 		prev = &key;
 		remember_name(c, key.pid);
 	}
+}
+
+/*
+ * Exit reasons most guests take, by kernel name, per ISA: their histograms
+ * are created up front (see prewarm_hists).
+ */
+static const char *const common_svm_reasons[] = {
+	"cpuid", "io", "npf", "hlt", "msr", "interrupt", "vintr", "pause",
+};
+static const char *const common_vmx_reasons[] = {
+	"CPUID", "IO_INSTRUCTION", "EPT_VIOLATION", "EPT_MISCONFIG", "HLT", "MSR_READ",
+	"MSR_WRITE", "EXTERNAL_INTERRUPT", "PREEMPTION_TIMER", "PAUSE_INSTRUCTION",
+};
+
+static bool vcpu_selected(const struct env *env, __u32 vcpu)
+{
+	if (!env->nr_vcpus)
+		return true;
+	for (unsigned int i = 0; i < env->nr_vcpus; i++)
+		if (env->vcpus[i] == vcpu)
+			return true;
+	return false;
+}
+
+/*
+ * A new histogram key allocates per-CPU memory inside the BPF program,
+ * where a burst of new keys can find the allocator empty: that interval
+ * is dropped (and counted). So create, from here where allocation may
+ * sleep, the keys the running VMs' vCPUs will most likely need, within a
+ * quarter of --max-keys. Empty ones are not reported.
+ */
+static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
+			  const struct reason_table *names)
+{
+	static __u32 pids[1024], vcpus[MAX_VCPU_FILTER];
+	const char *const *common;
+	unsigned int isa, nr_common, budget = env->max_hist_keys / 4;
+	int ncpus = libbpf_num_possible_cpus(), nr_pids;
+	struct hist *zero;
+
+	if (!access("/sys/module/kvm_amd", F_OK)) {
+		isa = ISA_SVM;
+		common = common_svm_reasons;
+		nr_common = sizeof(common_svm_reasons) / sizeof(common[0]);
+	} else if (!access("/sys/module/kvm_intel", F_OK)) {
+		isa = ISA_VMX;
+		common = common_vmx_reasons;
+		nr_common = sizeof(common_vmx_reasons) / sizeof(common[0]);
+	} else {
+		return;
+	}
+	zero = calloc(ncpus, sizeof(*zero));
+	if (!zero)
+		return;
+	if (env->nr_pids) {
+		memcpy(pids, env->pids, env->nr_pids * sizeof(pids[0]));
+		nr_pids = env->nr_pids;
+	} else {
+		nr_pids = find_vms(pids, sizeof(pids) / sizeof(pids[0]));
+	}
+	for (int p = 0; p < nr_pids && budget; p++) {
+		int nr_vcpus = vm_vcpu_ids(pids[p], vcpus, MAX_VCPU_FILTER);
+
+		for (int v = 0; v < nr_vcpus && budget; v++) {
+			if (!vcpu_selected(env, vcpus[v]))
+				continue;
+			for (unsigned int r = 0; r < nr_common && budget; r++) {
+				struct hist_key key = { .pid = pids[p], .vcpu = vcpus[v], .isa = isa };
+
+				if (reason_lookup(names, isa, common[r], &key.reason))
+					continue;
+				if (!bpf_map__update_elem(skel->maps.hists, &key, sizeof(key), zero,
+							  ncpus * sizeof(*zero), BPF_NOEXIST))
+					budget--;
+			}
+		}
+	}
+	free(zero);
 }
 
 static bool all_targets_exited(const struct env *env)
@@ -263,6 +343,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	prewarm_hists(skel, &env, &names);
 	err = vmexitprof_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot attach to the kvm tracepoints: %s\n", strerror(-err));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -92,4 +93,54 @@ void vm_name(__u32 pid, char *buf, size_t len)
 	if (f)
 		fclose(f);
 	snprintf(buf, len, "?");
+}
+
+int vm_vcpu_ids(__u32 pid, __u32 *ids, int max)
+{
+	char dir[32], path[300], comm[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *tasks;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/task", pid);
+	tasks = opendir(dir);
+	if (!tasks)
+		return 0;
+	while (n < max && (d = readdir(tasks))) {
+		unsigned int id;
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && sscanf(comm, "CPU %u/KVM", &id) == 1)
+			ids[n++] = id;
+		fclose(f);
+	}
+	closedir(tasks);
+	return n;
+}
+
+int find_vms(__u32 *pids, int max)
+{
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+	int n = 0;
+
+	if (!proc)
+		return 0;
+	while (n < max && (d = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(d->d_name, &end, 10);
+
+		if (*end || !pid)
+			continue;
+		if (pid_is_vm(pid))
+			pids[n++] = pid;
+	}
+	closedir(proc);
+	return n;
 }
