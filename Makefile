@@ -21,7 +21,7 @@ TESTVMM := tests/vmm/testvmm
 PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
-.PHONY: all deps check clean
+.PHONY: all deps check demo clean
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
@@ -55,6 +55,13 @@ $(OUTPUT)/%.o: %.c
 $(OUTPUT)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The demo: vmexitprof on testvmm, in the nested rig where the host's KVM
+# does not emit kvm_exit.
+demo:
+	tools/install-deps
+	$(MAKE) all
+	tools/demo
 
 # The one test command: installs what is missing, builds, runs every test.
 check:

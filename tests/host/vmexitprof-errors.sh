@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# vmexitprof's errors on this host: one clear line and exit 1 for a bad
+# environment or target, exit 2 for bad usage.
+. "$(dirname "$0")/../lib/common.sh"
+
+expect_status 2 ./vmexitprof --sort bogus
+assert_match "$err" "^vmexitprof: --sort: 'bogus' is not one of" "bad --sort"
+expect_status 2 ./vmexitprof -p 12,abc
+assert_match "$err" "^vmexitprof: -p: 'abc' is not a number" "bad -p"
+expect_status 2 ./vmexitprof --frobnicate
+assert_eq "$(wc -l <<<"$err")" 1 "unknown option: one line"
+./vmexitprof --help | grep -q '^EXAMPLES:' || die "--help has no EXAMPLES"
+
+expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups ./vmexitprof -d 1
+assert_match "$err" "^vmexitprof: must run as root" "not root"
+
+gone=$(( $(cat /proc/sys/kernel/pid_max) - 1 ))
+while [[ -e /proc/$gone ]]; do gone=$((gone - 1)); done
+expect_status 1 ./vmexitprof -p "$gone"
+assert_eq "$err" "vmexitprof: no such process: $gone" "no such pid"
+
+expect_status 1 ./vmexitprof -p $$
+assert_match "$err" "^vmexitprof: process $$ \(bash\) is not a KVM VM: it holds no kvm-vm file descriptor$" "not a VM"

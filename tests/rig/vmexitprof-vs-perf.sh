@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# perf kvm stat, recording the same run at the same time, is the
+# independent oracle: its per-reason counts equal vmexitprof's, per vCPU,
+# which also shows that vmexitprof's programs (returning 1) do not hide
+# kvm_exit/kvm_entry from perf. perf records testvmm as its own workload.
+. "$(dirname "$0")/../lib/common.sh"
+. tests/lib/profile.sh
+
+perf kvm -o "$tmp/perf.data" stat record -a -- \
+	tests/vmm/testvmm --wait-for "$tmp/vmm.go" --vcpus 2 --cpuid 2000 --pio 200 --hlt 10 --scale 2,1 \
+	>"$tmp/vmm.json" 2>"$tmp/vmm.err" &
+perf_pid=$!
+wait_for_line "$tmp/vmm.err" "testvmm: pid [0-9]+ ready" 60
+vmm_pid=$(sed -n 's/^testvmm: pid \([0-9]*\) ready$/\1/p' "$tmp/vmm.err")
+start_profiler prof -p "$vmm_pid" --per-vcpu --json
+release_vmm vmm
+wait_ok "$perf_pid" "perf kvm stat record"
+wait_ok "$prof_pid" vmexitprof
+
+for vcpu in 0 1; do
+	perf kvm -i "$tmp/perf.data" stat report --event=vmexit --vcpu "$vcpu" >"$tmp/perf.$vcpu" 2>&1 ||
+		die "perf kvm stat report failed: $(cat "$tmp/perf.$vcpu")"
+done
+
+python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/perf.0" "$tmp/perf.1" <<'PY'
+import re, sys
+sys.path.insert(0, "tests/lib")
+from reports import *
+
+truth, prof = load(sys.argv[1]), load(sys.argv[2])
+vcpus = {v["vcpu"]: v["reasons"] for v in prof["vms"][0]["vcpus"]}
+for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
+    # perf's rows: "  cpuid   4000   90.1%  ..." (name, samples, ...)
+    perf = {}
+    for line in open(path):
+        m = re.match(r"^\s+(\S+)\s+(\d+)\s+[\d.]+%", line)
+        if m:
+            perf[m.group(1)] = int(m.group(2))
+    ours = {r["name"]: r["count"] for r in vcpus.get(vcpu, [])}
+    check(perf.get("cpuid", 0) > 0, f"vcpu {vcpu}: perf saw cpuid exits: {perf}")
+    for name in set(perf) | set(ours):
+        check(perf.get(name, 0) == ours.get(name, 0),
+              f"vcpu {vcpu} {name}: perf {perf.get(name, 0)} vs vmexitprof {ours.get(name, 0)}")
+    c = truth["vcpus"][vcpu]["caused"]
+    check(perf.get("cpuid") == c["cpuid"], f"vcpu {vcpu}: perf cpuid {perf.get('cpuid')} != truth {c['cpuid']}")
+finish()
+PY
