@@ -79,7 +79,9 @@ _Static_assert(TESTVMM_PH_HLT == 4 * C_HLT, "phase layout");
 _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
 	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
 _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
-	       TESTVMM_MEM_SIZE, "parameter blocks overflow guest RAM");
+	       TESTVMM_STACK_BASE, "parameter blocks overflow into the stacks");
+_Static_assert(TESTVMM_STACK_BASE + TESTVMM_MAX_VCPUS * TESTVMM_STACK_STRIDE <=
+	       TESTVMM_MEM_SIZE, "stacks overflow guest RAM");
 
 /* Names straight from <linux/kvm.h> so numbers can never drift. */
 #define KVM_EXIT_REASONS(X)						\
@@ -156,6 +158,7 @@ struct vmm {
 	int kvm_fd;
 	int vm_fd;
 	unsigned char *mem;
+	unsigned char *bios;		/* TESTVMM_BIOS_SIZE at TESTVMM_BIOS_GPA */
 	size_t run_size;
 	struct vcpu *vcpus;
 
@@ -193,6 +196,14 @@ static const char *exit_name(uint32_t reason, char *buf, size_t len)
 		return kvm_exit_names[reason];
 	snprintf(buf, len, "unknown_%" PRIu32, reason);
 	return buf;
+}
+
+static uint32_t read_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 static uint64_t read_u64(const unsigned char *p)
@@ -618,14 +629,14 @@ static int vcpu_setup(struct vcpu *v)
 		return -1;
 	}
 	/* Real mode: base = selector << 4; keep the reset limits/attrs. */
-	sregs.cs.selector = 0;
-	sregs.cs.base = 0;
+	sregs.cs.selector = TESTVMM_CODE_BASE >> 4;
+	sregs.cs.base = TESTVMM_CODE_BASE;
 	sregs.ds.selector = ds;
 	sregs.ds.base = (uint64_t)ds << 4;
 	sregs.es.selector = TESTVMM_MMIO_GPA >> 4;
 	sregs.es.base = TESTVMM_MMIO_GPA;
-	sregs.ss.selector = 0;
-	sregs.ss.base = 0;
+	sregs.ss.selector = (TESTVMM_STACK_BASE + v->id * TESTVMM_STACK_STRIDE) >> 4;
+	sregs.ss.base = (uint64_t)sregs.ss.selector << 4;
 	if (vcpu_ioctl(v, KVM_SET_SREGS, &sregs) < 0) {
 		vcpu_fail(v, "KVM_SET_SREGS: %s", strerror(errno));
 		return -1;
@@ -633,6 +644,7 @@ static int vcpu_setup(struct vcpu *v)
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = 0;
+	regs.rsp = TESTVMM_STACK_STRIDE;
 	regs.rflags = 0x2;	/* reserved bit 1; IF off */
 	if (vcpu_ioctl(v, KVM_SET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_SET_REGS: %s", strerror(errno));
@@ -910,6 +922,16 @@ static int kvm_check(struct vmm *vmm, long cap)
 	return r < 0 ? 0 : r;
 }
 
+/* F000:FF53: inc dword [cs:0xff00]; iret */
+static const unsigned char stray_handler[] = {
+	0x66, 0x2e, 0xff, 0x06, TESTVMM_STRAY_COUNTER & 0xff, TESTVMM_STRAY_COUNTER >> 8, 0xcf,
+};
+
+static void write_u16(unsigned char *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
 /* Returns 0, 1 on runtime failure, 2 on a request the host cannot meet. */
 static int vm_create(struct vmm *vmm)
 {
@@ -964,7 +986,21 @@ static int vm_create(struct vmm *vmm)
 			code_size, TESTVMM_CODE_MAX);
 		return 1;
 	}
-	memcpy(vmm->mem, guest_code_start, code_size);
+	memcpy(vmm->mem + TESTVMM_CODE_BASE, guest_code_start, code_size);
+	for (i = 0; i < 256; i++) {
+		write_u16(vmm->mem + 4 * i, TESTVMM_STRAY_HANDLER);
+		write_u16(vmm->mem + 4 * i + 2, TESTVMM_BIOS_GPA >> 4);
+	}
+	vmm->bios = mmap(NULL, TESTVMM_BIOS_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vmm->bios == MAP_FAILED) {
+		vmm->bios = NULL;
+		fprintf(stderr, "testvmm: mmap BIOS memory: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
+	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
+	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
 	for (i = 0; i < cfg->nr_vcpus; i++) {
 		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
 				   i * TESTVMM_PARAM_STRIDE;
@@ -988,6 +1024,16 @@ static int vm_create(struct vmm *vmm)
 	region.userspace_addr = (uintptr_t)vmm->mem;
 	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
 		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION: %s\n",
+			strerror(errno));
+		return 1;
+	}
+
+	region.slot = 1;
+	region.guest_phys_addr = TESTVMM_BIOS_GPA;
+	region.memory_size = TESTVMM_BIOS_SIZE;
+	region.userspace_addr = (uintptr_t)vmm->bios;
+	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION (BIOS): %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -1061,10 +1107,10 @@ static void print_json(const struct vmm *vmm)
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
-	       ",\"hlt_sleep_us\":%" PRIu32 ",\"phases\":[",
+	       ",\"hlt_sleep_us\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
 	       (int)getpid(), cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
-	       cfg->hlt_sleep_us);
+	       cfg->hlt_sleep_us, read_u32(vmm->bios + TESTVMM_STRAY_COUNTER));
 	for (p = 0; p < cfg->nr_phases; p++) {
 		printf("%s{", p ? "," : "");
 		for (c = 0; c < NR_PHASE_COUNTS; c++)
@@ -1300,6 +1346,8 @@ cleanup:
 		close(vmm.vm_fd);
 	if (vmm.mem)
 		munmap(vmm.mem, TESTVMM_MEM_SIZE);
+	if (vmm.bios)
+		munmap(vmm.bios, TESTVMM_BIOS_SIZE);
 	if (vmm.kvm_fd >= 0)
 		close(vmm.kvm_fd);
 	free(vmm.vcpus);

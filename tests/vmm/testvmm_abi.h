@@ -11,9 +11,30 @@
 /* An OUT of the phase index here marks the end of a phase. */
 #define TESTVMM_CTRL_PORT		0x6001
 
-/* Guest RAM: one memory slot at GPA 0, guest code is copied to GPA 0. */
+/*
+ * Guest RAM: one memory slot at GPA 0. The real-mode IVT sits at 0 (every
+ * vector points at the BIOS-style dummy handler below), the guest code at
+ * TESTVMM_CODE_BASE, entered as CS = TESTVMM_CODE_BASE >> 4, IP = 0.
+ */
 #define TESTVMM_MEM_SIZE		0x80000
-#define TESTVMM_CODE_MAX		0x1000
+#define TESTVMM_CODE_BASE		0x400
+#define TESTVMM_CODE_MAX		(0x1000 - TESTVMM_CODE_BASE)
+
+/* Per-vCPU stacks: SS = (base + id * stride) >> 4, SP = stride. */
+#define TESTVMM_STACK_BASE		0x50000
+#define TESTVMM_STACK_STRIDE		0x40
+
+/*
+ * A 64 KiB "BIOS" slot at F000:0000, all IRET, whose F000:FF53 (the PC
+ * BIOS's dummy interrupt handler) first counts into F000:FF00. The guest
+ * never enables interrupts; under nested SVM emulated by TCG an interrupt
+ * is now and then delivered into it anyway (vectoring through F000:FF53).
+ * This lets the guest return from that unharmed, and lets the VMM report it.
+ */
+#define TESTVMM_BIOS_GPA		0xF0000
+#define TESTVMM_BIOS_SIZE		0x10000
+#define TESTVMM_STRAY_HANDLER		0xFF53
+#define TESTVMM_STRAY_COUNTER		0xFF00
 
 /* Unbacked by any slot, so a byte write here is one "mmio" exit. */
 #define TESTVMM_MMIO_GPA		0xE0000
