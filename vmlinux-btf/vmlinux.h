@@ -79,8 +79,8 @@ struct trace_entry {
 struct trace_event_raw_kvm_exit {
 	struct trace_entry ent;
 	unsigned int exit_reason;
-	u32 isa;
-	unsigned int vcpu_id;
+	u32 isa;		/* optional: not before SVM tracing */
+	unsigned int vcpu_id;	/* optional: not in older kernels */
 };
 
 /* kvm:kvm_entry */
