@@ -21,3 +21,11 @@ assert_eq "$err" "vmexitprof: no such process: $gone" "no such pid"
 
 expect_status 1 ./vmexitprof -p $$
 assert_match "$err" "^vmexitprof: process $$ \(bash\) is not a KVM VM: it holds no kvm-vm file descriptor$" "not a VM"
+
+# No BTF: hide /sys/kernel/btf in a private mount namespace.
+expect_status 1 unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec ./vmexitprof -d 1'
+assert_match "$err" "^vmexitprof: this kernel has no BTF" "no BTF"
+
+# kvm not loaded: only the rig can unload it (the host's is built in).
+expect_status 1 tests/vm/run --kernel 6.1 -- sh -c 'rmmod kvm_amd kvm && exec ./vmexitprof -d 1'
+assert_match "$err" "^vmexitprof: kvm is not loaded: there is no kvm:kvm_exit tracepoint" "kvm not loaded"
