@@ -7,13 +7,28 @@
 
 start_vmm vmm --vcpus 2 --cpuid 3000 --pio 300 --mmio 100 --hlt 20 --scale 1,3
 start_profiler prof -p "$vmm_pid" --per-vcpu --json
+# A second instance at the same time, sorted by time, and a third in text
+# with histograms: none disturbs the others' counts.
+start_profiler by_time -p "$vmm_pid" --sort time --json
+start_profiler text -p "$vmm_pid" --hist cpuid
 release_vmm vmm
 wait_ok "$vmm_pid" testvmm
 # -p: the profiler ends by itself once its target has exited.
-wait_ok "$prof_pid" vmexitprof
+for p in prof by_time text; do
+	pid_var=${p}_pid
+	wait_ok "${!pid_var}" "vmexitprof ($p)"
+done
 grep -q "process $vmm_pid exited during the run" "$tmp/prof.err" || die "no note that the VM exited"
 
-python3 - "$tmp/vmm.json" "$tmp/prof.out" <<'PY'
+# Text: the columns, a TOTAL row, and the cpuid histogram as bars with bounds.
+grep -q -E '^REASON +COUNT +COUNT% +TIME% +NOHLT% +MIN +AVG +P50 +P99 +P99\.9 +MAX$' "$tmp/text.out" ||
+	die "no table header: $(cat "$tmp/text.out")"
+grep -q -E '^TOTAL +[0-9]+ +100\.0%' "$tmp/text.out" || die "no TOTAL row"
+grep -q -E "^  cpuid, VM pid $vmm_pid: [0-9]+ exits$" "$tmp/text.out" || die "no cpuid histogram title"
+grep -q -E '^ +[0-9.]+[mun]?s - [0-9.]+[mun]?s +[0-9]+ \|\*+ *\|$' "$tmp/text.out" || die "no histogram bars"
+grep -q -E '^hlt .* - +[0-9.]' "$tmp/text.out" || die "hlt row should show '-' for NOHLT%"
+
+python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/by_time.out" <<'PY'
 import sys
 sys.path.insert(0, "tests/lib")
 from reports import *
@@ -43,6 +58,12 @@ check(names.get(SVM_CPUID) == "cpuid" and names.get(SVM_NPF) == "npf" and names.
 for r in vm["reasons"]:
     check(r["count"] == sum(count(rows, r["code"]) for rows in vcpus.values()), f"total {r['name']}")
 check_latencies(vm["reasons"], "VM")
+# The --sort time instance: same counts, rows by total time.
+by_time = load(sys.argv[3])["vms"][0]["reasons"]
+check([r["total_ns"] for r in by_time] == sorted((r["total_ns"] for r in by_time), reverse=True),
+      "--sort time orders rows by total_ns")
+check({r["code"]: r["count"] for r in by_time} == {r["code"]: r["count"] for r in vm["reasons"]},
+      "two instances at once see the same counts")
 c = prof["counters"]
 check(c["entry_without_exit"] == 2, f"one unpaired first entry per vCPU thread: {c}")
 check(c["exits_pending"] == 2, f"one pending last exit per vCPU thread: {c}")

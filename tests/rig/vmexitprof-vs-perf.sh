@@ -2,11 +2,12 @@
 # perf kvm stat, recording the same run at the same time, is the
 # independent oracle: its per-reason counts equal vmexitprof's, per vCPU,
 # which also shows that vmexitprof's programs (returning 1) do not hide
-# kvm_exit/kvm_entry from perf. perf records testvmm as its own workload.
+# kvm_exit/kvm_entry from perf. tracefs (hist triggers) counts the same run
+# too and must see every exit. perf records testvmm as its own workload.
 . "$(dirname "$0")/../lib/common.sh"
 . tests/lib/profile.sh
 
-perf kvm -o "$tmp/perf.data" stat record -a -- \
+tests/lib/tracecount.py --out "$tmp/trace.json" -- perf kvm -o "$tmp/perf.data" stat record -a -- \
 	tests/vmm/testvmm --wait-for "$tmp/vmm.go" --vcpus 2 --cpuid 2000 --pio 200 --hlt 10 --scale 2,1 \
 	>"$tmp/vmm.json" 2>"$tmp/vmm.err" &
 perf_pid=$!
@@ -22,7 +23,7 @@ for vcpu in 0 1; do
 		die "perf kvm stat report failed: $(cat "$tmp/perf.$vcpu")"
 done
 
-python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/perf.0" "$tmp/perf.1" <<'PY'
+python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/perf.0" "$tmp/perf.1" "$tmp/trace.json" <<'PY'
 import re, sys
 sys.path.insert(0, "tests/lib")
 from reports import *
@@ -43,5 +44,17 @@ for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
               f"vcpu {vcpu} {name}: perf {perf.get(name, 0)} vs vmexitprof {ours.get(name, 0)}")
     c = truth["vcpus"][vcpu]["caused"]
     check(perf.get("cpuid") == c["cpuid"], f"vcpu {vcpu}: perf cpuid {perf.get('cpuid')} != truth {c['cpuid']}")
+
+# tracefs saw every exit of each vCPU thread: ours plus the one pending at the end (an io).
+trace = load(sys.argv[5])
+tids = {v["tid"]: v["id"] for v in truth["vcpus"]}
+for tid, vcpu in tids.items():
+    seen = {}
+    for row in trace["kvm_exit"]:
+        if row["key"]["common_pid"] == tid:
+            seen[row["key"]["exit_reason"]] = seen.get(row["key"]["exit_reason"], 0) + row["hits"]
+    ours = {r["code"]: r["count"] for r in vcpus.get(vcpu, [])}
+    ours[SVM_IOIO] = ours.get(SVM_IOIO, 0) + 1
+    check(seen == ours, f"vcpu {vcpu}: tracefs kvm_exit {seen} vs vmexitprof (+1 pending io) {ours}")
 finish()
 PY
