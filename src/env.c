@@ -109,7 +109,7 @@ static int parse_list(const char *opt, const char *arg, unsigned long long min,
 
 	if (!copy)
 		return -ENOMEM;
-	*nr = 0;
+	/* No reset of *nr: a repeated option adds to the list. */
 	if (!*arg) {
 		bad("%s needs a value", opt, NULL);
 		err = -EINVAL;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
@@ -286,6 +287,18 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 	free(zero);
 }
 
+/* --hist takes 'all', a reason name of either ISA, or an "unknown(0x..)" as printed. */
+static bool hist_name_known(const struct reason_table *names, const char *name)
+{
+	unsigned int code;
+	char end;
+	__u32 ignored;
+
+	return !strcasecmp(name, "all") || !reason_lookup(names, ISA_SVM, name, &ignored) ||
+	       !reason_lookup(names, ISA_VMX, name, &ignored) ||
+	       (sscanf(name, "unknown(0x%x%c", &code, &end) == 2 && end == ')');
+}
+
 static bool all_targets_exited(const struct env *env)
 {
 	for (unsigned int i = 0; i < env->nr_pids; i++)
@@ -323,10 +336,19 @@ int main(int argc, char **argv)
 	if (err)
 		return err < 0 ? 2 : 0;
 	verbose = env.verbose;
+	/* Early, so a Ctrl-C during a slow load still ends with a report. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	if (check_environment(&env))
 		return 1;
 	libbpf_set_print(print_libbpf);
 	reasons_load(&names, NULL);
+	if (env.hist && !hist_name_known(&names, env.hist)) {
+		fprintf(stderr, "vmexitprof: --hist: '%s' is not an exit reason of this kernel "
+			"(a name from the REASON column, or 'all')\n", env.hist);
+		reasons_free(&names);
+		return 2;
+	}
 
 	skel = vmexitprof_bpf__open();
 	if (!skel) {
@@ -350,8 +372,6 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
 	fprintf(stderr, "Tracing KVM exits%s... Hit Ctrl-C to end.\n",
 		env.duration_ms ? " for the given duration" : "");

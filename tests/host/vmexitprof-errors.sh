@@ -29,3 +29,7 @@ assert_match "$err" "^vmexitprof: this kernel has no BTF" "no BTF"
 # kvm not loaded: only the rig can unload it (the host's is built in).
 expect_status 1 tests/vm/run --kernel 6.1 -- sh -c 'rmmod kvm_amd kvm && exec ./vmexitprof -d 1'
 assert_match "$err" "^vmexitprof: kvm is not loaded: there is no kvm:kvm_exit tracepoint" "kvm not loaded"
+
+# --hist must name a reason this kernel knows (checked once the names are loaded).
+expect_status 2 ./vmexitprof --hist bogus -d 1
+assert_eq "$err" "vmexitprof: --hist: 'bogus' is not an exit reason of this kernel (a name from the REASON column, or 'all')" "--hist bogus"

@@ -2,6 +2,7 @@
 # SIGINT and SIGTERM end a run with the report and exit 0, and leave none
 # of vmexitprof's BPF programs loaded.
 . "$(dirname "$0")/../lib/common.sh"
+[[ -d /sys/module/kvm ]] || skip "kvm is not loaded on this host"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 progs() { bpftool prog show 2>/dev/null | grep -c -E "name (kvm_exit|kvm_entry|kvm_userspace_exit) " || true; }

@@ -125,6 +125,9 @@ static const struct good good[] = {
 	{ .args = { "--sort", "count" }, .sort = SORT_COUNT },
 	{ .args = { "-p", "2147483647" }, .nr_pids = 1, .pids = { 2147483647 } },
 	{ .args = { "-p", "007" }, .nr_pids = 1, .pids = { 7 } },
+	/* A repeated option adds to the list. */
+	{ .args = { "-p", "5", "-p", "6,7" }, .nr_pids = 3, .pids = { 5, 6, 7 } },
+	{ .args = { "--vcpu", "2", "--vcpu", "1" }, .nr_vcpus = 2, .vcpus = { 2, 1 } },
 	{ .args = { "-p", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16" },
 	  .nr_pids = 16, .pids = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 } },
 	{ .args = { "--vcpu", "1023" }, .nr_vcpus = 1, .vcpus = { 1023 } },
@@ -197,6 +200,7 @@ static char too_many_vcpus[MAX_VCPU_FILTER * 5 + 16];
 static const char *const bad[][MAX_ARGS + 1] = {
 	/* -p: negative, overflowing, out of range, empty, not a number, list syntax */
 	{ "-p", "-1" },
+	{ "-p", "5", "-p", "5" },	/* a repeat may not name a pid again */
 	{ "-p", "99999999999999999999" },
 	{ "-p", "18446744073709551616" },
 	{ "-p", "2147483648" },
