@@ -39,6 +39,19 @@ struct {
 	__type(value, struct hist);
 } hists SEC(".maps");
 
+/*
+ * Preallocated spill-over for new keys that `hists` cannot take: when it
+ * is full, or when allocating a new element inside BPF fails (the per-CPU
+ * allocator's cache can be empty in a burst of new keys). The loader reads
+ * both maps; a key lives in one of them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RESERVE_HIST_KEYS);
+	__type(key, struct hist_key);
+	__type(value, struct hist);
+} hists_reserve SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NR_COUNTERS);
@@ -108,27 +121,42 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 	}
 }
 
-static __always_inline struct hist *hist_for(struct hist_key *key)
+/* Insert a zeroed histogram for key into map; 0 or the (int) error. */
+static __always_inline int hist_insert(void *map, struct hist_key *key)
 {
-	struct hist *h = bpf_map_lookup_elem(&hists, key);
 	/*
 	 * int, not long: before 6.2 the map op behind this call returns an int
 	 * whose upper 32 bits are garbage in r0, so only the low half is valid.
 	 */
+	int err = bpf_map_update_elem(map, key, &zero_hist, BPF_NOEXIST);
+
+	return err == -EEXIST ? 0 : err;
+}
+
+static __always_inline struct hist *hist_for(struct hist_key *key)
+{
+	struct hist *h = bpf_map_lookup_elem(&hists, key);
 	int err;
 
 	if (h)
 		return h;
-	err = bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		/* A full map says E2BIG; anything else is the allocator failing. */
-		count_event(err == -E2BIG ? CNT_HIST_FULL : CNT_HIST_ALLOC_FAILED);
-		return NULL;
+	h = bpf_map_lookup_elem(&hists_reserve, key);
+	if (h)
+		return h;
+	err = hist_insert(&hists, key);
+	if (!err) {
+		h = bpf_map_lookup_elem(&hists, key);
+		if (h)
+			return h;
 	}
-	h = bpf_map_lookup_elem(&hists, key);
-	if (!h)
-		count_event(CNT_HIST_ALLOC_FAILED);
-	return h;
+	if (!hist_insert(&hists_reserve, key)) {
+		h = bpf_map_lookup_elem(&hists_reserve, key);
+		if (h)
+			return h;
+	}
+	/* Both failed. A full map says E2BIG; anything else is the allocator. */
+	count_event(err == -E2BIG ? CNT_HIST_FULL : CNT_HIST_ALLOC_FAILED);
+	return NULL;
 }
 
 /* kvm_entry: close this thread's pending exit, if any, into its histogram. */

@@ -8,6 +8,7 @@
 #define MAX_TARGET_PIDS		16
 #define MAX_VCPU_FILTER		1024	/* vCPU ids 0..1023 can be selected */
 #define DEFAULT_MAX_HIST_KEYS	16384
+#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~4 KiB per CPU */
 
 /* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
 #define ISA_VMX	1
@@ -44,8 +45,8 @@ enum counter {
 	CNT_PAIRED,			/* exit->entry intervals recorded */
 	CNT_ENTRY_WITHOUT_EXIT,		/* first entry of a thread, or exit missed */
 	CNT_EXIT_OVERWRITTEN,		/* exit followed by another exit */
-	CNT_HIST_FULL,			/* interval dropped: hist map full */
-	CNT_HIST_ALLOC_FAILED,		/* interval dropped: no memory for a new key */
+	CNT_HIST_FULL,			/* dropped: hist map and reserve full */
+	CNT_HIST_ALLOC_FAILED,		/* dropped: no memory for a new key, reserve full */
 	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit, any pid */
 	NR_COUNTERS,
 };

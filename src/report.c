@@ -326,8 +326,8 @@ static void print_counters(FILE *out, const struct report *r)
 	fprintf(out,
 		"Unpaired: %llu entries without an exit before them (each vCPU thread's first entry "
 		"after start is one), %llu exits overwritten by another exit; dropped: %llu intervals "
-		"because the histogram map was full (--max-keys), %llu because the kernel had no "
-		"memory for a new histogram.\n",
+		"because the histogram map and its reserve were full (--max-keys), %llu because the "
+		"kernel had no memory for a new histogram and the reserve was full.\n",
 		(unsigned long long)c[CNT_ENTRY_WITHOUT_EXIT],
 		(unsigned long long)c[CNT_EXIT_OVERWRITTEN], (unsigned long long)c[CNT_HIST_FULL],
 		(unsigned long long)c[CNT_HIST_ALLOC_FAILED]);

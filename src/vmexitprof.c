@@ -139,7 +139,7 @@ static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
 	return err;
 }
 
-static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
+static int read_hist_map(struct bpf_map *map, struct report *rep)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct hist *values = calloc(ncpus, sizeof(*values)), sum;
@@ -148,10 +148,10 @@ static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
 
 	if (!values)
 		return -ENOMEM;
-	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
+	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
-		if (bpf_map__lookup_elem(skel->maps.hists, &key, sizeof(key), values,
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), values,
 					 ncpus * sizeof(*values), 0))
 			continue;	/* deleted meanwhile: nothing deletes, but be safe */
 		memset(&sum, 0, sizeof(sum));
@@ -197,15 +197,19 @@ static void remember_name(struct name_cache *c, __u32 pid)
 	c->nr++;
 }
 
-/* Walk the (small) key set for VMs we have not named yet. */
+/* Walk the (small) key sets for VMs we have not named yet. */
 static void remember_vm_names(struct vmexitprof_bpf *skel, struct name_cache *c)
 {
-	struct hist_key key, next, *prev = NULL;
+	struct bpf_map *maps[] = { skel->maps.hists, skel->maps.hists_reserve };
 
-	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		remember_name(c, key.pid);
+	for (int m = 0; m < 2; m++) {
+		struct hist_key key, next, *prev = NULL;
+
+		while (!bpf_map__get_next_key(maps[m], prev, &next, sizeof(next))) {
+			key = next;
+			prev = &key;
+			remember_name(c, key.pid);
+		}
 	}
 }
 
@@ -297,6 +301,14 @@ static bool hist_name_known(const struct reason_table *names, const char *name)
 	return !strcasecmp(name, "all") || !reason_lookup(names, ISA_SVM, name, &ignored) ||
 	       !reason_lookup(names, ISA_VMX, name, &ignored) ||
 	       (sscanf(name, "unknown(0x%x%c", &code, &end) == 2 && end == ')');
+}
+
+/* A key's histogram is in hists or, when that could not take it, in hists_reserve. */
+static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
+{
+	int err = read_hist_map(skel->maps.hists, rep);
+
+	return err ? err : read_hist_map(skel->maps.hists_reserve, rep);
 }
 
 static bool all_targets_exited(const struct env *env)

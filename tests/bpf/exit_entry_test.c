@@ -118,6 +118,7 @@ struct filters {
 	const __u32 *vcpus;	/* vCPUs to set in vcpu_filter; NULL: no vcpu filter */
 	unsigned int nr_vcpus;
 	__u32 max_hist_keys;	/* 0: TEST_HIST_KEYS (as compiled with --as-compiled) */
+	__u32 max_reserve_keys;	/* 0: as compiled */
 };
 
 static struct exit_entry_test_bpf *load(const struct filters *f)
@@ -148,6 +149,8 @@ static struct exit_entry_test_bpf *load(const struct filters *f)
 	} else if (f && f->max_hist_keys) {
 		err = bpf_map__set_max_entries(skel->maps.hists, f->max_hist_keys);
 	}
+	if (!err && f && f->max_reserve_keys)
+		err = bpf_map__set_max_entries(skel->maps.hists_reserve, f->max_reserve_keys);
 	if (err) {
 		fail("resizing hists before load: %s", strerror(-err));
 		exit_entry_test_bpf__destroy(skel);
@@ -335,20 +338,27 @@ static void expect_no_hist(struct exit_entry_test_bpf *skel, struct hist_key key
 }
 
 /* The map must hold exactly n keys: no histogram we did not ask for. */
-static void expect_nr_keys(struct exit_entry_test_bpf *skel, unsigned int n)
+static unsigned int count_keys(struct bpf_map *map)
 {
 	struct hist_key key, next, *prev = NULL;
 	unsigned int found = 0;
 
-	if (!skel)
-		return;
-	while (!bpf_map__get_next_key(skel->maps.hists, prev, &next, sizeof(next))) {
+	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
 		if (++found > 100000)
 			break;
 	}
-	check_u64("number of keys in hists", found, n);
+	return found;
+}
+
+/* n keys in hists and none in the reserve. */
+static void expect_nr_keys(struct exit_entry_test_bpf *skel, unsigned int n)
+{
+	if (!skel)
+		return;
+	check_u64("number of keys in hists", count_keys(skel->maps.hists), n);
+	check_u64("number of keys in hists_reserve", count_keys(skel->maps.hists_reserve), 0);
 }
 
 /* All counters, summed over CPUs, must equal want[] (unset ones: 0). */
@@ -704,13 +714,13 @@ static void scenario_stats(void)
 /* hists full: intervals for new keys are dropped and counted, old keys still grow. */
 static void scenario_map_full(void)
 {
-	const unsigned int max = 16, extra = 5;
-	struct filters f = { .max_hist_keys = max };
+	const unsigned int max = 16, reserve = 2, extra = 5;
+	struct filters f = { .max_hist_keys = max, .max_reserve_keys = reserve };
 	struct exit_entry_test_bpf *skel;
 	__u64 t = 1000;
 	unsigned int i;
 
-	begin("hists map full");
+	begin("hists map full: the reserve takes new keys, then they are dropped");
 	skel = load(&f);
 	if (skel)
 		check_u64("hists max_entries", bpf_map__max_entries(skel->maps.hists), max);
@@ -725,18 +735,42 @@ static void scenario_map_full(void)
 	/* And a new key again: still dropped. */
 	EXIT(300, PID_C, 999, ISA_SVM, SVM_NPF, t + 2000);
 	ENTRY(300, PID_C, 999, t + 2100);
+	/* A key already in the reserve keeps collecting there. */
+	EXIT(200 + max, PID_C, max, ISA_SVM, SVM_NPF, t + 3000);
+	ENTRY(200 + max, PID_C, max, t + 3050);
 
-	expect_nr_keys(skel, max);
+	if (skel) {
+		check_u64("number of keys in hists", count_keys(skel->maps.hists), max);
+		check_u64("number of keys in hists_reserve", count_keys(skel->maps.hists_reserve),
+			  reserve);
+	}
 	expect_hist(skel, mkkey(PID_C, 0, ISA_SVM, SVM_NPF, 0), (__u64[]){ 100, 900 }, 2);
 	for (i = 1; i < max; i++)
 		expect_hist(skel, mkkey(PID_C, i, ISA_SVM, SVM_NPF, 0), (__u64[]){ 100 + i }, 1);
-	for (i = max; i < max + extra; i++)
+	for (i = max + reserve; i < max + extra; i++)
 		expect_no_hist(skel, mkkey(PID_C, i, ISA_SVM, SVM_NPF, 0));
 	expect_no_hist(skel, mkkey(PID_C, 999, ISA_SVM, SVM_NPF, 0));
-	expect_counters(skel, COUNTERS([CNT_EXITS] = max + extra + 2,
-				       [CNT_ENTRIES] = max + extra + 2,
-				       [CNT_PAIRED] = max + 1,
-				       [CNT_HIST_FULL] = extra + 1));
+	expect_counters(skel, COUNTERS([CNT_EXITS] = max + extra + 3,
+				       [CNT_ENTRIES] = max + extra + 3,
+				       [CNT_PAIRED] = max + reserve + 2,
+				       [CNT_HIST_FULL] = extra - reserve + 1));
+	if (skel) {
+		/* The reserve's samples, read from the reserve map itself. */
+		struct hist_key k = mkkey(PID_C, max, ISA_SVM, SVM_NPF, 0);
+		struct hist *v = calloc(ncpus, sizeof(*v));
+		__u64 count = 0, sum = 0;
+
+		if (v && !bpf_map__lookup_elem(skel->maps.hists_reserve, &k, sizeof(k), v,
+					       ncpus * sizeof(*v), 0)) {
+			for (int c = 0; c < ncpus; c++) {
+				count += v[c].count;
+				sum += v[c].sum_ns;
+			}
+		}
+		check_u64("reserve key: samples", count, 2);
+		check_u64("reserve key: sum_ns", sum, 100 + max + 50);
+		free(v);
+	}
 	exit_entry_test_bpf__destroy(skel);
 }
 
