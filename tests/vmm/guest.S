@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * testvmm guest: 16-bit real-mode code, copied by the VMM to GPA 0 and
- * entered at CS:IP 0:0 with DS = its parameter block (>> 4) and ES = the
- * MMIO window (>> 4). There is no stack and interrupts stay off, so
- * every exit comes from an instruction below.
+ * testvmm guest: 16-bit real-mode code, copied by the VMM to GPA 0x400 and
+ * entered at CS:IP 0x40:0 with DS = its parameter block (>> 4) and ES = the
+ * MMIO window (>> 4). It has its own stack, and KVM injects no interrupts
+ * into it (no irqchip), so every exit comes from an instruction below.
  *
  * It loops over rounds forever; each round runs every phase of the
  * parameter block in order, and each phase does its cpuid, pio, mmio and

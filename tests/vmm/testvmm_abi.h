@@ -27,8 +27,9 @@
 /*
  * A 64 KiB "BIOS" slot at F000:0000, all IRET, whose F000:FF53 (the PC
  * BIOS's dummy interrupt handler) first counts into F000:FF00. The guest
- * never enables interrupts; under nested SVM emulated by TCG an interrupt
- * is now and then delivered into it anyway (vectoring through F000:FF53).
+ * gets no interrupts from KVM (no irqchip); under nested SVM emulated by TCG
+ * an interrupt is now and then delivered into it anyway (vectoring through
+ * F000:FF53).
  * This lets the guest return from that unharmed, and lets the VMM report it.
  */
 #define TESTVMM_BIOS_GPA		0xF0000
