@@ -61,7 +61,7 @@ $(OUTPUT)/%.o: %.S
 demo:
 	tools/install-deps
 	$(MAKE) all
-	tools/demo
+	tools/demo $(DEMO_ARGS)
 
 # The one test command: installs what is missing, builds, runs every test.
 check:
