@@ -444,16 +444,8 @@ static void json_reasons(FILE *out, const struct reason_set *set, const struct r
 void report_print_json(FILE *out, const struct report *r, const struct reason_table *names,
 		       const struct env *env)
 {
-	static const char *const counter_names[NR_COUNTERS] = {
-		[CNT_EXITS] = "exits",
-		[CNT_ENTRIES] = "entries",
-		[CNT_PAIRED] = "paired",
-		[CNT_ENTRY_WITHOUT_EXIT] = "entry_without_exit",
-		[CNT_EXIT_OVERWRITTEN] = "exit_overwritten",
-		[CNT_HIST_FULL] = "hist_full",
-		[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",
-		[CNT_USERSPACE_EXITS] = "userspace_exits",
-	};
+	static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
+
 
 	sort_report(r, env);
 	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"counters\":{",

@@ -53,16 +53,7 @@
 #define SVM_NPF			0x400
 #define SVM_VMGEXIT		0x403
 
-static const char *const counter_names[NR_COUNTERS] = {
-	[CNT_EXITS] = "CNT_EXITS",
-	[CNT_ENTRIES] = "CNT_ENTRIES",
-	[CNT_PAIRED] = "CNT_PAIRED",
-	[CNT_ENTRY_WITHOUT_EXIT] = "CNT_ENTRY_WITHOUT_EXIT",
-	[CNT_EXIT_OVERWRITTEN] = "CNT_EXIT_OVERWRITTEN",
-	[CNT_HIST_FULL] = "CNT_HIST_FULL",
-	[CNT_HIST_ALLOC_FAILED] = "CNT_HIST_ALLOC_FAILED",
-	[CNT_USERSPACE_EXITS] = "CNT_USERSPACE_EXITS",
-};
+static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
 
 static unsigned int nr_checks, nr_failed;
 static const char *scenario = "setup";
