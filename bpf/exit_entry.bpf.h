@@ -28,7 +28,11 @@ struct inflight {
 	__u32 vcpu;
 	__u16 isa;
 	__u16 flags;
+	__u32 marks;		/* INFLIGHT_* */
 };
+
+#define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
+#define INFLIGHT_TO_USERSPACE	2	/* the pending exit went on to the VMM */
 
 /* Per CPU, so the hot path never shares a cache line; the loader sums. */
 struct {
@@ -112,6 +116,7 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 	slot->exit_ns = now;
 	slot->vcpu = vcpu;
 	slot->isa = isa;
+	slot->marks = INFLIGHT_VCPU_KNOWN;
 	if (isa == ISA_VMX) {
 		slot->reason = exit_reason & VMX_BASIC_REASON_MASK;
 		slot->flags = (exit_reason & VMX_FAILED_VMENTRY) ? HIST_FLAG_FAILED_VMENTRY : 0;
@@ -165,6 +170,7 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	struct hist_key key = {};
 	struct hist *h;
 	__u64 delta, b;
+	bool to_userspace;
 
 	count_event(CNT_ENTRIES);
 	if (!slot || !slot->exit_ns) {
@@ -173,6 +179,8 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	}
 	delta = now - slot->exit_ns;
 	slot->exit_ns = 0;
+	to_userspace = slot->marks & INFLIGHT_TO_USERSPACE;
+	slot->marks &= ~INFLIGHT_TO_USERSPACE;
 
 	key.pid = pid;
 	key.vcpu = slot->vcpu;
@@ -188,12 +196,52 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 		h->max_ns = delta;
 	h->count++;
 	h->sum_ns += delta;
+	if (to_userspace)
+		h->to_userspace++;
 	b = hist_bucket(delta);
 	/* Check and index the same register: older verifiers lose the bound on a copy. */
 	barrier_var(b);
 	if (b < HIST_NR_BUCKETS)
 		h->buckets[b]++;
 	count_event(CNT_PAIRED);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_UEXIT_KEYS);
+	__type(key, struct uexit_key);
+	__type(value, __u64);
+} uexits SEC(".maps");
+
+/*
+ * kvm_userspace_exit: KVM_RUN is returning to the VMM. Count it per VM,
+ * vCPU and reason, and mark the thread's pending exit (if any) as one
+ * that went to userspace. slot may be NULL; vcpu is the slot's when it
+ * knows it (from a kvm_exit), else the caller's guess (the thread name).
+ */
+static __always_inline void record_userspace_exit(struct inflight *slot, __u32 pid, __u32 vcpu,
+						  __u32 reason, int err)
+{
+	struct uexit_key key = { .pid = pid, .vcpu = vcpu, .reason = reason };
+	static const __u64 zero;
+	__u64 *n;
+
+	count_event(CNT_USERSPACE_EXITS);
+	if (slot && slot->exit_ns)
+		slot->marks |= INFLIGHT_TO_USERSPACE;
+	if (err < 0) {
+		key.reason = -err;
+		key.flags = UEXIT_FLAG_ERRNO;
+	}
+	n = bpf_map_lookup_elem(&uexits, &key);
+	if (!n) {
+		bpf_map_update_elem(&uexits, &key, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&uexits, &key);
+	}
+	if (n)
+		(*n)++;
+	else
+		count_event(CNT_UEXIT_DROPPED);
 }
 
 #endif /* VMEXITPROF_EXIT_ENTRY_BPF_H */

@@ -52,11 +52,40 @@ int kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 	return 1;
 }
 
-/* Fires even where kvm_exit does not (PVM): proves guests are running. */
-SEC("tp/kvm/kvm_userspace_exit")
-int kvm_userspace_exit(void *ctx)
+/* "CPU 12/KVM", QEMU's name for a vCPU thread (testvmm's too): 12. */
+static __always_inline __u32 vcpu_from_comm(void)
 {
-	if (pid_wanted(bpf_get_current_pid_tgid() >> 32))
-		count_event(CNT_USERSPACE_EXITS);
+	char comm[16];
+	__u32 id = 0;
+	int i;
+
+	if (bpf_get_current_comm(comm, sizeof(comm)) ||
+	    comm[0] != 'C' || comm[1] != 'P' || comm[2] != 'U' || comm[3] != ' ')
+		return VCPU_UNKNOWN;
+	for (i = 4; i < 9; i++) {
+		if (comm[i] < '0' || comm[i] > '9')
+			break;
+		id = id * 10 + (comm[i] - '0');
+	}
+	if (i == 4 || comm[i] != '/')
+		return VCPU_UNKNOWN;
+	return id;
+}
+
+/* Fires even where kvm_exit does not (PVM). */
+SEC("tp/kvm/kvm_userspace_exit")
+int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct inflight *slot;
+	__u32 vcpu;
+
+	if (!pid_wanted(pid))
+		return 1;
+	slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0);
+	vcpu = slot && (slot->marks & INFLIGHT_VCPU_KNOWN) ? slot->vcpu : vcpu_from_comm();
+	if (!vcpu_wanted(vcpu))
+		return 1;
+	record_userspace_exit(slot, pid, vcpu, ctx->reason, ctx->errno);
 	return 1;
 }

@@ -18,6 +18,8 @@ struct reason_name {
 struct reason_table {
 	struct reason_name *vmx, *svm;
 	size_t nr_vmx, nr_svm;
+	struct reason_name *kvm_exit;	/* KVM_EXIT_* from kvm_userspace_exit's format */
+	size_t nr_kvm_exit;
 	const char *source;	/* "tracepoint format" or "uapi headers" */
 };
 
@@ -26,6 +28,16 @@ int reasons_load(struct reason_table *t, const char *format_path);
 /* Parse a kvm_exit "print fmt:" text; returns 0 if it held at least one table. */
 int reasons_parse_format(struct reason_table *t, const char *text);
 void reasons_free(struct reason_table *t);
+
+/*
+ * KVM_EXIT_* names, from the running kernel's kvm_userspace_exit format
+ * (linux/kvm.h has no table to build in). Added to t; load after
+ * reasons_load. kvm_exit_name() drops the KVM_EXIT_ prefix ("IO"), or
+ * prints "unknown(N)".
+ */
+int kvm_exit_names_load(struct reason_table *t);
+int kvm_exit_names_parse(struct reason_table *t, const char *text);
+const char *kvm_exit_name(const struct reason_table *t, __u32 code, char *buf, size_t len);
 
 /*
  * Name of (isa, code), or "unknown(0x..)" written into buf. isa is

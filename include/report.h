@@ -23,9 +23,22 @@ struct reason_set {
 	size_t nr;
 };
 
+/* Returns to the VMM by KVM_EXIT_* reason, or by -errno (UEXIT_FLAG_ERRNO). */
+struct uexit_row {
+	__u32 reason;
+	__u32 flags;
+	__u64 count;
+};
+
+struct uexit_set {
+	struct uexit_row *rows;
+	size_t nr;
+};
+
 struct vcpu_stats {
 	__u32 vcpu;
 	struct reason_set reasons;
+	struct uexit_set uexits;
 };
 
 struct vm_stats {
@@ -33,6 +46,7 @@ struct vm_stats {
 	char name[128];		/* QEMU's -name, else the process name */
 	bool exited;		/* gone by the end of the run */
 	struct reason_set reasons;	/* all vCPUs together */
+	struct uexit_set uexits;	/* all vCPUs together */
 	struct vcpu_stats *vcpus;
 	size_t nr_vcpus;
 };
@@ -42,6 +56,7 @@ struct report {
 	size_t nr_vms;
 	__u64 counters[NR_COUNTERS];
 	__u64 duration_ns;
+	bool no_kvm_exit;	/* guests ran, kvm:kvm_exit never fired (PVM) */
 };
 
 /* Histogram arithmetic (src/hist.c). */
@@ -51,6 +66,8 @@ __u64 hist_percentile(const struct hist *h, double q);
 
 /* Add one key's (already CPU-summed) histogram. Returns the VM, or NULL on ENOMEM. */
 struct vm_stats *report_add(struct report *r, const struct hist_key *key, const struct hist *h);
+/* Add one key's (CPU-summed) count of returns to userspace. NULL on ENOMEM. */
+struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key, __u64 count);
 void report_free(struct report *r);
 
 /* "812ns", "3.41us", "12.5ms", "1.20s" */

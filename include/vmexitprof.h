@@ -35,7 +35,23 @@ struct hist {
 	__u64 sum_ns;
 	__u64 min_ns;		/* 0 while count == 0 */
 	__u64 max_ns;
+	__u64 to_userspace;	/* of count, those that returned to the VMM */
 	__u64 buckets[HIST_NR_BUCKETS];
+};
+
+/*
+ * KVM_RUN returns to the VMM (kvm:kvm_userspace_exit) per VM, vCPU and
+ * KVM_EXIT_* reason. A return with errno < 0 (EINTR and the like) keeps
+ * -errno in reason and UEXIT_FLAG_ERRNO: its reason field is stale.
+ */
+#define UEXIT_FLAG_ERRNO	1
+#define MAX_UEXIT_KEYS		8192
+
+struct uexit_key {
+	__u32 pid;
+	__u32 vcpu;		/* from kvm_exit, else the "CPU n/KVM" thread name */
+	__u32 reason;
+	__u32 flags;
 };
 
 /* Per-CPU event accounting, so nothing is lost silently. */
@@ -47,7 +63,8 @@ enum counter {
 	CNT_EXIT_OVERWRITTEN,		/* exit followed by another exit */
 	CNT_HIST_FULL,			/* dropped: hist map and reserve full */
 	CNT_HIST_ALLOC_FAILED,		/* dropped: no memory for a new key, reserve full */
-	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit, any pid */
+	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit for a target */
+	CNT_UEXIT_DROPPED,		/* userspace exit not counted: uexits map full */
 	NR_COUNTERS,
 };
 
@@ -61,6 +78,7 @@ enum counter {
 	[CNT_HIST_FULL] = "hist_full",				\
 	[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",		\
 	[CNT_USERSPACE_EXITS] = "userspace_exits",		\
+	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",	\
 }
 
 #endif /* VMEXITPROF_H */

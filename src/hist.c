@@ -14,6 +14,7 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		dst->max_ns = src->max_ns;
 	dst->count += src->count;
 	dst->sum_ns += src->sum_ns;
+	dst->to_userspace += src->to_userspace;
 	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
 		dst->buckets[b] += src->buckets[b];
 }

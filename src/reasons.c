@@ -68,11 +68,26 @@ static const char *parse_symbolic(const char *p, struct reason_name **tab, size_
 
 			if (!q || *q != ',')
 				return NULL;
+			char joined[128];
+			size_t len = 0;
+
+			/* "KVM_EXIT_" "IO": adjacent literals are one string. */
 			name = strchr(q, '"');
-			end = name ? strchr(name + 1, '"') : NULL;
-			if (!end)
+			if (!name)
 				return NULL;
-			if (add(tab, nr, code, name + 1, end - name - 1))
+			for (;;) {
+				end = strchr(name + 1, '"');
+				if (!end || len + (end - name - 1) >= sizeof(joined))
+					return NULL;
+				memcpy(joined + len, name + 1, end - name - 1);
+				len += end - name - 1;
+				name = end + 1;
+				while (*name == ' ')
+					name++;
+				if (*name != '"')
+					break;
+			}
+			if (add(tab, nr, code, joined, len))
 				return NULL;
 			p = strchr(end, '}');
 			if (!p)
@@ -161,8 +176,63 @@ int reasons_load(struct reason_table *t, const char *format_path)
 	return load_uapi(t);
 }
 
+/* Read a whole small text file into buf; 0 or -errno. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return 0;
+}
+
+int kvm_exit_names_parse(struct reason_table *t, const char *text)
+{
+	const char *p = strstr(text, "__print_symbolic(REC->reason");
+
+	if (!p || !parse_symbolic(p + strlen("__print_symbolic("), &t->kvm_exit, &t->nr_kvm_exit))
+		return -EINVAL;
+	return t->nr_kvm_exit ? 0 : -EINVAL;
+}
+
+int kvm_exit_names_load(struct reason_table *t)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/events/kvm/kvm_userspace_exit/format",
+		"/sys/kernel/debug/tracing/events/kvm/kvm_userspace_exit/format",
+	};
+	char buf[16384];
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (!read_text(paths[i], buf, sizeof(buf)) && !kvm_exit_names_parse(t, buf))
+			return 0;
+	return -ENOENT;
+}
+
+const char *kvm_exit_name(const struct reason_table *t, __u32 code, char *buf, size_t len)
+{
+	static const char prefix[] = "KVM_EXIT_";
+
+	for (size_t i = 0; i < t->nr_kvm_exit; i++) {
+		const char *name = t->kvm_exit[i].name;
+
+		if ((__u32)t->kvm_exit[i].code != code)
+			continue;
+		return strncmp(name, prefix, strlen(prefix)) ? name : name + strlen(prefix);
+	}
+	snprintf(buf, len, "unknown(%u)", code);
+	return buf;
+}
+
 void reasons_free(struct reason_table *t)
 {
+	for (size_t i = 0; i < t->nr_kvm_exit; i++)
+		free(t->kvm_exit[i].name);
+	free(t->kvm_exit);
 	for (size_t i = 0; i < t->nr_vmx; i++)
 		free(t->vmx[i].name);
 	for (size_t i = 0; i < t->nr_svm; i++)

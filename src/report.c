@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Grouping and printing: the table, histograms and JSON. */
+#define _GNU_SOURCE	/* strerrorname_np */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,15 +78,50 @@ struct vm_stats *report_add(struct report *r, const struct hist_key *key, const 
 	return vm;
 }
 
+static struct uexit_row *uexit_slot(struct uexit_set *set, const struct uexit_key *k)
+{
+	struct uexit_row *rows;
+
+	for (size_t i = 0; i < set->nr; i++)
+		if (set->rows[i].reason == k->reason && set->rows[i].flags == k->flags)
+			return &set->rows[i];
+	rows = realloc(set->rows, (set->nr + 1) * sizeof(*rows));
+	if (!rows)
+		return NULL;
+	set->rows = rows;
+	rows[set->nr] = (struct uexit_row){ .reason = k->reason, .flags = k->flags };
+	return &rows[set->nr++];
+}
+
+struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key, __u64 count)
+{
+	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct uexit_row *all, *one;
+	struct vcpu_stats *vcpu;
+
+	if (!vm || !(vcpu = vcpu_slot(vm, key->vcpu)))
+		return NULL;
+	all = uexit_slot(&vm->uexits, key);
+	one = all ? uexit_slot(&vcpu->uexits, key) : NULL;
+	if (!one)
+		return NULL;
+	all->count += count;
+	one->count += count;
+	return vm;
+}
+
 void report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		struct vm_stats *vm = &r->vms[i];
 
-		for (size_t j = 0; j < vm->nr_vcpus; j++)
+		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			free(vm->vcpus[j].reasons.rows);
+			free(vm->vcpus[j].uexits.rows);
+		}
 		free(vm->vcpus);
 		free(vm->reasons.rows);
+		free(vm->uexits.rows);
 	}
 	free(r->vms);
 	memset(r, 0, sizeof(*r));
@@ -158,6 +194,38 @@ static void sort_set(struct reason_set *set, enum sort_key key)
 {
 	sort_by = key;
 	qsort(set->rows, set->nr, sizeof(set->rows[0]), cmp_rows);
+}
+
+/* Returns with a KVM_EXIT reason first, by count; errno returns last. */
+static int cmp_uexits(const void *a, const void *b)
+{
+	const struct uexit_row *x = a, *y = b;
+
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+static void sort_uexits(struct uexit_set *set)
+{
+	qsort(set->rows, set->nr, sizeof(set->rows[0]), cmp_uexits);
+}
+
+static const char *uexit_name(const struct reason_table *names, const struct uexit_row *u,
+			      char *buf, size_t len)
+{
+	if (u->flags & UEXIT_FLAG_ERRNO) {
+		const char *e = strerrorname_np(u->reason);
+
+		if (e)
+			snprintf(buf, len, "errno %s", e);
+		else
+			snprintf(buf, len, "errno %u", u->reason);
+		return buf;
+	}
+	return kvm_exit_name(names, u->reason, buf, len);
 }
 
 /* ---- text -------------------------------------------------------------- */
@@ -342,10 +410,50 @@ static void sort_report(const struct report *r, const struct env *env)
 		struct vm_stats *vm = &r->vms[i];
 
 		sort_set(&vm->reasons, env->sort);
+		sort_uexits(&vm->uexits);
 		qsort(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
-		for (size_t j = 0; j < vm->nr_vcpus; j++)
+		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			sort_set(&vm->vcpus[j].reasons, env->sort);
+			sort_uexits(&vm->vcpus[j].uexits);
+		}
 	}
+}
+
+/*
+ * The returns to the VMM, and for each kvm_exit reason how many of its
+ * exits went on to userspace (IO handled by QEMU, not an ioeventfd).
+ */
+static void print_uexits(FILE *out, const struct uexit_set *set, const struct reason_set *exits,
+			 const struct reason_table *names, const char *indent)
+{
+	char name[64];
+	__u64 total = 0;
+	bool any = false;
+
+	if (!set->nr)
+		return;
+	fprintf(out, "\n%sReturns to userspace (KVM_RUN back to the VMM):\n", indent);
+	fprintf(out, "%s%-24s %10s\n", indent, "KVM_EXIT", "COUNT");
+	for (size_t i = 0; i < set->nr; i++) {
+		fprintf(out, "%s%-24s %10llu\n", indent,
+			uexit_name(names, &set->rows[i], name, sizeof(name)),
+			(unsigned long long)set->rows[i].count);
+		total += set->rows[i].count;
+	}
+	fprintf(out, "%s%-24s %10llu\n", indent, "TOTAL", (unsigned long long)total);
+	for (size_t i = 0; i < exits->nr; i++) {
+		const struct reason_stats *s = &exits->rows[i];
+
+		if (!s->h.to_userspace)
+			continue;
+		fprintf(out, "%s%s %s %llu of %llu", indent, any ? "," : "Went on to userspace:",
+			row_name(names, s, name, sizeof(name)),
+			(unsigned long long)s->h.to_userspace, (unsigned long long)s->h.count);
+		indent = "";
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
 }
 
 static void vcpu_label(char *buf, size_t len, __u32 vcpu)
@@ -372,9 +480,13 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 		fprintf(out, "%sVM pid %u (%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->pid, vm->name,
 			vm->exited ? " [exited during the run]" : "", vm->nr_vcpus,
 			vm->nr_vcpus == 1 ? "" : "s", dur);
-		print_table(out, &vm->reasons, names, "");
+		if (vm->reasons.nr)
+			print_table(out, &vm->reasons, names, "");
+		else if (r->no_kvm_exit)
+			fprintf(out, "No exit-to-entry latencies: kvm:kvm_exit never fired on this host.\n");
 		snprintf(what, sizeof(what), "VM pid %u", vm->pid);
 		print_hists(out, &vm->reasons, names, env, what);
+		print_uexits(out, &vm->uexits, &vm->reasons, names, "");
 		if (!env->per_vcpu)
 			continue;
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -383,9 +495,11 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 
 			vcpu_label(label, sizeof(label), v->vcpu);
 			fprintf(out, "\n  %s\n", label);
-			print_table(out, &v->reasons, names, "  ");
+			if (v->reasons.nr)
+				print_table(out, &v->reasons, names, "  ");
 			snprintf(what, sizeof(what), "VM pid %u %s", vm->pid, label);
 			print_hists(out, &v->reasons, names, env, what);
+			print_uexits(out, &v->uexits, &v->reasons, names, "  ");
 		}
 	}
 	fprintf(out,
@@ -428,10 +542,11 @@ static void json_reasons(FILE *out, const struct reason_set *set, const struct r
 			s->isa == ISA_SVM ? "svm" : "vmx", s->reason);
 		json_string(out, reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
 		fprintf(out,
-			",\"failed_vmentry\":%s,\"count\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,"
+			",\"failed_vmentry\":%s,\"count\":%llu,\"to_userspace\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,"
 			"\"avg_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu}",
 			s->flags & HIST_FLAG_FAILED_VMENTRY ? "true" : "false",
-			(unsigned long long)h->count, (unsigned long long)h->sum_ns,
+			(unsigned long long)h->count, (unsigned long long)h->to_userspace,
+			(unsigned long long)h->sum_ns,
 			(unsigned long long)h->min_ns, (unsigned long long)(h->sum_ns / h->count),
 			(unsigned long long)hist_percentile(h, 0.5),
 			(unsigned long long)hist_percentile(h, 0.99),
@@ -441,6 +556,37 @@ static void json_reasons(FILE *out, const struct reason_set *set, const struct r
 	fputc(']', out);
 }
 
+/* "userspace":[{"reason":"IO","code":2,"count":N}],"userspace_errors":[{"errno":4,"name":"EINTR","count":N}] */
+static void json_uexits(FILE *out, const struct uexit_set *set, const struct reason_table *names)
+{
+	char buf[64];
+
+	for (int errors = 0; errors < 2; errors++) {
+		bool first = true;
+
+		fprintf(out, errors ? ",\"userspace_errors\":[" : ",\"userspace\":[");
+		for (size_t i = 0; i < set->nr; i++) {
+			const struct uexit_row *u = &set->rows[i];
+			const char *e;
+
+			if (!(u->flags & UEXIT_FLAG_ERRNO) != !errors)
+				continue;
+			fputs(first ? "{" : ",{", out);
+			first = false;
+			if (errors) {
+				e = strerrorname_np(u->reason);
+				fprintf(out, "\"errno\":%u,\"name\":", u->reason);
+				json_string(out, e ? e : "?");
+			} else {
+				fprintf(out, "\"code\":%u,\"reason\":", u->reason);
+				json_string(out, kvm_exit_name(names, u->reason, buf, sizeof(buf)));
+			}
+			fprintf(out, ",\"count\":%llu}", (unsigned long long)u->count);
+		}
+		fputc(']', out);
+	}
+}
+
 void report_print_json(FILE *out, const struct report *r, const struct reason_table *names,
 		       const struct env *env)
 {
@@ -448,8 +594,8 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 
 
 	sort_report(r, env);
-	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"counters\":{",
-		(unsigned long long)r->duration_ns);
+	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,\"counters\":{",
+		(unsigned long long)r->duration_ns, r->no_kvm_exit ? "false" : "true");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		fprintf(out, "\"%s\":%llu,", counter_names[c], (unsigned long long)r->counters[c]);
 	fprintf(out, "\"exits_pending\":%llu},\"vms\":[", (unsigned long long)exits_pending(r->counters));
@@ -460,6 +606,7 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 		json_string(out, vm->name);
 		fprintf(out, ",\"exited\":%s,\"reasons\":", vm->exited ? "true" : "false");
 		json_reasons(out, &vm->reasons, names);
+		json_uexits(out, &vm->uexits, names);
 		if (env->per_vcpu) {
 			fprintf(out, ",\"vcpus\":[");
 			for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -470,6 +617,7 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 				else
 					fprintf(out, "%s{\"vcpu\":%u,\"reasons\":", j ? "," : "", v->vcpu);
 				json_reasons(out, &v->reasons, names);
+				json_uexits(out, &v->uexits, names);
 				fputc('}', out);
 			}
 			fputc(']', out);

@@ -303,6 +303,33 @@ static bool hist_name_known(const struct reason_table *names, const char *name)
 	       (sscanf(name, "unknown(0x%x%c", &code, &end) == 2 && end == ')');
 }
 
+static int read_uexits(struct vmexitprof_bpf *skel, struct report *rep)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *values = calloc(ncpus, sizeof(*values)), sum;
+	struct uexit_key key, next, *prev = NULL;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	while (!bpf_map__get_next_key(skel->maps.uexits, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(skel->maps.uexits, &key, sizeof(key), values,
+					 ncpus * sizeof(*values), 0))
+			continue;
+		sum = 0;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sum += values[cpu];
+		if (sum && !report_add_uexit(rep, &key, sum)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	free(values);
+	return err;
+}
+
 /* A key's histogram is in hists or, when that could not take it, in hists_reserve. */
 static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
 {
@@ -319,15 +346,20 @@ static bool all_targets_exited(const struct env *env)
 	return env->nr_pids > 0;
 }
 
-/* Guests ran (kvm_userspace_exit fired) but kvm_exit never did: say so, don't print zeros. */
+/*
+ * Guests ran (kvm_userspace_exit fired) but kvm_exit never did: say so at
+ * once, rather than let an empty latency table suggest that nothing happened.
+ * The returns to userspace are still counted and reported.
+ */
 static bool host_is_silent(const __u64 *counters)
 {
 	if (counters[CNT_EXITS] || !counters[CNT_USERSPACE_EXITS])
 		return false;
 	fprintf(stderr,
 		"vmexitprof: kvm:kvm_exit never fired although the guests returned to userspace %llu "
-		"times: this host's KVM does not emit kvm_exit/kvm_entry%s, so there is nothing to "
-		"profile here (run 'make demo' to see vmexitprof in a nested guest)\n",
+		"times: this host's KVM does not emit kvm_exit/kvm_entry%s, so there are no "
+		"exit-to-entry latencies here, only the returns to userspace (run 'make demo' to see "
+		"vmexitprof in a nested guest)\n",
 		(unsigned long long)counters[CNT_USERSPACE_EXITS],
 		access("/sys/module/kvm_pvm", F_OK) ? "" : " (it is PVM: kvm_pvm)");
 	return true;
@@ -355,6 +387,7 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(print_libbpf);
 	reasons_load(&names, NULL);
+	kvm_exit_names_load(&names);	/* without them, KVM_EXIT_* print as numbers */
 	if (env.hist && !hist_name_known(&names, env.hist)) {
 		fprintf(stderr, "vmexitprof: --hist: '%s' is not an exit reason of this kernel "
 			"(a name from the REASON column, or 'all')\n", env.hist);
@@ -404,10 +437,8 @@ int main(int argc, char **argv)
 			break;
 		if (!checked_silence && elapsed_ms >= SILENT_KVM_EXIT_CHECK_MS) {
 			checked_silence = true;
-			if (read_counters(skel, rep.counters) == 0 && host_is_silent(rep.counters)) {
-				err = 1;
-				goto cleanup;
-			}
+			if (read_counters(skel, rep.counters) == 0 && host_is_silent(rep.counters))
+				rep.no_kvm_exit = true;
 		}
 	}
 	rep.duration_ns = now_ns() - start;
@@ -417,15 +448,15 @@ int main(int argc, char **argv)
 	err = read_counters(skel, rep.counters);
 	if (!err)
 		err = read_hists(skel, &rep);
+	if (!err)
+		err = read_uexits(skel, &rep);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;
 		goto cleanup;
 	}
-	if (!rep.nr_vms && host_is_silent(rep.counters)) {
-		err = 1;
-		goto cleanup;
-	}
+	if (!rep.no_kvm_exit && !rep.counters[CNT_EXITS] && rep.counters[CNT_USERSPACE_EXITS])
+		rep.no_kvm_exit = host_is_silent(rep.counters);
 	for (size_t i = 0; i < rep.nr_vms; i++) {
 		struct vm_stats *vm = &rep.vms[i];
 

@@ -37,7 +37,7 @@ SEC("raw_tp")
 int exit_entry_event(struct ee_event *ev)
 {
 	__u64 tid = ev->tid;
-	__u32 pid = ev->pid;
+	__u32 pid = ev->pid, vcpu;
 	struct inflight *slot;
 
 	switch (ev->kind) {
@@ -53,6 +53,17 @@ int exit_entry_event(struct ee_event *ev)
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
 		record_entry(bpf_map_lookup_elem(&inflight_by_tid, &tid), ev->now, pid);
+		return EE_RET_HANDLED;
+	case EE_UEXIT:	/* as kvm_userspace_exit: no slot is created; vcpu stands in for the comm's */
+		if (!pid_wanted(pid))
+			return EE_RET_FILTERED;
+		vcpu = ev->vcpu;	/* read ctx once: no pointer arithmetic on it */
+		slot = bpf_map_lookup_elem(&inflight_by_tid, &tid);
+		if (slot && (slot->marks & INFLIGHT_VCPU_KNOWN))
+			vcpu = slot->vcpu;
+		if (!vcpu_wanted(vcpu))
+			return EE_RET_FILTERED;
+		record_userspace_exit(slot, pid, vcpu, ev->reason, (int)ev->isa);
 		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;

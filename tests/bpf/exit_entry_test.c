@@ -31,6 +31,7 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/kvm.h>	/* KVM_EXIT_* */
 
 #include "vmexitprof.h"
 #include "exit_entry_test.h"
@@ -49,6 +50,7 @@
 #define VMX_HLT			12
 #define VMX_IO_INSTRUCTION	30
 #define VMX_EPT_VIOLATION	48
+#define SVM_CPUID		0x72
 #define SVM_IOIO		0x7b
 #define SVM_NPF			0x400
 #define SVM_VMGEXIT		0x403
@@ -186,7 +188,7 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 		.kind = kind, .tid = tid, .now = now,
 		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason,
 	};
-	const char *what = kind == EE_EXIT ? "exit" : "entry";
+	const char *what = kind == EE_EXIT ? "exit" : kind == EE_ENTRY ? "entry" : "userspace exit";
 	int cpu = run_cpus[next_cpu++ % nr_run_cpus];
 	__u32 ret;
 	int err;
@@ -210,6 +212,8 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_HANDLED)
 #define ENTRY(tid, pid, vcpu, t) \
 	event(skel, EE_ENTRY, tid, pid, vcpu, 0, 0, t, EE_RET_HANDLED)
+#define UEXIT(tid, pid, vcpu, reason, err) \
+	event(skel, EE_UEXIT, tid, pid, vcpu, (__u32)(err), reason, 0, EE_RET_HANDLED)
 #define EXIT_FILTERED(tid, pid, vcpu, isa, reason, t) \
 	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_FILTERED)
 #define ENTRY_FILTERED(tid, pid, vcpu, t) \
@@ -329,18 +333,40 @@ static void expect_no_hist(struct exit_entry_test_bpf *skel, struct hist_key key
 }
 
 /* The map must hold exactly n keys: no histogram we did not ask for. */
-static unsigned int count_keys(struct bpf_map *map)
+static unsigned int count_keys_of(struct bpf_map *map, size_t key_size)
 {
-	struct hist_key key, next, *prev = NULL;
+	char key[64], next[64];
+	void *prev = NULL;
 	unsigned int found = 0;
 
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
+	while (!bpf_map__get_next_key(map, prev, next, key_size)) {
+		memcpy(key, next, key_size);
+		prev = key;
 		if (++found > 100000)
 			break;
 	}
 	return found;
+}
+
+static unsigned int count_keys(struct bpf_map *map)
+{
+	return count_keys_of(map, sizeof(struct hist_key));
+}
+
+/* The to_userspace count of one histogram, summed over CPUs. */
+static void expect_to_userspace(struct exit_entry_test_bpf *skel, struct hist_key k, __u64 want)
+{
+	struct hist *v;
+	__u64 sum = 0;
+
+	if (!skel)
+		return;
+	v = calloc(ncpus, sizeof(*v));
+	if (v && !bpf_map__lookup_elem(skel->maps.hists, &k, sizeof(k), v, ncpus * sizeof(*v), 0))
+		for (int c = 0; c < ncpus; c++)
+			sum += v[c].to_userspace;
+	free(v);
+	check_u64("to_userspace", sum, want);
 }
 
 /* n keys in hists and none in the reserve. */
@@ -765,6 +791,52 @@ static void scenario_map_full(void)
 	exit_entry_test_bpf__destroy(skel);
 }
 
+/* The count of returns to userspace for one uexits key, summed over CPUs. */
+static __u64 uexit_count(struct exit_entry_test_bpf *skel, __u32 pid, __u32 vcpu, __u32 reason,
+			 __u32 flags)
+{
+	struct uexit_key k = { .pid = pid, .vcpu = vcpu, .reason = reason, .flags = flags };
+	__u64 *v = calloc(ncpus, sizeof(*v)), sum = 0;
+
+	if (v && !bpf_map__lookup_elem(skel->maps.uexits, &k, sizeof(k), v, ncpus * sizeof(*v), 0))
+		for (int c = 0; c < ncpus; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
+static void scenario_userspace_exits(void)
+{
+	struct exit_entry_test_bpf *skel;
+
+	begin("returns to userspace: counted per vCPU and reason, errno apart, marked on the exit");
+	skel = load(NULL);
+	/* Thread 1: an IO exit that goes to the VMM, then a CPUID that does not. */
+	EXIT(1, PID_A, 3, ISA_SVM, SVM_IOIO, 1000);
+	UEXIT(1, PID_A, 99, KVM_EXIT_IO, 0);		/* vCPU from the exit, not 99 */
+	ENTRY(1, PID_A, 3, 1500);
+	EXIT(1, PID_A, 3, ISA_SVM, SVM_CPUID, 2000);
+	ENTRY(1, PID_A, 3, 2100);
+	/* Thread 2 never exits through kvm_exit (as on PVM): vCPU from its name. */
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0);
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0);
+	/* A failed KVM_RUN: stale reason, counted by errno. */
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, -4);
+	if (skel) {
+		check_u64("IO returns of vCPU 3", uexit_count(skel, PID_A, 3, KVM_EXIT_IO, 0), 1);
+		check_u64("IO returns under the event's vCPU", uexit_count(skel, PID_A, 99, KVM_EXIT_IO, 0), 0);
+		check_u64("MMIO returns of vCPU 7", uexit_count(skel, PID_A, 7, KVM_EXIT_MMIO, 0), 2);
+		check_u64("EINTR returns of vCPU 7", uexit_count(skel, PID_A, 7, 4, UEXIT_FLAG_ERRNO), 1);
+		check_u64("keys in uexits", count_keys_of(skel->maps.uexits, sizeof(struct uexit_key)), 3);
+	}
+	expect_hist(skel, mkkey(PID_A, 3, ISA_SVM, SVM_IOIO, 0), (__u64[]){ 500 }, 1);
+	expect_to_userspace(skel, mkkey(PID_A, 3, ISA_SVM, SVM_IOIO, 0), 1);
+	expect_to_userspace(skel, mkkey(PID_A, 3, ISA_SVM, SVM_CPUID, 0), 0);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2,
+				       [CNT_USERSPACE_EXITS] = 4));
+	exit_entry_test_bpf__destroy(skel);
+}
+
 /*
  * bpf/vmexitprof.bpf.c shares the filters but not this file's codegen: the
  * verifier must accept it with every filter combination, not only without
@@ -916,6 +988,7 @@ int main(int argc, char **argv)
 	scenario_both_filters();
 	scenario_stats();
 	scenario_map_full();
+	scenario_userspace_exits();
 	scenario_real_program_verifies();
 
 	printf("%u checks, %u failed\n", nr_checks, nr_failed);

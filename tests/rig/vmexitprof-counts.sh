@@ -40,6 +40,7 @@ check(vm["pid"] == truth["pid"], f"VM pid {vm['pid']} != {truth['pid']}")
 check(vm["name"] == "testvmm", f"VM name {vm['name']!r}")
 check(vm["exited"] is True, "VM marked as exited")
 vcpus = {v["vcpu"]: v["reasons"] for v in vm["vcpus"]}
+vm_vcpus = {v["vcpu"]: v for v in vm["vcpus"]}
 check(sorted(vcpus) == [0, 1], f"vCPUs {sorted(vcpus)}")
 for v in truth["vcpus"]:
     c, rows = v["caused"], vcpus.get(v["id"], [])
@@ -51,6 +52,18 @@ for v in truth["vcpus"]:
     check(count(rows, SVM_HLT) == c["hlt"], f"{where}: hlt {count(rows, SVM_HLT)} != {c['hlt']}")
     check(count(rows, SVM_NPF) >= c["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {c['mmio']}")
     check_latencies(rows, where)
+    # Which exits went on to userspace: every IO and HLT (no ioeventfd, no
+    # irqchip), the NPFs that were MMIO (not the first touches), no CPUID.
+    went = {r["code"]: r["to_userspace"] for r in rows}
+    check(went.get(SVM_IOIO) == io, f"{where}: io to userspace {went.get(SVM_IOIO)} != {io}")
+    check(went.get(SVM_HLT) == c["hlt"], f"{where}: hlt to userspace {went.get(SVM_HLT)}")
+    check(went.get(SVM_NPF) == c["mmio"], f"{where}: npf to userspace {went.get(SVM_NPF)} != mmio {c['mmio']}")
+    check(went.get(SVM_CPUID) == 0, f"{where}: cpuid to userspace {went.get(SVM_CPUID)}")
+    # Returns to userspace per KVM_EXIT reason equal testvmm's own KVM_RUN returns.
+    uexits = {u["reason"]: u["count"] for u in vm_vcpus[v["id"]]["userspace"]}
+    want = {k: n for k, n in v["kvm_run_returns"].items() if k != "EINTR" and n}
+    check(uexits == want, f"{where}: returns to userspace {uexits} != testvmm's {want}")
+    check(vm_vcpus[v["id"]]["userspace_errors"] == [], f"{where}: errno returns {vm_vcpus[v['id']]['userspace_errors']}")
 names = {r["code"]: r["name"] for r in vm["reasons"]}
 check(names.get(SVM_CPUID) == "cpuid" and names.get(SVM_NPF) == "npf" and names.get(SVM_HLT) == "hlt",
       f"reason names from the kernel: {names}")

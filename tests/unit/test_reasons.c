@@ -607,6 +607,31 @@ static void test_load(void)
 	}
 }
 
+/* KVM_EXIT_* names from kvm_userspace_exit's format: "KVM_EXIT_" "IO" is one literal. */
+static void test_kvm_exit_names(void)
+{
+	static const struct { __u32 code; const char *name; } cases[] = {
+		{ 0, "UNKNOWN" }, { 2, "IO" }, { 5, "HLT" }, { 6, "MMIO" }, { 8, "SHUTDOWN" },
+		{ 17, "INTERNAL_ERROR" }, { 30, "X86_WRMSR" }, { 999, "unknown(999)" },
+	};
+	struct reason_table t = {};
+	char *text = read_file("kvm_userspace_exit_format_6.18.txt");
+	char buf[32];
+
+	SECTION("KVM_EXIT_* names from the 6.18 kvm_userspace_exit format");
+	CHECK(text && kvm_exit_names_parse(&t, text) == 0, "cannot parse the format");
+	CHECK(t.nr_kvm_exit >= 31, "only %zu KVM_EXIT_* names", t.nr_kvm_exit);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STR(kvm_exit_name(&t, cases[i].code, buf, sizeof(buf)), cases[i].name,
+			  "kvm_exit_name(%u)", cases[i].code);
+	reasons_free(&t);
+	CHECK(kvm_exit_names_parse(&t, "print fmt: \"reason %d\", REC->reason") != 0,
+	      "a format without the table must be an error");
+	CHECK_STR(kvm_exit_name(&t, 2, buf, sizeof(buf)), "unknown(2)", "no table: a number");
+	reasons_free(&t);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -621,5 +646,6 @@ int main(int argc, char **argv)
 	test_truncated();
 	test_uapi_vs_format();
 	test_load();
+	test_kvm_exit_names();
 	return check_done();
 }
