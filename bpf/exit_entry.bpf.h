@@ -29,6 +29,9 @@ struct inflight {
 	__u16 isa;
 	__u16 flags;
 	__u32 marks;		/* INFLIGHT_* */
+	__u64 uexit_ns;		/* return to userspace waiting for the next KVM_RUN; 0: none */
+	__u32 uexit_reason;	/* its KVM_EXIT_* */
+	__u32 uexit_vcpu;
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -164,12 +167,31 @@ static __always_inline struct hist *hist_for(struct hist_key *key)
 	return NULL;
 }
 
+static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_userspace)
+{
+	__u64 b;
+
+	if (!h->count || delta < h->min_ns)
+		h->min_ns = delta;
+	if (delta > h->max_ns)
+		h->max_ns = delta;
+	h->count++;
+	h->sum_ns += delta;
+	if (to_userspace)
+		h->to_userspace++;
+	b = hist_bucket(delta);
+	/* Check and index the same register: older verifiers lose the bound on a copy. */
+	barrier_var(b);
+	if (b < HIST_NR_BUCKETS)
+		h->buckets[b]++;
+}
+
 /* kvm_entry: close this thread's pending exit, if any, into its histogram. */
 static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid)
 {
 	struct hist_key key = {};
 	struct hist *h;
-	__u64 delta, b;
+	__u64 delta;
 	bool to_userspace;
 
 	count_event(CNT_ENTRIES);
@@ -190,19 +212,7 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	h = hist_for(&key);
 	if (!h)
 		return;
-	if (!h->count || delta < h->min_ns)
-		h->min_ns = delta;
-	if (delta > h->max_ns)
-		h->max_ns = delta;
-	h->count++;
-	h->sum_ns += delta;
-	if (to_userspace)
-		h->to_userspace++;
-	b = hist_bucket(delta);
-	/* Check and index the same register: older verifiers lose the bound on a copy. */
-	barrier_var(b);
-	if (b < HIST_NR_BUCKETS)
-		h->buckets[b]++;
+	hist_add(h, delta, to_userspace);
 	count_event(CNT_PAIRED);
 }
 
@@ -219,8 +229,8 @@ struct {
  * that went to userspace. slot may be NULL; vcpu is the slot's when it
  * knows it (from a kvm_exit), else the caller's guess (the thread name).
  */
-static __always_inline void record_userspace_exit(struct inflight *slot, __u32 pid, __u32 vcpu,
-						  __u32 reason, int err)
+static __always_inline void record_userspace_exit(struct inflight *slot, __u64 now, __u32 pid,
+						  __u32 vcpu, __u32 reason, int err)
 {
 	struct uexit_key key = { .pid = pid, .vcpu = vcpu, .reason = reason };
 	static const __u64 zero;
@@ -232,6 +242,11 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u32 p
 	if (err < 0) {
 		key.reason = -err;
 		key.flags = UEXIT_FLAG_ERRNO;
+	} else if (slot) {
+		/* The VMM handles it now; record_kvm_run() closes the interval. */
+		slot->uexit_ns = now;
+		slot->uexit_reason = reason;
+		slot->uexit_vcpu = vcpu;
 	}
 	n = bpf_map_lookup_elem(&uexits, &key);
 	if (!n) {
@@ -242,6 +257,29 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u32 p
 		(*n)++;
 	else
 		count_event(CNT_UEXIT_DROPPED);
+}
+
+/*
+ * KVM_RUN entered again (kvm_fpu load): the VMM's handling of the thread's
+ * last return to userspace, if one is waiting, ends here.
+ */
+static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u32 pid)
+{
+	struct hist_key key = { .pid = pid, .isa = ISA_VMM };
+	struct hist *h;
+	__u64 delta;
+
+	if (!slot || !slot->uexit_ns)
+		return;
+	delta = now - slot->uexit_ns;
+	slot->uexit_ns = 0;
+	key.vcpu = slot->uexit_vcpu;
+	key.reason = slot->uexit_reason;
+	h = hist_for(&key);
+	if (!h)
+		return;
+	hist_add(h, delta, false);
+	count_event(CNT_VMM_PAIRED);
 }
 
 #endif /* VMEXITPROF_EXIT_ENTRY_BPF_H */

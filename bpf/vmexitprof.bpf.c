@@ -86,6 +86,29 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 	vcpu = slot && (slot->marks & INFLIGHT_VCPU_KNOWN) ? slot->vcpu : vcpu_from_comm();
 	if (!vcpu_wanted(vcpu))
 		return 1;
-	record_userspace_exit(slot, pid, vcpu, ctx->reason, ctx->errno);
+	/* Only now create the slot, for the VMM handling time (no kvm_exit on PVM). */
+	if (!slot)
+		slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	record_userspace_exit(slot, bpf_ktime_get_ns(), pid, vcpu, ctx->reason, ctx->errno);
+	return 1;
+}
+
+/*
+ * kvm_fpu load fires as KVM_RUN enters (on 6.1, 6.12 and 6.18, PVM too),
+ * so it ends the VMM's handling without a uprobe or a syscall tracepoint.
+ */
+SEC("tp/kvm/kvm_fpu")
+int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
+{
+	__u32 pid;
+
+	if (!ctx->load)
+		return 1;
+	pid = bpf_get_current_pid_tgid() >> 32;
+	if (!pid_wanted(pid))
+		return 1;
+	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
+		       bpf_ktime_get_ns(), pid);
 	return 1;
 }

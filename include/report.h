@@ -39,6 +39,7 @@ struct vcpu_stats {
 	__u32 vcpu;
 	struct reason_set reasons;
 	struct uexit_set uexits;
+	struct reason_set vmm;		/* ISA_VMM: handling time per KVM_EXIT reason */
 };
 
 struct vm_stats {
@@ -47,6 +48,7 @@ struct vm_stats {
 	bool exited;		/* gone by the end of the run */
 	struct reason_set reasons;	/* all vCPUs together */
 	struct uexit_set uexits;	/* all vCPUs together */
+	struct reason_set vmm;		/* all vCPUs together */
 	struct vcpu_stats *vcpus;
 	size_t nr_vcpus;
 };

@@ -13,6 +13,12 @@
 /* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
 #define ISA_VMX	1
 #define ISA_SVM	2
+/*
+ * Not an ISA: histograms of the VMM's handling time, from a return to
+ * userspace (kvm_userspace_exit) to the thread's next KVM_RUN (kvm_fpu
+ * load), keyed by the KVM_EXIT_* reason. They share the hists maps.
+ */
+#define ISA_VMM	3
 
 /* VMX: the basic reason is the low 16 bits; bit 31 flags a failed VM-entry. */
 #define VMX_BASIC_REASON_MASK	0xffff
@@ -65,6 +71,7 @@ enum counter {
 	CNT_HIST_ALLOC_FAILED,		/* dropped: no memory for a new key, reserve full */
 	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit for a target */
 	CNT_UEXIT_DROPPED,		/* userspace exit not counted: uexits map full */
+	CNT_VMM_PAIRED,			/* VMM handling intervals recorded */
 	NR_COUNTERS,
 };
 
@@ -79,6 +86,7 @@ enum counter {
 	[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",		\
 	[CNT_USERSPACE_EXITS] = "userspace_exits",		\
 	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",	\
+	[CNT_VMM_PAIRED] = "vmm_intervals",			\
 }
 
 #endif /* VMEXITPROF_H */

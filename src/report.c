@@ -69,8 +69,13 @@ struct vm_stats *report_add(struct report *r, const struct hist_key *key, const 
 
 	if (!vm || !(vcpu = vcpu_slot(vm, key->vcpu)))
 		return NULL;
-	all = reason_slot(&vm->reasons, key);
-	one = all ? reason_slot(&vcpu->reasons, key) : NULL;
+	if (key->isa == ISA_VMM) {
+		all = reason_slot(&vm->vmm, key);
+		one = all ? reason_slot(&vcpu->vmm, key) : NULL;
+	} else {
+		all = reason_slot(&vm->reasons, key);
+		one = all ? reason_slot(&vcpu->reasons, key) : NULL;
+	}
 	if (!one)
 		return NULL;
 	hist_merge(&all->h, h);
@@ -118,10 +123,12 @@ void report_free(struct report *r)
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			free(vm->vcpus[j].reasons.rows);
 			free(vm->vcpus[j].uexits.rows);
+			free(vm->vcpus[j].vmm.rows);
 		}
 		free(vm->vcpus);
 		free(vm->reasons.rows);
 		free(vm->uexits.rows);
+		free(vm->vmm.rows);
 	}
 	free(r->vms);
 	memset(r, 0, sizeof(*r));
@@ -419,12 +426,25 @@ static void sort_report(const struct report *r, const struct env *env)
 	}
 }
 
+/* The VMM's handling-time histogram for a KVM_EXIT reason, if any. */
+static const struct hist *vmm_hist(const struct reason_set *vmm, const struct uexit_row *u)
+{
+	if (u->flags & UEXIT_FLAG_ERRNO)
+		return NULL;
+	for (size_t i = 0; i < vmm->nr; i++)
+		if (vmm->rows[i].reason == u->reason && vmm->rows[i].h.count)
+			return &vmm->rows[i].h;
+	return NULL;
+}
+
 /*
- * The returns to the VMM, and for each kvm_exit reason how many of its
- * exits went on to userspace (IO handled by QEMU, not an ioeventfd).
+ * The returns to the VMM with the VMM's handling time (until the thread's
+ * next KVM_RUN), and for each kvm_exit reason how many of its exits went
+ * on to userspace (IO handled by QEMU, not an ioeventfd).
  */
-static void print_uexits(FILE *out, const struct uexit_set *set, const struct reason_set *exits,
-			 const struct reason_table *names, const char *indent)
+static void print_uexits(FILE *out, const struct uexit_set *set, const struct reason_set *vmm,
+			 const struct reason_set *exits, const struct reason_table *names,
+			 const char *indent)
 {
 	char name[64];
 	__u64 total = 0;
@@ -432,12 +452,22 @@ static void print_uexits(FILE *out, const struct uexit_set *set, const struct re
 
 	if (!set->nr)
 		return;
-	fprintf(out, "\n%sReturns to userspace (KVM_RUN back to the VMM):\n", indent);
-	fprintf(out, "%s%-24s %10s\n", indent, "KVM_EXIT", "COUNT");
+	fprintf(out, "\n%sReturns to userspace, and the VMM's handling time until the next KVM_RUN:\n",
+		indent);
+	fprintf(out, "%s%-24s %10s %10s %8s %8s %8s %8s %8s %8s\n", indent, "KVM_EXIT", "COUNT",
+		"HANDLED", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
 	for (size_t i = 0; i < set->nr; i++) {
-		fprintf(out, "%s%-24s %10llu\n", indent,
+		const struct hist *h = vmm_hist(vmm, &set->rows[i]);
+
+		fprintf(out, "%s%-24s %10llu", indent,
 			uexit_name(names, &set->rows[i], name, sizeof(name)),
 			(unsigned long long)set->rows[i].count);
+		if (h) {
+			fprintf(out, " %10llu", (unsigned long long)h->count);
+			print_latencies(out, h);
+		} else {
+			fputc('\n', out);
+		}
 		total += set->rows[i].count;
 	}
 	fprintf(out, "%s%-24s %10llu\n", indent, "TOTAL", (unsigned long long)total);
@@ -455,6 +485,7 @@ static void print_uexits(FILE *out, const struct uexit_set *set, const struct re
 	if (any)
 		fputc('\n', out);
 }
+
 
 static void vcpu_label(char *buf, size_t len, __u32 vcpu)
 {
@@ -486,7 +517,7 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 			fprintf(out, "No exit-to-entry latencies: kvm:kvm_exit never fired on this host.\n");
 		snprintf(what, sizeof(what), "VM pid %u", vm->pid);
 		print_hists(out, &vm->reasons, names, env, what);
-		print_uexits(out, &vm->uexits, &vm->reasons, names, "");
+		print_uexits(out, &vm->uexits, &vm->vmm, &vm->reasons, names, "");
 		if (!env->per_vcpu)
 			continue;
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -499,7 +530,7 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 				print_table(out, &v->reasons, names, "  ");
 			snprintf(what, sizeof(what), "VM pid %u %s", vm->pid, label);
 			print_hists(out, &v->reasons, names, env, what);
-			print_uexits(out, &v->uexits, &v->reasons, names, "  ");
+			print_uexits(out, &v->uexits, &v->vmm, &v->reasons, names, "  ");
 		}
 	}
 	fprintf(out,
@@ -557,7 +588,19 @@ static void json_reasons(FILE *out, const struct reason_set *set, const struct r
 }
 
 /* "userspace":[{"reason":"IO","code":2,"count":N}],"userspace_errors":[{"errno":4,"name":"EINTR","count":N}] */
-static void json_uexits(FILE *out, const struct uexit_set *set, const struct reason_table *names)
+static void json_latencies(FILE *out, const struct hist *h)
+{
+	fprintf(out,
+		"{\"count\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,\"avg_ns\":%llu,\"p50_ns\":%llu,"
+		"\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu}",
+		(unsigned long long)h->count, (unsigned long long)h->sum_ns,
+		(unsigned long long)h->min_ns, (unsigned long long)(h->sum_ns / h->count),
+		(unsigned long long)hist_percentile(h, 0.5), (unsigned long long)hist_percentile(h, 0.99),
+		(unsigned long long)hist_percentile(h, 0.999), (unsigned long long)h->max_ns);
+}
+
+static void json_uexits(FILE *out, const struct uexit_set *set, const struct reason_set *vmm,
+			const struct reason_table *names)
 {
 	char buf[64];
 
@@ -581,7 +624,17 @@ static void json_uexits(FILE *out, const struct uexit_set *set, const struct rea
 				fprintf(out, "\"code\":%u,\"reason\":", u->reason);
 				json_string(out, kvm_exit_name(names, u->reason, buf, sizeof(buf)));
 			}
-			fprintf(out, ",\"count\":%llu}", (unsigned long long)u->count);
+			fprintf(out, ",\"count\":%llu", (unsigned long long)u->count);
+			if (!errors) {
+				const struct hist *h = vmm_hist(vmm, u);
+
+				fputs(",\"handling\":", out);
+				if (h)
+					json_latencies(out, h);
+				else
+					fputs("null", out);
+			}
+			fputc('}', out);
 		}
 		fputc(']', out);
 	}
@@ -606,7 +659,7 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 		json_string(out, vm->name);
 		fprintf(out, ",\"exited\":%s,\"reasons\":", vm->exited ? "true" : "false");
 		json_reasons(out, &vm->reasons, names);
-		json_uexits(out, &vm->uexits, names);
+		json_uexits(out, &vm->uexits, &vm->vmm, names);
 		if (env->per_vcpu) {
 			fprintf(out, ",\"vcpus\":[");
 			for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -617,7 +670,7 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 				else
 					fprintf(out, "%s{\"vcpu\":%u,\"reasons\":", j ? "," : "", v->vcpu);
 				json_reasons(out, &v->reasons, names);
-				json_uexits(out, &v->uexits, names);
+				json_uexits(out, &v->uexits, &v->vmm, names);
 				fputc('}', out);
 			}
 			fputc(']', out);

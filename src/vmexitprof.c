@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/kvm.h>
 
 #include "env.h"
 #include "report.h"
@@ -237,20 +238,25 @@ static bool vcpu_selected(const struct env *env, __u32 vcpu)
 
 /*
  * A new histogram key allocates per-CPU memory inside the BPF program,
- * where a burst of new keys can find the allocator empty: that interval
- * is dropped (and counted). So create, from here where allocation may
- * sleep, the keys the running VMs' vCPUs will most likely need, within a
- * quarter of --max-keys. Empty ones are not reported.
+ * where a burst of new keys can find the allocator empty (the key then
+ * goes to the small reserve, or is dropped and counted). So create, from
+ * here where allocation may sleep, the keys the running VMs' vCPUs will
+ * most likely need: the common exit reasons, and the VMM handling time of
+ * the common returns to userspace; within a quarter of --max-keys. Empty
+ * ones are not reported.
  */
 static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 			  const struct reason_table *names)
 {
+	static const __u32 common_uexits[] = { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_HLT };
 	static __u32 pids[1024], vcpus[MAX_VCPU_FILTER];
-	const char *const *common;
-	unsigned int isa, nr_common, budget = env->max_hist_keys / 4;
+	const char *const *common = NULL;
+	unsigned int isa = 0, nr_common = 0, budget = env->max_hist_keys / 4;
 	int ncpus = libbpf_num_possible_cpus(), nr_pids;
+	struct hist_key keys[32];
 	struct hist *zero;
 
+	/* No kvm_amd/kvm_intel (PVM): no kvm_exit, only the VMM handling keys. */
 	if (!access("/sys/module/kvm_amd", F_OK)) {
 		isa = ISA_SVM;
 		common = common_svm_reasons;
@@ -259,8 +265,6 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 		isa = ISA_VMX;
 		common = common_vmx_reasons;
 		nr_common = sizeof(common_vmx_reasons) / sizeof(common[0]);
-	} else {
-		return;
 	}
 	zero = calloc(ncpus, sizeof(*zero));
 	if (!zero)
@@ -275,17 +279,22 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 		int nr_vcpus = vm_vcpu_ids(pids[p], vcpus, MAX_VCPU_FILTER);
 
 		for (int v = 0; v < nr_vcpus && budget; v++) {
+			unsigned int nr_keys = 0;
+
 			if (!vcpu_selected(env, vcpus[v]))
 				continue;
-			for (unsigned int r = 0; r < nr_common && budget; r++) {
-				struct hist_key key = { .pid = pids[p], .vcpu = vcpus[v], .isa = isa };
-
-				if (reason_lookup(names, isa, common[r], &key.reason))
-					continue;
-				if (!bpf_map__update_elem(skel->maps.hists, &key, sizeof(key), zero,
+			for (unsigned int r = 0; r < nr_common; r++) {
+				keys[nr_keys] = (struct hist_key){ .pid = pids[p], .vcpu = vcpus[v], .isa = isa };
+				if (!reason_lookup(names, isa, common[r], &keys[nr_keys].reason))
+					nr_keys++;
+			}
+			for (unsigned int r = 0; r < sizeof(common_uexits) / sizeof(common_uexits[0]); r++)
+				keys[nr_keys++] = (struct hist_key){ .pid = pids[p], .vcpu = vcpus[v],
+								     .isa = ISA_VMM, .reason = common_uexits[r] };
+			for (unsigned int k = 0; k < nr_keys && budget; k++)
+				if (!bpf_map__update_elem(skel->maps.hists, &keys[k], sizeof(keys[k]), zero,
 							  ncpus * sizeof(*zero), BPF_NOEXIST))
 					budget--;
-			}
 		}
 	}
 	free(zero);

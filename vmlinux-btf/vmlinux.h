@@ -96,6 +96,12 @@ struct trace_event_raw_kvm_userspace_exit {
 	int errno;
 };
 
+/* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
+struct trace_event_raw_kvm_fpu {
+	struct trace_entry ent;
+	u32 load;
+};
+
 #pragma clang attribute pop
 
 #endif /* VMEXITPROF_VMLINUX_H */

@@ -63,7 +63,12 @@ int exit_entry_event(struct ee_event *ev)
 			vcpu = slot->vcpu;
 		if (!vcpu_wanted(vcpu))
 			return EE_RET_FILTERED;
-		record_userspace_exit(slot, pid, vcpu, ev->reason, (int)ev->isa);
+		record_userspace_exit(slot, ev->now, pid, vcpu, ev->reason, (int)ev->isa);
+		return EE_RET_HANDLED;
+	case EE_KVM_RUN:	/* as kvm_fpu load */
+		if (!pid_wanted(pid))
+			return EE_RET_FILTERED;
+		record_kvm_run(bpf_map_lookup_elem(&inflight_by_tid, &tid), ev->now, pid);
 		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;

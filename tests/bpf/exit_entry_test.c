@@ -188,7 +188,8 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 		.kind = kind, .tid = tid, .now = now,
 		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason,
 	};
-	const char *what = kind == EE_EXIT ? "exit" : kind == EE_ENTRY ? "entry" : "userspace exit";
+	const char *what = kind == EE_EXIT ? "exit" : kind == EE_ENTRY ? "entry" :
+			   kind == EE_UEXIT ? "userspace exit" : "KVM_RUN";
 	int cpu = run_cpus[next_cpu++ % nr_run_cpus];
 	__u32 ret;
 	int err;
@@ -212,8 +213,10 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_HANDLED)
 #define ENTRY(tid, pid, vcpu, t) \
 	event(skel, EE_ENTRY, tid, pid, vcpu, 0, 0, t, EE_RET_HANDLED)
-#define UEXIT(tid, pid, vcpu, reason, err) \
-	event(skel, EE_UEXIT, tid, pid, vcpu, (__u32)(err), reason, 0, EE_RET_HANDLED)
+#define UEXIT(tid, pid, vcpu, reason, err, t) \
+	event(skel, EE_UEXIT, tid, pid, vcpu, (__u32)(err), reason, t, EE_RET_HANDLED)
+#define KVM_RUN_AGAIN(tid, pid, t) \
+	event(skel, EE_KVM_RUN, tid, pid, 0, 0, 0, t, EE_RET_HANDLED)
 #define EXIT_FILTERED(tid, pid, vcpu, isa, reason, t) \
 	event(skel, EE_EXIT, tid, pid, vcpu, isa, reason, t, EE_RET_FILTERED)
 #define ENTRY_FILTERED(tid, pid, vcpu, t) \
@@ -813,15 +816,17 @@ static void scenario_userspace_exits(void)
 	skel = load(NULL);
 	/* Thread 1: an IO exit that goes to the VMM, then a CPUID that does not. */
 	EXIT(1, PID_A, 3, ISA_SVM, SVM_IOIO, 1000);
-	UEXIT(1, PID_A, 99, KVM_EXIT_IO, 0);		/* vCPU from the exit, not 99 */
+	UEXIT(1, PID_A, 99, KVM_EXIT_IO, 0, 1100);	/* vCPU from the exit, not 99 */
+	KVM_RUN_AGAIN(1, PID_A, 1400);			/* the VMM took 300 ns */
+	KVM_RUN_AGAIN(1, PID_A, 1450);			/* nothing waiting: no sample */
 	ENTRY(1, PID_A, 3, 1500);
 	EXIT(1, PID_A, 3, ISA_SVM, SVM_CPUID, 2000);
 	ENTRY(1, PID_A, 3, 2100);
 	/* Thread 2 never exits through kvm_exit (as on PVM): vCPU from its name. */
-	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0);
-	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0);
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0, 3000);
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, 0, 3100);
 	/* A failed KVM_RUN: stale reason, counted by errno. */
-	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, -4);
+	UEXIT(2, PID_A, 7, KVM_EXIT_MMIO, -4, 3200);
 	if (skel) {
 		check_u64("IO returns of vCPU 3", uexit_count(skel, PID_A, 3, KVM_EXIT_IO, 0), 1);
 		check_u64("IO returns under the event's vCPU", uexit_count(skel, PID_A, 99, KVM_EXIT_IO, 0), 0);
@@ -832,8 +837,10 @@ static void scenario_userspace_exits(void)
 	expect_hist(skel, mkkey(PID_A, 3, ISA_SVM, SVM_IOIO, 0), (__u64[]){ 500 }, 1);
 	expect_to_userspace(skel, mkkey(PID_A, 3, ISA_SVM, SVM_IOIO, 0), 1);
 	expect_to_userspace(skel, mkkey(PID_A, 3, ISA_SVM, SVM_CPUID, 0), 0);
+	/* The VMM's handling time, keyed by KVM_EXIT reason under ISA_VMM. */
+	expect_hist(skel, mkkey(PID_A, 3, ISA_VMM, KVM_EXIT_IO, 0), (__u64[]){ 300 }, 1);
 	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2,
-				       [CNT_USERSPACE_EXITS] = 4));
+				       [CNT_USERSPACE_EXITS] = 4, [CNT_VMM_PAIRED] = 1));
 	exit_entry_test_bpf__destroy(skel);
 }
 

@@ -2,7 +2,8 @@
 # On a host whose KVM never fires kvm:kvm_exit (PVM, like ours) although
 # guests run, vmexitprof says exactly that within a few seconds, keeps
 # running, and reports the returns to userspace, which it can see here:
-# per vCPU and KVM_EXIT reason, equal to testvmm's own KVM_RUN returns.
+# per vCPU and KVM_EXIT reason, equal to testvmm's own KVM_RUN returns,
+# with the VMM's handling time (testvmm sleeps 1 ms on each HLT).
 # Runs where kvm_pvm is loaded.
 . "$(dirname "$0")/../lib/common.sh"
 [[ -d /sys/module/kvm_pvm ]] || skip "kvm_pvm is not loaded: kvm_exit fires here"
@@ -12,7 +13,7 @@
 # after 3 s sees guests running.
 tests/vmm/testvmm --duration 8 --pio 1000 >/dev/null 2>"$tmp/busy.err" &
 busy=$!
-start_vmm vmm --vcpus 2 --pio 300 --mmio 100 --hlt 20 --scale 1,3 --delay 4000
+start_vmm vmm --vcpus 2 --pio 300 --mmio 100 --hlt 20 --scale 1,3 --delay 4000 --hlt-sleep-us 1000
 start_profiler prof -p "$busy,$vmm_pid" --per-vcpu --json
 start=$SECONDS
 release_vmm vmm
@@ -38,6 +39,15 @@ for v in truth["vcpus"]:
     got = {u["reason"]: u["count"] for u in vcpus.get(v["id"], {}).get("userspace", [])}
     want = {k: n for k, n in v["kvm_run_returns"].items() if k != "EINTR" and n}
     check(got == want, f"vcpu {v['id']}: returns to userspace {got} != testvmm's {want}")
+    rows = {u["reason"]: u for u in vcpus.get(v["id"], {}).get("userspace", [])}
+    c = v["caused"]
+    handled = {k: (u["handling"] or {}).get("count", 0) for k, u in rows.items()}
+    # Every return is followed by a KVM_RUN but the thread's last (a control write).
+    check(handled == {"IO": c["pio"] + c["control"] - 1, "MMIO": c["mmio"], "HLT": c["hlt"]},
+          f"vcpu {v['id']}: handled {handled}")
+    hlt = rows.get("HLT", {}).get("handling") or {}
+    check(hlt.get("min_ns", 0) >= 1000000, f"vcpu {v['id']}: HLT handling {hlt} under testvmm's 1 ms sleep")
+    check_latencies([dict(h["handling"], name=k) for k, h in rows.items() if h["handling"]], f"vcpu {v['id']} handling")
     check(vcpus.get(v["id"], {}).get("reasons") == [], f"vcpu {v['id']}: no kvm_exit rows")
 finish()
 PY

@@ -42,3 +42,4 @@ def check_latencies(rows, where):
               f"{name}: percentiles out of order {r}")
         check(r["min_ns"] <= r["avg_ns"] <= r["max_ns"], f"{name}: avg outside [min, max] {r}")
         check(r["total_ns"] >= r["count"] * r["min_ns"], f"{name}: total below count*min {r}")
+        check(r["total_ns"] <= r["count"] * r["max_ns"], f"{name}: total above count*max {r}")

@@ -64,6 +64,11 @@ for v in truth["vcpus"]:
     want = {k: n for k, n in v["kvm_run_returns"].items() if k != "EINTR" and n}
     check(uexits == want, f"{where}: returns to userspace {uexits} != testvmm's {want}")
     check(vm_vcpus[v["id"]]["userspace_errors"] == [], f"{where}: errno returns {vm_vcpus[v['id']]['userspace_errors']}")
+    # The VMM's handling time: every return but the thread's last is followed by a KVM_RUN.
+    handled = {u["reason"]: (u["handling"] or {}).get("count", 0) for u in vm_vcpus[v["id"]]["userspace"]}
+    check(handled == {"IO": io, "MMIO": c["mmio"], "HLT": c["hlt"]}, f"{where}: handled {handled}")
+    check_latencies([dict(u["handling"], name=u["reason"]) for u in vm_vcpus[v["id"]]["userspace"]
+                     if u["handling"]], f"{where} handling")
 names = {r["code"]: r["name"] for r in vm["reasons"]}
 check(names.get(SVM_CPUID) == "cpuid" and names.get(SVM_NPF) == "npf" and names.get(SVM_HLT) == "hlt",
       f"reason names from the kernel: {names}")
