@@ -32,10 +32,14 @@ struct inflight {
 	__u64 uexit_ns;		/* return to userspace waiting for the next KVM_RUN; 0: none */
 	__u32 uexit_reason;	/* its KVM_EXIT_* */
 	__u32 uexit_vcpu;
+	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
 #define INFLIGHT_TO_USERSPACE	2	/* the pending exit went on to the VMM */
+#define INFLIGHT_IO_PENDING	4	/* io: an access of this exit, not yet resolved */
+#define INFLIGHT_IO_IN_VMM	8	/* io: handed to the VMM, awaiting the next KVM_RUN */
+#define INFLIGHT_MMIO_READ	16	/* an unsatisfied MMIO read: its completion is no new access */
 
 /* Per CPU, so the hot path never shares a cache line; the loader sums. */
 struct {
@@ -218,6 +222,38 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_IO_KEYS);
+	__type(key, struct io_key);
+	__type(value, struct io_stats);
+} io_tallies SEC(".maps");
+
+/*
+ * A port or MMIO access (kvm_pio, kvm_mmio): count it, and remember it in
+ * the thread's slot so that a return to userspace right after it is put
+ * to its account, with the VMM's handling time.
+ */
+static __always_inline void record_io(struct inflight *slot, struct io_key *key)
+{
+	static const struct io_stats zero;
+	struct io_stats *io = bpf_map_lookup_elem(&io_tallies, key);
+
+	if (!io) {
+		bpf_map_update_elem(&io_tallies, key, &zero, BPF_NOEXIST);
+		io = bpf_map_lookup_elem(&io_tallies, key);
+	}
+	if (!io) {
+		count_event(CNT_IO_DROPPED);
+		return;
+	}
+	io->count++;
+	if (slot) {
+		slot->io = *key;
+		slot->marks = (slot->marks & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
+	}
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_UEXIT_KEYS);
 	__type(key, struct uexit_key);
 	__type(value, __u64);
@@ -247,6 +283,17 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 		slot->uexit_ns = now;
 		slot->uexit_reason = reason;
 		slot->uexit_vcpu = vcpu;
+		/* The access just traced is the one handed over, if the reason agrees. */
+		if ((slot->marks & INFLIGHT_IO_PENDING) &&
+		    ((reason == UEXIT_REASON_IO && slot->io.kind == IO_KIND_PIO) ||
+		     (reason == UEXIT_REASON_MMIO && slot->io.kind == IO_KIND_MMIO))) {
+			struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
+
+			if (io)
+				io->to_userspace++;
+			slot->marks |= INFLIGHT_IO_IN_VMM;
+		}
+		slot->marks &= ~INFLIGHT_IO_PENDING;
 	}
 	n = bpf_map_lookup_elem(&uexits, &key);
 	if (!n) {
@@ -275,6 +322,19 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	slot->uexit_ns = 0;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
+	if (slot->marks & INFLIGHT_IO_IN_VMM) {
+		struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
+
+		slot->marks &= ~INFLIGHT_IO_IN_VMM;
+		if (io) {
+			if (!io->handled || delta < io->handled_min_ns)
+				io->handled_min_ns = delta;
+			if (delta > io->handled_max_ns)
+				io->handled_max_ns = delta;
+			io->handled++;
+			io->handled_sum_ns += delta;
+		}
+	}
 	h = hist_for(&key);
 	if (!h)
 		return;

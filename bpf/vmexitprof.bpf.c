@@ -112,3 +112,52 @@ int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 		       bpf_ktime_get_ns(), pid);
 	return 1;
 }
+
+/* Slot of the current thread, created if need be, for a target's event. */
+static __always_inline struct inflight *io_slot(__u32 *pid)
+{
+	*pid = bpf_get_current_pid_tgid() >> 32;
+	if (!pid_wanted(*pid))
+		return NULL;
+	return bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+SEC("tp/kvm/kvm_pio")
+int kvm_pio(struct trace_event_raw_kvm_pio *ctx)
+{
+	struct io_key key = { .kind = IO_KIND_PIO };
+	struct inflight *slot = io_slot(&key.pid);
+
+	if (!slot)
+		return 1;
+	key.dir = ctx->rw ? IO_DIR_WRITE : IO_DIR_READ;
+	key.size = ctx->size;
+	key.addr = ctx->port;
+	record_io(slot, &key);
+	return 1;
+}
+
+/* kvm_mmio type: 0 a read the VMM must satisfy, 1 read, 2 write. */
+SEC("tp/kvm/kvm_mmio")
+int kvm_mmio(struct trace_event_raw_kvm_mmio *ctx)
+{
+	struct io_key key = { .kind = IO_KIND_MMIO };
+	struct inflight *slot = io_slot(&key.pid);
+	__u32 type = ctx->type;
+
+	if (!slot)
+		return 1;
+	/* A read handed to the VMM is traced again when it completes: count it once. */
+	if (type == 1 && (slot->marks & INFLIGHT_MMIO_READ)) {
+		slot->marks &= ~INFLIGHT_MMIO_READ;
+		return 1;
+	}
+	if (type == 0)
+		slot->marks |= INFLIGHT_MMIO_READ;
+	key.dir = type == 2 ? IO_DIR_WRITE : IO_DIR_READ;
+	key.size = ctx->len;
+	key.addr = ctx->gpa & MMIO_PAGE_MASK;
+	record_io(slot, &key);
+	return 1;
+}

@@ -19,6 +19,8 @@ struct env {
 	bool per_vcpu;
 	const char *hist;		/* NULL, "all" or a reason name */
 	bool json;
+	bool ports;			/* --ports: tally kvm_pio per port */
+	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
 	bool verbose;
 	__u32 max_hist_keys;
 };

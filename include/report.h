@@ -35,6 +35,16 @@ struct uexit_set {
 	size_t nr;
 };
 
+struct io_row {
+	struct io_key key;
+	struct io_stats stats;		/* summed over CPUs */
+};
+
+struct io_set {
+	struct io_row *rows;
+	size_t nr;
+};
+
 struct vcpu_stats {
 	__u32 vcpu;
 	struct reason_set reasons;
@@ -49,6 +59,7 @@ struct vm_stats {
 	struct reason_set reasons;	/* all vCPUs together */
 	struct uexit_set uexits;	/* all vCPUs together */
 	struct reason_set vmm;		/* all vCPUs together */
+	struct io_set io;		/* --ports/--mmio tallies */
 	struct vcpu_stats *vcpus;
 	size_t nr_vcpus;
 };
@@ -70,6 +81,8 @@ __u64 hist_percentile(const struct hist *h, double q);
 struct vm_stats *report_add(struct report *r, const struct hist_key *key, const struct hist *h);
 /* Add one key's (CPU-summed) count of returns to userspace. NULL on ENOMEM. */
 struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key, __u64 count);
+/* Add one port/MMIO tally (CPU-summed). NULL on ENOMEM. */
+struct vm_stats *report_add_io(struct report *r, const struct io_key *key, const struct io_stats *st);
 void report_free(struct report *r);
 
 /* "812ns", "3.41us", "12.5ms", "1.20s" */

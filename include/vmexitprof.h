@@ -51,7 +51,38 @@ struct hist {
  * -errno in reason and UEXIT_FLAG_ERRNO: its reason field is stale.
  */
 #define UEXIT_FLAG_ERRNO	1
+/* KVM_EXIT_IO and KVM_EXIT_MMIO (linux/kvm.h, which BPF code cannot include). */
+#define UEXIT_REASON_IO		2
+#define UEXIT_REASON_MMIO	6
 #define MAX_UEXIT_KEYS		8192
+
+/*
+ * Port I/O and MMIO tallies (--ports, --mmio) from kvm:kvm_pio and
+ * kvm:kvm_mmio, per VM, port or guest-physical page, direction and size.
+ */
+#define IO_KIND_PIO		0
+#define IO_KIND_MMIO		1
+#define IO_DIR_READ		0
+#define IO_DIR_WRITE		1
+#define MMIO_PAGE_MASK		(~0xfffULL)
+#define MAX_IO_KEYS		4096
+
+struct io_key {
+	__u32 pid;
+	__u8 kind;		/* IO_KIND_* */
+	__u8 dir;		/* IO_DIR_* */
+	__u16 size;		/* bytes per access */
+	__u64 addr;		/* port, or the GPA's page */
+};
+
+struct io_stats {
+	__u64 count;
+	__u64 to_userspace;	/* accesses handed to the VMM */
+	__u64 handled;		/* of those, with a handling time (next KVM_RUN seen) */
+	__u64 handled_sum_ns;
+	__u64 handled_min_ns;
+	__u64 handled_max_ns;
+};
 
 struct uexit_key {
 	__u32 pid;
@@ -72,6 +103,7 @@ enum counter {
 	CNT_USERSPACE_EXITS,		/* kvm_userspace_exit for a target */
 	CNT_UEXIT_DROPPED,		/* userspace exit not counted: uexits map full */
 	CNT_VMM_PAIRED,			/* VMM handling intervals recorded */
+	CNT_IO_DROPPED,			/* port/MMIO access not tallied: map full */
 	NR_COUNTERS,
 };
 
@@ -87,6 +119,7 @@ enum counter {
 	[CNT_USERSPACE_EXITS] = "userspace_exits",		\
 	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",	\
 	[CNT_VMM_PAIRED] = "vmm_intervals",			\
+	[CNT_IO_DROPPED] = "io_dropped",			\
 }
 
 #endif /* VMEXITPROF_H */

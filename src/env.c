@@ -17,6 +17,8 @@ enum {
 	OPT_HIST,
 	OPT_JSON,
 	OPT_MAX_KEYS,
+	OPT_PORTS,
+	OPT_MMIO,
 };
 
 static const char doc[] =
@@ -30,14 +32,15 @@ static const char doc[] =
 "\n"
 "USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS]\n"
 "                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
-"                  [--hist REASON|all] [--json]\n"
+"                  [--hist REASON|all] [--json] [--ports] [--mmio]\n"
 "\n"
 "EXAMPLES:\n"
 "    vmexitprof                  # every VM on the host, until Ctrl-C\n"
 "    vmexitprof -p 1234 -d 10    # one QEMU process for 10 seconds\n"
 "    vmexitprof -p 1234 --vcpu 0,1 --per-vcpu   # vCPUs 0 and 1, each apart\n"
 "    vmexitprof --sort p99 --hist npf           # NPF latency histogram\n"
-"    vmexitprof -d 5 --json      # machine-readable summary";
+"    vmexitprof -d 5 --json      # machine-readable summary\n"
+"    vmexitprof -p 1234 --ports --sort time     # which ports cost the VMM most";
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -47,6 +50,8 @@ static const struct option long_options[] = {
 	{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
 	{ "hist", required_argument, NULL, OPT_HIST },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "ports", no_argument, NULL, OPT_PORTS },
+	{ "mmio", no_argument, NULL, OPT_MMIO },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -63,6 +68,8 @@ static const char options_help[] =
 "      --per-vcpu           break the report down per vCPU\n"
 "      --hist=REASON|all    print latency histograms for REASON (a name as shown) or all\n"
 "      --json               print the report as one JSON document\n"
+"      --ports              tally port I/O per port, direction and size\n"
+"      --mmio               tally MMIO per guest-physical page, direction and size\n"
 "      --max-keys=N         histogram slots (VM x vCPU x reason), default 16384\n"
 "  -v, --verbose            print libbpf debug output\n"
 "  -h, --help               this help\n"
@@ -226,6 +233,12 @@ static int parse_option(struct env *env, int key, const char *arg)
 		return 0;
 	case OPT_JSON:
 		env->json = true;
+		return 0;
+	case OPT_PORTS:
+		env->ports = true;
+		return 0;
+	case OPT_MMIO:
+		env->mmio = true;
 		return 0;
 	case OPT_MAX_KEYS:
 		if (parse_uint(arg, 16, 1U << 22, &v)) {

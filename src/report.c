@@ -115,6 +115,21 @@ struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key,
 	return vm;
 }
 
+struct vm_stats *report_add_io(struct report *r, const struct io_key *key, const struct io_stats *st)
+{
+	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct io_row *rows;
+
+	if (!vm)
+		return NULL;
+	rows = realloc(vm->io.rows, (vm->io.nr + 1) * sizeof(*rows));
+	if (!rows)
+		return NULL;
+	vm->io.rows = rows;
+	rows[vm->io.nr++] = (struct io_row){ .key = *key, .stats = *st };
+	return vm;
+}
+
 void report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->nr_vms; i++) {
@@ -129,6 +144,7 @@ void report_free(struct report *r)
 		free(vm->reasons.rows);
 		free(vm->uexits.rows);
 		free(vm->vmm.rows);
+		free(vm->io.rows);
 	}
 	free(r->vms);
 	memset(r, 0, sizeof(*r));
@@ -411,6 +427,20 @@ static void print_counters(FILE *out, const struct report *r)
 		(unsigned long long)exits_pending(c));
 }
 
+/* --sort time orders by the VMM's handling time, anything else by count. */
+static int cmp_io(const void *a, const void *b)
+{
+	const struct io_row *x = a, *y = b;
+	__u64 vx = sort_by == SORT_TIME ? x->stats.handled_sum_ns : x->stats.count;
+	__u64 vy = sort_by == SORT_TIME ? y->stats.handled_sum_ns : y->stats.count;
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	if (x->key.kind != y->key.kind)
+		return x->key.kind - y->key.kind;
+	return x->key.addr < y->key.addr ? -1 : x->key.addr > y->key.addr;
+}
+
 static void sort_report(const struct report *r, const struct env *env)
 {
 	for (size_t i = 0; i < r->nr_vms; i++) {
@@ -418,6 +448,7 @@ static void sort_report(const struct report *r, const struct env *env)
 
 		sort_set(&vm->reasons, env->sort);
 		sort_uexits(&vm->uexits);
+		qsort(vm->io.rows, vm->io.nr, sizeof(vm->io.rows[0]), cmp_io);
 		qsort(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			sort_set(&vm->vcpus[j].reasons, env->sort);
@@ -495,6 +526,38 @@ static void vcpu_label(char *buf, size_t len, __u32 vcpu)
 		snprintf(buf, len, "vCPU %u", vcpu);
 }
 
+static void print_io(FILE *out, const struct io_set *set, unsigned int kind)
+{
+	char lo[16], avg[16], hi[16];
+	bool header = false;
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct io_row *io = &set->rows[i];
+		const struct io_stats *st = &io->stats;
+
+		if (io->key.kind != kind)
+			continue;
+		if (!header) {
+			fprintf(out, "\n%s:\n%-18s %-5s %4s %10s %10s %10s %8s %8s %8s\n",
+				kind == IO_KIND_PIO ? "Port I/O (kvm:kvm_pio)" : "MMIO by guest-physical page (kvm:kvm_mmio)",
+				kind == IO_KIND_PIO ? "PORT" : "GPA PAGE", "DIR", "SIZE", "COUNT", "TO-VMM",
+				"HANDLED", "MIN", "AVG", "MAX");
+			header = true;
+		}
+		fprintf(out, kind == IO_KIND_PIO ? "0x%-16llx" : "0x%-16llx", (unsigned long long)io->key.addr);
+		fprintf(out, " %-5s %4u %10llu %10llu %10llu", io->key.dir == IO_DIR_WRITE ? "write" : "read",
+			io->key.size, (unsigned long long)st->count, (unsigned long long)st->to_userspace,
+			(unsigned long long)st->handled);
+		if (st->handled) {
+			format_ns(lo, sizeof(lo), st->handled_min_ns);
+			format_ns(avg, sizeof(avg), (double)st->handled_sum_ns / st->handled);
+			format_ns(hi, sizeof(hi), st->handled_max_ns);
+			fprintf(out, " %8s %8s %8s", lo, avg, hi);
+		}
+		fputc('\n', out);
+	}
+}
+
 void report_print(FILE *out, const struct report *r, const struct reason_table *names,
 		  const struct env *env)
 {
@@ -518,6 +581,10 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 		snprintf(what, sizeof(what), "VM pid %u", vm->pid);
 		print_hists(out, &vm->reasons, names, env, what);
 		print_uexits(out, &vm->uexits, &vm->vmm, &vm->reasons, names, "");
+		if (env->ports)
+			print_io(out, &vm->io, IO_KIND_PIO);
+		if (env->mmio)
+			print_io(out, &vm->io, IO_KIND_MMIO);
 		if (!env->per_vcpu)
 			continue;
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -660,6 +727,33 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 		fprintf(out, ",\"exited\":%s,\"reasons\":", vm->exited ? "true" : "false");
 		json_reasons(out, &vm->reasons, names);
 		json_uexits(out, &vm->uexits, &vm->vmm, names);
+		for (unsigned int kind = IO_KIND_PIO; kind <= IO_KIND_MMIO; kind++) {
+			bool first = true;
+
+			if (!(kind == IO_KIND_PIO ? env->ports : env->mmio))
+				continue;
+			fprintf(out, kind == IO_KIND_PIO ? ",\"ports\":[" : ",\"mmio\":[");
+			for (size_t j = 0; j < vm->io.nr; j++) {
+				const struct io_row *io = &vm->io.rows[j];
+				const struct io_stats *st = &io->stats;
+
+				if (io->key.kind != kind)
+					continue;
+				fprintf(out,
+					"%s{\"%s\":%llu,\"dir\":\"%s\",\"size\":%u,\"count\":%llu,"
+					"\"to_userspace\":%llu,\"handled\":%llu,\"handled_total_ns\":%llu,"
+					"\"handled_min_ns\":%llu,\"handled_max_ns\":%llu}",
+					first ? "" : ",", kind == IO_KIND_PIO ? "port" : "gpa_page",
+					(unsigned long long)io->key.addr,
+					io->key.dir == IO_DIR_WRITE ? "write" : "read", io->key.size,
+					(unsigned long long)st->count, (unsigned long long)st->to_userspace,
+					(unsigned long long)st->handled, (unsigned long long)st->handled_sum_ns,
+					(unsigned long long)st->handled_min_ns,
+					(unsigned long long)st->handled_max_ns);
+				first = false;
+			}
+			fputc(']', out);
+		}
 		if (env->per_vcpu) {
 			fprintf(out, ",\"vcpus\":[");
 			for (size_t j = 0; j < vm->nr_vcpus; j++) {

@@ -23,6 +23,9 @@
 #include "vms.h"
 #include "vmexitprof.skel.h"
 
+_Static_assert(UEXIT_REASON_IO == KVM_EXIT_IO && UEXIT_REASON_MMIO == KVM_EXIT_MMIO,
+	       "KVM_EXIT_* codes as linux/kvm.h has them");
+
 #define TRACEFS "/sys/kernel/tracing"
 /* How long kvm_userspace_exit may fire alone before we call the host silent. */
 #define SILENT_KVM_EXIT_CHECK_MS 3000
@@ -339,6 +342,43 @@ static int read_uexits(struct vmexitprof_bpf *skel, struct report *rep)
 	return err;
 }
 
+static int read_io(struct vmexitprof_bpf *skel, struct report *rep)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct io_stats *values = calloc(ncpus, sizeof(*values)), sum;
+	struct io_key key, next, *prev = NULL;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	while (!bpf_map__get_next_key(skel->maps.io_tallies, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(skel->maps.io_tallies, &key, sizeof(key), values,
+					 ncpus * sizeof(*values), 0))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			const struct io_stats *v = &values[cpu];
+
+			if (v->handled && (!sum.handled || v->handled_min_ns < sum.handled_min_ns))
+				sum.handled_min_ns = v->handled_min_ns;
+			if (v->handled_max_ns > sum.handled_max_ns)
+				sum.handled_max_ns = v->handled_max_ns;
+			sum.count += v->count;
+			sum.to_userspace += v->to_userspace;
+			sum.handled += v->handled;
+			sum.handled_sum_ns += v->handled_sum_ns;
+		}
+		if (sum.count && !report_add_io(rep, &key, &sum)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	free(values);
+	return err;
+}
+
 /* A key's histogram is in hists or, when that could not take it, in hists_reserve. */
 static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
 {
@@ -411,6 +451,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	set_filters(skel, &env);
+	/* The tallies cost an event per access: only when asked for. */
+	bpf_program__set_autoload(skel->progs.kvm_pio, env.ports);
+	bpf_program__set_autoload(skel->progs.kvm_mmio, env.mmio);
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
@@ -459,6 +502,8 @@ int main(int argc, char **argv)
 		err = read_hists(skel, &rep);
 	if (!err)
 		err = read_uexits(skel, &rep);
+	if (!err)
+		err = read_io(skel, &rep);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;

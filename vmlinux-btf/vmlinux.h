@@ -96,6 +96,22 @@ struct trace_event_raw_kvm_userspace_exit {
 	int errno;
 };
 
+/* kvm:kvm_pio */
+struct trace_event_raw_kvm_pio {
+	struct trace_entry ent;
+	unsigned int rw;
+	unsigned int port;
+	unsigned int size;
+};
+
+/* kvm:kvm_mmio (include/trace/events/kvm.h) */
+struct trace_event_raw_kvm_mmio {
+	struct trace_entry ent;
+	u32 type;
+	u32 len;
+	u64 gpa;
+};
+
 /* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
 struct trace_event_raw_kvm_fpu {
 	struct trace_entry ent;

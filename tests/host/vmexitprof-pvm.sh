@@ -14,7 +14,7 @@
 tests/vmm/testvmm --duration 8 --pio 1000 >/dev/null 2>"$tmp/busy.err" &
 busy=$!
 start_vmm vmm --vcpus 2 --pio 300 --mmio 100 --hlt 20 --scale 1,3 --delay 4000 --hlt-sleep-us 1000
-start_profiler prof -p "$busy,$vmm_pid" --per-vcpu --json
+start_profiler prof -p "$busy,$vmm_pid" --per-vcpu --ports --mmio --json
 start=$SECONDS
 release_vmm vmm
 wait_for_line "$tmp/prof.err" "kvm:kvm_exit never fired" 10
@@ -35,6 +35,8 @@ check(prof["kvm_exit_fired"] is False, "kvm_exit_fired is false")
 vm = [vm for vm in prof["vms"] if vm["pid"] == truth["pid"]]
 check(len(vm) == 1, "the VM is in the report")
 vcpus = {v["vcpu"]: v for v in vm[0]["vcpus"]} if vm else {}
+if vm:
+    check_io_tallies(vm[0], truth, "--ports/--mmio")
 for v in truth["vcpus"]:
     got = {u["reason"]: u["count"] for u in vcpus.get(v["id"], {}).get("userspace", [])}
     want = {k: n for k, n in v["kvm_run_returns"].items() if k != "EINTR" and n}

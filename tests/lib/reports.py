@@ -43,3 +43,22 @@ def check_latencies(rows, where):
         check(r["min_ns"] <= r["avg_ns"] <= r["max_ns"], f"{name}: avg outside [min, max] {r}")
         check(r["total_ns"] >= r["count"] * r["min_ns"], f"{name}: total below count*min {r}")
         check(r["total_ns"] <= r["count"] * r["max_ns"], f"{name}: total above count*max {r}")
+
+
+def check_io_tallies(vm, truth, where):
+    """--ports/--mmio of one testvmm VM: every data-port and MMIO write went to the
+    VMM and was handled; the control-port writes too, but the last of each
+    thread (it never re-enters)."""
+    pio = sum(v["caused"]["pio"] for v in truth["vcpus"])
+    mmio = sum(v["caused"]["mmio"] for v in truth["vcpus"])
+    control = sum(v["caused"]["control"] for v in truth["vcpus"])
+    threads = len(truth["vcpus"])
+    ports = {(p["port"], p["dir"], p["size"]): p for p in vm["ports"]}
+    pages = {(p["gpa_page"], p["dir"], p["size"]): p for p in vm["mmio"]}
+    want_ports = {(0x6000, "write", 1): (pio, pio, pio)} if pio else {}
+    want_ports[(0x6001, "write", 1)] = (control, control, control - threads)
+    got = {k: (p["count"], p["to_userspace"], p["handled"]) for k, p in ports.items()}
+    check(got == want_ports, f"{where}: ports (count, to VMM, handled) {got} != {want_ports}")
+    want_pages = {(0xE0000, "write", 1): (mmio, mmio, mmio)} if mmio else {}
+    got = {k: (p["count"], p["to_userspace"], p["handled"]) for k, p in pages.items()}
+    check(got == want_pages, f"{where}: MMIO pages {got} != {want_pages}")

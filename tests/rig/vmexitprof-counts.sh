@@ -6,7 +6,7 @@
 . tests/lib/profile.sh
 
 start_vmm vmm --vcpus 2 --cpuid 3000 --pio 300 --mmio 100 --hlt 20 --scale 1,3
-start_profiler prof -p "$vmm_pid" --per-vcpu --json
+start_profiler prof -p "$vmm_pid" --per-vcpu --ports --mmio --json
 # A second instance at the same time, sorted by time, and a third in text
 # with histograms: none disturbs the others' counts.
 start_profiler by_time -p "$vmm_pid" --sort time --json
@@ -69,6 +69,7 @@ for v in truth["vcpus"]:
     check(handled == {"IO": io, "MMIO": c["mmio"], "HLT": c["hlt"]}, f"{where}: handled {handled}")
     check_latencies([dict(u["handling"], name=u["reason"]) for u in vm_vcpus[v["id"]]["userspace"]
                      if u["handling"]], f"{where} handling")
+check_io_tallies(vm, truth, "--ports/--mmio")
 names = {r["code"]: r["name"] for r in vm["reasons"]}
 check(names.get(SVM_CPUID) == "cpuid" and names.get(SVM_NPF) == "npf" and names.get(SVM_HLT) == "hlt",
       f"reason names from the kernel: {names}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real QEMU (Debian's, KVM accelerated inside the rig) booting its firmware,
 # profiled with -p: the report names it by -name and shows its vCPU with
-# plausible IO, NPF and HLT rows.
+# plausible IO, NPF and HLT rows, and --ports shows the ports the firmware
+# really uses (PCI config, CMOS, serial) with QEMU's handling times.
 . "$(dirname "$0")/../lib/common.sh"
 . tests/lib/profile.sh
 
@@ -9,14 +10,14 @@
 # is attached before the firmware runs.
 mkfifo "$tmp/monitor"
 qemu-system-x86_64 -enable-kvm -name guest=rigvm,debug-threads=on -m 64 -nodefaults \
-	-no-user-config -display none -S -monitor stdio <"$tmp/monitor" >"$tmp/qemu.out" 2>&1 &
+	-no-user-config -display none -serial null -S -monitor stdio <"$tmp/monitor" >"$tmp/qemu.out" 2>&1 &
 qemu_pid=$!
 exec 3>"$tmp/monitor"
 for _ in $(seq 100); do
 	ls -l "/proc/$qemu_pid/fd" 2>/dev/null | grep -q 'kvm-vm' && break
 	sleep 0.1
 done
-start_profiler prof -p "$qemu_pid" -d 8 --per-vcpu --json
+start_profiler prof -p "$qemu_pid" -d 8 --per-vcpu --ports --json
 echo cont >&3
 wait_ok "$prof_pid" vmexitprof
 echo quit >&3
@@ -38,5 +39,23 @@ for code, name in ((SVM_IOIO, "io"), (SVM_NPF, "npf"), (SVM_HLT, "hlt")):
     check(count(rows, code) > 0, f"firmware causes {name} exits: {[(r['name'], r['count']) for r in rows]}")
 check_latencies(rows, "qemu")
 print("rows:", [(r["name"], r["count"]) for r in rows])
+# --ports: the firmware's real ports, handled by QEMU (to userspace, with a handling time).
+ports = {}
+for p in vm["ports"]:
+    ports.setdefault(p["port"], []).append(p)
+print("ports:", sorted((hex(k), sum(p["count"] for p in v)) for k, v in ports.items()))
+# The CMOS index port is coalesced by QEMU (KVM buffers the writes): used, never handed over.
+for port, what, handed in ((0xcf8, "PCI config address", True), (0xcfc, "PCI config data", True),
+                           (0x70, "CMOS index", False), (0x71, "CMOS data", True),
+                           (0x3f9, "serial (0x3f8 + 1)", True)):
+    got = ports.get(port, [])
+    check(sum(p["count"] for p in got) > 0, f"{what} port {port:#x} used by the firmware")
+    check((sum(p["handled"] for p in got) > 0) == handed,
+          f"{what} port {port:#x}: QEMU handling time {'expected' if handed else 'unexpected'}: {got}")
+    for p in got:
+        check(p["to_userspace"] <= p["count"] and p["handled"] <= p["to_userspace"], f"{port:#x}: {p}")
+        if p["handled"]:
+            check(0 < p["handled_min_ns"] <= p["handled_total_ns"] / p["handled"] <= p["handled_max_ns"],
+                  f"{port:#x}: handling time order {p}")
 finish()
 PY

@@ -105,7 +105,7 @@ struct good {
 	__u32 vcpus[8];
 	__u64 duration_ms;
 	enum sort_key sort;
-	bool per_vcpu, json, verbose;
+	bool per_vcpu, json, verbose, ports, mmio;
 	const char *hist;
 	__u32 max_hist_keys;	/* 0: the default */
 };
@@ -122,6 +122,8 @@ static const struct good good[] = {
 	{ .args = { "-p42", "-d2.25", "--sort", "avg" },
 	  .nr_pids = 1, .pids = { 42 }, .duration_ms = 2250, .sort = SORT_AVG },
 	{ .args = { "--sort", "max", "--verbose" }, .sort = SORT_MAX, .verbose = true },
+	{ .args = { "--ports", "--mmio" }, .ports = true, .mmio = true },
+	{ .args = { "--mmio" }, .mmio = true },
 	{ .args = { "--sort", "count" }, .sort = SORT_COUNT },
 	{ .args = { "-p", "2147483647" }, .nr_pids = 1, .pids = { 2147483647 } },
 	{ .args = { "-p", "007" }, .nr_pids = 1, .pids = { 7 } },
@@ -185,6 +187,8 @@ static void check_good(const struct good *g)
 	CHECK_EQ_U64(r.env.per_vcpu, g->per_vcpu, "[%s] per_vcpu", what);
 	CHECK_EQ_U64(r.env.json, g->json, "[%s] json", what);
 	CHECK_EQ_U64(r.env.verbose, g->verbose, "[%s] verbose", what);
+	CHECK_EQ_U64(r.env.ports, g->ports, "[%s] ports", what);
+	CHECK_EQ_U64(r.env.mmio, g->mmio, "[%s] mmio", what);
 	CHECK_EQ_U64(r.env.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
 	if (g->hist)
