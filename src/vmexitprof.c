@@ -143,34 +143,6 @@ static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
 	return err;
 }
 
-static int read_hist_map(struct bpf_map *map, struct report *rep)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct hist *values = calloc(ncpus, sizeof(*values)), sum;
-	struct hist_key key, next, *prev = NULL;
-	int err = 0;
-
-	if (!values)
-		return -ENOMEM;
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), values,
-					 ncpus * sizeof(*values), 0))
-			continue;	/* deleted meanwhile: nothing deletes, but be safe */
-		memset(&sum, 0, sizeof(sum));
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			hist_merge(&sum, &values[cpu]);
-		if (!sum.count)
-			continue;	/* created up front, never used */
-		if (!report_add(rep, &key, &sum)) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	free(values);
-	return err;
-}
 
 /* Names of the VMs seen so far, kept so that one that exits is still named. */
 struct name_cache {
@@ -315,76 +287,98 @@ static bool hist_name_known(const struct reason_table *names, const char *name)
 	       (sscanf(name, "unknown(0x%x%c", &code, &end) == 2 && end == ')');
 }
 
-static int read_uexits(struct vmexitprof_bpf *skel, struct report *rep)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *values = calloc(ncpus, sizeof(*values)), sum;
-	struct uexit_key key, next, *prev = NULL;
-	int err = 0;
 
-	if (!values)
-		return -ENOMEM;
-	while (!bpf_map__get_next_key(skel->maps.uexits, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map__lookup_elem(skel->maps.uexits, &key, sizeof(key), values,
-					 ncpus * sizeof(*values), 0))
-			continue;
-		sum = 0;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum += values[cpu];
-		if (sum && !report_add_uexit(rep, &key, sum)) {
-			err = -ENOMEM;
-			break;
-		}
+
+/*
+ * Call add(report, key, values, ncpus) for each key of a per-CPU map, values
+ * holding every possible CPU's value (ours are all multiples of 8 bytes, as
+ * the kernel lays per-CPU values out). Stops at add's first error.
+ */
+typedef int (*percpu_add_fn)(struct report *rep, const void *key, const void *values, int ncpus);
+
+static int for_each_percpu(struct bpf_map *map, percpu_add_fn add, struct report *rep)
+{
+	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	char *key = malloc(key_size), *next = malloc(key_size);
+	void *values = calloc(ncpus, value_size);
+	bool first = true;
+
+	if (!key || !next || !values) {
+		err = -ENOMEM;
+		goto out;
 	}
+	while (!bpf_map__get_next_key(map, first ? NULL : key, next, key_size)) {
+		memcpy(key, next, key_size);
+		first = false;
+		if (bpf_map__lookup_elem(map, key, key_size, values, ncpus * value_size, 0))
+			continue;	/* deleted meanwhile: nothing deletes, but be safe */
+		err = add(rep, key, values, ncpus);
+		if (err)
+			break;
+	}
+out:
+	free(key);
+	free(next);
 	free(values);
 	return err;
 }
 
-static int read_io(struct vmexitprof_bpf *skel, struct report *rep)
+static int add_hist(struct report *rep, const void *key, const void *values, int ncpus)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct io_stats *values = calloc(ncpus, sizeof(*values)), sum;
-	struct io_key key, next, *prev = NULL;
-	int err = 0;
+	const struct hist *v = values;
+	struct hist sum = {};
 
-	if (!values)
-		return -ENOMEM;
-	while (!bpf_map__get_next_key(skel->maps.io_tallies, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map__lookup_elem(skel->maps.io_tallies, &key, sizeof(key), values,
-					 ncpus * sizeof(*values), 0))
-			continue;
-		memset(&sum, 0, sizeof(sum));
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			const struct io_stats *v = &values[cpu];
-
-			if (v->handled && (!sum.handled || v->handled_min_ns < sum.handled_min_ns))
-				sum.handled_min_ns = v->handled_min_ns;
-			if (v->handled_max_ns > sum.handled_max_ns)
-				sum.handled_max_ns = v->handled_max_ns;
-			sum.count += v->count;
-			sum.to_userspace += v->to_userspace;
-			sum.handled += v->handled;
-			sum.handled_sum_ns += v->handled_sum_ns;
-		}
-		if (sum.count && !report_add_io(rep, &key, &sum)) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	free(values);
-	return err;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		hist_merge(&sum, &v[cpu]);
+	if (!sum.count)
+		return 0;	/* created up front, never used */
+	return report_add(rep, key, &sum) ? 0 : -ENOMEM;
 }
 
-/* A key's histogram is in hists or, when that could not take it, in hists_reserve. */
-static int read_hists(struct vmexitprof_bpf *skel, struct report *rep)
+static int add_uexit(struct report *rep, const void *key, const void *values, int ncpus)
 {
-	int err = read_hist_map(skel->maps.hists, rep);
+	const __u64 *v = values;
+	__u64 sum = 0;
 
-	return err ? err : read_hist_map(skel->maps.hists_reserve, rep);
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += v[cpu];
+	return !sum || report_add_uexit(rep, key, sum) ? 0 : -ENOMEM;
+}
+
+static int add_io(struct report *rep, const void *key, const void *values, int ncpus)
+{
+	const struct io_stats *v = values;
+	struct io_stats sum = {};
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		if (v[cpu].handled && (!sum.handled || v[cpu].handled_min_ns < sum.handled_min_ns))
+			sum.handled_min_ns = v[cpu].handled_min_ns;
+		if (v[cpu].handled_max_ns > sum.handled_max_ns)
+			sum.handled_max_ns = v[cpu].handled_max_ns;
+		sum.count += v[cpu].count;
+		sum.to_userspace += v[cpu].to_userspace;
+		sum.handled += v[cpu].handled;
+		sum.handled_sum_ns += v[cpu].handled_sum_ns;
+	}
+	return !sum.count || report_add_io(rep, key, &sum) ? 0 : -ENOMEM;
+}
+
+/*
+ * Everything the programs aggregated. A key's histogram is in hists or,
+ * when that could not take it, in hists_reserve.
+ */
+static int read_maps(struct vmexitprof_bpf *skel, struct report *rep)
+{
+	int err = for_each_percpu(skel->maps.hists, add_hist, rep);
+
+	if (!err)
+		err = for_each_percpu(skel->maps.hists_reserve, add_hist, rep);
+	if (!err)
+		err = for_each_percpu(skel->maps.uexits, add_uexit, rep);
+	if (!err)
+		err = for_each_percpu(skel->maps.io_tallies, add_io, rep);
+	return err;
 }
 
 static bool all_targets_exited(const struct env *env)
@@ -499,11 +493,7 @@ int main(int argc, char **argv)
 	vmexitprof_bpf__detach(skel);
 	err = read_counters(skel, rep.counters);
 	if (!err)
-		err = read_hists(skel, &rep);
-	if (!err)
-		err = read_uexits(skel, &rep);
-	if (!err)
-		err = read_io(skel, &rep);
+		err = read_maps(skel, &rep);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;
