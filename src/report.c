@@ -483,8 +483,8 @@ static void print_uexits(FILE *out, const struct uexit_set *set, const struct re
 
 	if (!set->nr)
 		return;
-	fprintf(out, "\n%sReturns to userspace, and the VMM's handling time until the next KVM_RUN:\n",
-		indent);
+	fprintf(out, "\n%sReturns to userspace, and the VMM's handling time until the next KVM_RUN "
+		"(kvm_userspace_exit to kvm_fpu load):\n", indent);
 	fprintf(out, "%s%-24s %10s %10s %8s %8s %8s %8s %8s %8s\n", indent, "KVM_EXIT", "COUNT",
 		"HANDLED", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
 	for (size_t i = 0; i < set->nr; i++) {
@@ -714,7 +714,8 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 
 
 	sort_report(r, env);
-	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,\"counters\":{",
+	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,"
+		"\"vmm_time_source\":\"kvm_fpu\",\"counters\":{",
 		(unsigned long long)r->duration_ns, r->no_kvm_exit ? "false" : "true");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		fprintf(out, "\"%s\":%llu,", counter_names[c], (unsigned long long)r->counters[c]);

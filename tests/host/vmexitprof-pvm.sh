@@ -32,6 +32,7 @@ from reports import *
 
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
 check(prof["kvm_exit_fired"] is False, "kvm_exit_fired is false")
+check(prof["vmm_time_source"] == "kvm_fpu", f"vmm_time_source {prof.get('vmm_time_source')}")
 vm = [vm for vm in prof["vms"] if vm["pid"] == truth["pid"]]
 check(len(vm) == 1, "the VM is in the report")
 vcpus = {v["vcpu"]: v for v in vm[0]["vcpus"]} if vm else {}
