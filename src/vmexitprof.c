@@ -503,7 +503,6 @@ int main(int argc, char **argv)
 		rep.no_kvm_exit = host_is_silent(rep.counters);
 	for (size_t i = 0; i < rep.nr_vms; i++) {
 		struct vm_stats *vm = &rep.vms[i];
-
 		const char *name = cached_name(&names_seen, vm->pid);
 
 		vm->exited = !pid_alive(vm->pid);
