@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/vm/run fails clearly, with a first line that says why and exit 125
 # or 124, when KVM cannot come up in the guest, when the kernel cannot be
-# fetched, when COMMAND outlives --timeout, and when the guest kernel locks
-# up; QEMU is killed in the last two.
+# fetched, when COMMAND outlives --timeout, when the guest kernel locks up,
+# and when it goes silent past --idle-timeout; QEMU is killed in the last three.
 . "$(dirname "$0")/../lib/common.sh"
 
 tmp=$(mktemp -d)
@@ -37,3 +37,9 @@ start=$SECONDS
 expect_status 125 tests/vm/run --kernel 6.1 -- sh -c 'echo "<0>watchdog: BUG: soft lockup - CPU#0 stuck for 99s! [test:1]" >/dev/kmsg; sleep 600'
 ((SECONDS - start < 60)) || die "lockup noticed only after $((SECONDS - start))s"
 assert_match "$err" "the guest kernel locked up \(soft lockup - CPU\); QEMU was killed" "lockup message"
+
+# A guest that goes silent (no output, no console) is stopped after --idle-timeout.
+start=$SECONDS
+TMPDIR=$tmp expect_status 125 tests/vm/run --kernel 6.1 --idle-timeout 10 -- sleep 600
+((SECONDS - start < 60)) || die "silence noticed only after $((SECONDS - start))s"
+assert_match "$err" "no output for 10s, the guest looks hung; QEMU was killed" "idle message"
