@@ -82,6 +82,17 @@ static __always_inline void count_event(enum counter c)
 		(*v)++;
 }
 
+/* The value for key, inserting zero first if there is none; NULL if the map is full. */
+static __always_inline void *lookup_or_insert(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline bool pid_wanted(__u32 pid)
 {
 	if (!nr_target_pids)
@@ -235,12 +246,8 @@ struct {
 static __always_inline void record_io(struct inflight *slot, struct io_key *key)
 {
 	static const struct io_stats zero;
-	struct io_stats *io = bpf_map_lookup_elem(&io_tallies, key);
+	struct io_stats *io = lookup_or_insert(&io_tallies, key, &zero);
 
-	if (!io) {
-		bpf_map_update_elem(&io_tallies, key, &zero, BPF_NOEXIST);
-		io = bpf_map_lookup_elem(&io_tallies, key);
-	}
 	if (!io) {
 		count_event(CNT_IO_DROPPED);
 		return;
@@ -295,11 +302,7 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 		}
 		slot->marks &= ~INFLIGHT_IO_PENDING;
 	}
-	n = bpf_map_lookup_elem(&uexits, &key);
-	if (!n) {
-		bpf_map_update_elem(&uexits, &key, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&uexits, &key);
-	}
+	n = lookup_or_insert(&uexits, &key, &zero);
 	if (n)
 		(*n)++;
 	else
