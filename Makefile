@@ -11,14 +11,15 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter
 DEPFLAGS := -MMD -MP
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 # BPF objects: CO-RE against our reduced kernel types in vmlinux-btf/.
+# The multiarch dir is for <asm/errno.h>, which libbpf's usdt.bpf.h pulls in.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
-	-Ivmlinux-btf -Iinclude -Ibpf
+	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
 LIBS := -lbpf -lelf -lz
 
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
-PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o)
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
 .PHONY: all deps check demo clean

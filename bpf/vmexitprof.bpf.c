@@ -9,6 +9,11 @@
  */
 #include "exit_entry.bpf.h"
 #include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+
+/* linux/kvm.h: _IO(KVMIO, 0x80); x86_64's ioctl syscall number. */
+#define KVM_RUN_IOCTL 0xae80
+#define NR_IOCTL 16
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -104,6 +109,49 @@ int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 	__u32 pid;
 
 	if (!ctx->load)
+		return 1;
+	pid = bpf_get_current_pid_tgid() >> 32;
+	if (!pid_wanted(pid))
+		return 1;
+	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
+		       bpf_ktime_get_ns(), pid);
+	return 1;
+}
+
+/*
+ * The other two ways to see the next KVM_RUN (--vmm-time), loaded only when
+ * chosen. QEMU's USDT probes bracket the VMM's own view: kvm_run_exit right
+ * after KVM_RUN returned, kvm_vcpu_ioctl right before it is called again.
+ */
+SEC("usdt")
+int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
+{
+	struct inflight *slot = bpf_task_storage_get(&inflight_by_task,
+						     bpf_get_current_task_btf(), 0, 0);
+
+	/* Restart the clock kvm_userspace_exit started, now that QEMU has it. */
+	if (slot && slot->uexit_ns)
+		slot->uexit_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
+{
+	if (type != KVM_RUN_IOCTL)
+		return 0;
+	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
+		       bpf_ktime_get_ns(), bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+/* The last resort: every task on the host then takes the syscall trace path. */
+SEC("tp/syscalls/sys_enter_ioctl")
+int sys_enter_ioctl(struct syscall_trace_enter *ctx)
+{
+	__u32 pid;
+
+	if (ctx->args[1] != KVM_RUN_IOCTL)
 		return 1;
 	pid = bpf_get_current_pid_tgid() >> 32;
 	if (!pid_wanted(pid))

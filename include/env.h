@@ -9,6 +9,11 @@
 
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_P99 };
 
+/* What marks the next KVM_RUN, which ends the VMM's handling time. */
+enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL };
+/* Their names on the command line and in reports: "auto", "kvm_fpu", ... */
+extern const char *const vmm_clock_names[];
+
 struct env {
 	__u32 pids[MAX_TARGET_PIDS];
 	unsigned int nr_pids;
@@ -21,6 +26,7 @@ struct env {
 	bool json;
 	bool ports;			/* --ports: tally kvm_pio per port */
 	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
+	enum vmm_clock vmm_clock;	/* --vmm-time */
 	bool verbose;
 	__u32 max_hist_keys;
 };

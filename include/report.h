@@ -70,6 +70,7 @@ struct report {
 	__u64 counters[NR_COUNTERS];
 	__u64 duration_ns;
 	bool no_kvm_exit;	/* guests ran, kvm:kvm_exit never fired (PVM) */
+	const char *vmm_time_source;	/* vmm_clock_names[]: what marked the next KVM_RUN */
 };
 
 /* Histogram arithmetic (src/hist.c). */

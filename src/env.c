@@ -10,6 +10,8 @@
 #include "env.h"
 #include "version.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 enum {
 	OPT_VCPU = 0x100,
 	OPT_SORT,
@@ -19,7 +21,11 @@ enum {
 	OPT_MAX_KEYS,
 	OPT_PORTS,
 	OPT_MMIO,
+	OPT_VMM_TIME,
 };
+
+static const char *const sort_names[] = { "count", "time", "avg", "max", "p99" };
+const char *const vmm_clock_names[] = { "auto", "kvm_fpu", "usdt", "syscall" };
 
 static const char doc[] =
 "Profile KVM VM exits: per exit reason and vCPU, how many and how long from\n"
@@ -33,6 +39,7 @@ static const char doc[] =
 "USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS]\n"
 "                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
 "                  [--hist REASON|all] [--json] [--ports] [--mmio]\n"
+"                  [--vmm-time auto|kvm_fpu|usdt|syscall]\n"
 "\n"
 "EXAMPLES:\n"
 "    vmexitprof                  # every VM on the host, until Ctrl-C\n"
@@ -40,7 +47,8 @@ static const char doc[] =
 "    vmexitprof -p 1234 --vcpu 0,1 --per-vcpu   # vCPUs 0 and 1, each apart\n"
 "    vmexitprof --sort p99 --hist npf           # NPF latency histogram\n"
 "    vmexitprof -d 5 --json      # machine-readable summary\n"
-"    vmexitprof -p 1234 --ports --sort time     # which ports cost the VMM most";
+"    vmexitprof -p 1234 --ports --sort time     # which ports cost the VMM most\n"
+"    vmexitprof -p 1234 --vmm-time=usdt         # QEMU's own view of its handling time";
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -53,6 +61,7 @@ static const struct option long_options[] = {
 	{ "ports", no_argument, NULL, OPT_PORTS },
 	{ "mmio", no_argument, NULL, OPT_MMIO },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "vmm-time", required_argument, NULL, OPT_VMM_TIME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -71,6 +80,12 @@ static const char options_help[] =
 "      --ports              tally port I/O per port, direction and size\n"
 "      --mmio               tally MMIO per guest-physical page, direction and size\n"
 "      --max-keys=N         histogram slots (VM x vCPU x reason), default 16384\n"
+"      --vmm-time=HOW       what marks the next KVM_RUN, ending the VMM handling\n"
+"                           time: usdt (QEMU's qemu:kvm_run_exit/kvm_vcpu_ioctl\n"
+"                           probes; needs -p), kvm_fpu (a kvm tracepoint; also\n"
+"                           counts KVM_RUN's re-entry), syscall (sys_enter_ioctl;\n"
+"                           slows every task's syscalls), or auto (default: usdt\n"
+"                           if every -p target has the probes, else kvm_fpu)\n"
 "  -v, --verbose            print libbpf debug output\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n";
@@ -188,6 +203,23 @@ static int parse_seconds(const char *s, __u64 *ms)
 	return *ms ? 0 : -ERANGE;
 }
 
+/* arg as one of names: *out its index. Returns 0 or -1 after a one-line error. */
+static int parse_keyword(const char *opt, const char *arg, const char *const *names, int nr,
+			 int *out)
+{
+	for (int i = 0; i < nr; i++) {
+		if (!strcmp(arg, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: %s: '%s' is not one of", prog_name, opt, arg);
+	for (int i = 0; i < nr; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
 /* One option; returns 0 or -1 after printing a one-line error. */
 static int parse_option(struct env *env, int key, const char *arg)
 {
@@ -206,21 +238,10 @@ static int parse_option(struct env *env, int key, const char *arg)
 		}
 		return 0;
 	case OPT_SORT:
-		if (!strcmp(arg, "count"))
-			env->sort = SORT_COUNT;
-		else if (!strcmp(arg, "time"))
-			env->sort = SORT_TIME;
-		else if (!strcmp(arg, "avg"))
-			env->sort = SORT_AVG;
-		else if (!strcmp(arg, "max"))
-			env->sort = SORT_MAX;
-		else if (!strcmp(arg, "p99"))
-			env->sort = SORT_P99;
-		else {
-			bad("--sort: '%s' is not one of count, time, avg, max, p99", arg, NULL);
-			return -1;
-		}
-		return 0;
+		return parse_keyword("--sort", arg, sort_names, ARRAY_SIZE(sort_names), (int *)&env->sort);
+	case OPT_VMM_TIME:
+		return parse_keyword("--vmm-time", arg, vmm_clock_names, ARRAY_SIZE(vmm_clock_names),
+				     (int *)&env->vmm_clock);
 	case OPT_PER_VCPU:
 		env->per_vcpu = true;
 		return 0;
@@ -280,6 +301,11 @@ int env_parse(struct env *env, int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog_name, argv[optind]);
+		return -1;
+	}
+	if (env->vmm_clock == VMM_CLOCK_USDT && !env->nr_pids) {
+		fprintf(stderr, "%s: --vmm-time=usdt needs -p: the probes are in each VM's binary\n",
+			prog_name);
 		return -1;
 	}
 	return 0;

@@ -475,7 +475,7 @@ static const struct hist *vmm_hist(const struct reason_set *vmm, const struct ue
  */
 static void print_uexits(FILE *out, const struct uexit_set *set, const struct reason_set *vmm,
 			 const struct reason_set *exits, const struct reason_table *names,
-			 const char *indent)
+			 const char *indent, const char *vmm_interval)
 {
 	char name[64];
 	__u64 total = 0;
@@ -484,7 +484,7 @@ static void print_uexits(FILE *out, const struct uexit_set *set, const struct re
 	if (!set->nr)
 		return;
 	fprintf(out, "\n%sReturns to userspace, and the VMM's handling time until the next KVM_RUN "
-		"(kvm_userspace_exit to kvm_fpu load):\n", indent);
+		"(%s):\n", indent, vmm_interval);
 	fprintf(out, "%s%-24s %10s %10s %8s %8s %8s %8s %8s %8s\n", indent, "KVM_EXIT", "COUNT",
 		"HANDLED", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
 	for (size_t i = 0; i < set->nr; i++) {
@@ -558,9 +558,20 @@ static void print_io(FILE *out, const struct io_set *set, unsigned int kind)
 	}
 }
 
+/* What the VMM handling time runs between, for each --vmm-time mechanism. */
+static const char *vmm_interval(const char *source)
+{
+	if (source && !strcmp(source, "usdt"))
+		return "QEMU's USDT qemu:kvm_run_exit to qemu:kvm_vcpu_ioctl(KVM_RUN)";
+	if (source && !strcmp(source, "syscall"))
+		return "kvm_userspace_exit to syscalls:sys_enter_ioctl(KVM_RUN)";
+	return "kvm_userspace_exit to kvm_fpu load, so with KVM_RUN's re-entry";
+}
+
 void report_print(FILE *out, const struct report *r, const struct reason_table *names,
 		  const struct env *env)
 {
+	const char *interval = vmm_interval(r->vmm_time_source);
 	char dur[32];
 
 	sort_report(r, env);
@@ -580,7 +591,7 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 			fprintf(out, "No exit-to-entry latencies: kvm:kvm_exit never fired on this host.\n");
 		snprintf(what, sizeof(what), "VM pid %u", vm->pid);
 		print_hists(out, &vm->reasons, names, env, what);
-		print_uexits(out, &vm->uexits, &vm->vmm, &vm->reasons, names, "");
+		print_uexits(out, &vm->uexits, &vm->vmm, &vm->reasons, names, "", interval);
 		if (env->ports)
 			print_io(out, &vm->io, IO_KIND_PIO);
 		if (env->mmio)
@@ -597,7 +608,7 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 				print_table(out, &v->reasons, names, "  ");
 			snprintf(what, sizeof(what), "VM pid %u %s", vm->pid, label);
 			print_hists(out, &v->reasons, names, env, what);
-			print_uexits(out, &v->uexits, &v->vmm, &v->reasons, names, "  ");
+			print_uexits(out, &v->uexits, &v->vmm, &v->reasons, names, "  ", interval);
 		}
 	}
 	fprintf(out,
@@ -715,8 +726,9 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 
 	sort_report(r, env);
 	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,"
-		"\"vmm_time_source\":\"kvm_fpu\",\"counters\":{",
-		(unsigned long long)r->duration_ns, r->no_kvm_exit ? "false" : "true");
+		"\"vmm_time_source\":\"%s\",\"counters\":{",
+		(unsigned long long)r->duration_ns, r->no_kvm_exit ? "false" : "true",
+		r->vmm_time_source ? r->vmm_time_source : "none");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		fprintf(out, "\"%s\":%llu,", counter_names[c], (unsigned long long)r->counters[c]);
 	fprintf(out, "\"exits_pending\":%llu},\"vms\":[", (unsigned long long)exits_pending(r->counters));

@@ -20,6 +20,7 @@
 #include "env.h"
 #include "report.h"
 #include "reasons.h"
+#include "usdt.h"
 #include "vms.h"
 #include "vmexitprof.skel.h"
 
@@ -75,6 +76,15 @@ static int check_tracefs(void)
 	return 0;
 }
 
+static bool tracepoint_exists(const char *group_name)
+{
+	char path[128], legacy[128];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s", group_name);
+	snprintf(legacy, sizeof(legacy), "/sys/kernel/debug/tracing/events/%s", group_name);
+	return !access(path, F_OK) || !access(legacy, F_OK);
+}
+
 static int check_environment(const struct env *env)
 {
 	if (geteuid() != 0) {
@@ -103,13 +113,130 @@ static int check_environment(const struct env *env)
 	}
 	if (check_tracefs())
 		return -1;
-	if (access(TRACEFS "/events/kvm/kvm_exit", F_OK) &&
-	    access("/sys/kernel/debug/tracing/events/kvm/kvm_exit", F_OK)) {
+	if (!tracepoint_exists("kvm/kvm_exit")) {
 		fprintf(stderr, "vmexitprof: kvm is not loaded: there is no kvm:kvm_exit tracepoint "
 			"(load kvm_intel or kvm_amd)\n");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Whether every target's binary carries QEMU's two KVM_RUN probes. When
+ * one does not and why_not, say why on one line.
+ */
+static bool targets_have_probes(const struct env *env, bool why_not)
+{
+	for (unsigned int i = 0; i < env->nr_pids; i++) {
+		struct binary_probes probes;
+		char exe[40], name[64], note[320];
+		int err;
+
+		snprintf(exe, sizeof(exe), "/proc/%u/exe", env->pids[i]);
+		err = binary_probes_read(exe, &probes);
+		if (!err && probes.qemu == QEMU_PROBES_ALL)
+			continue;
+		if (!why_not)
+			return false;
+		vm_name(env->pids[i], name, sizeof(name));
+		target_exe_note(env->pids[i], note, sizeof(note));
+		if (err)
+			fprintf(stderr, "vmexitprof: cannot read the binary of process %u (%s) for USDT "
+				"probes: %s%s%s\n", env->pids[i], name, strerror(-err), *note ? "; " : "",
+				note);
+		else
+			fprintf(stderr, "vmexitprof: process %u (%s) has no qemu:kvm_run_exit and "
+				"qemu:kvm_vcpu_ioctl USDT probes (%s)%s%s\n", env->pids[i], name,
+				probes.has_symtab ? "a QEMU built without the dtrace trace backend"
+						  : "a QEMU built without the dtrace trace backend, or "
+						    "its stripped binary lost .note.stapsdt",
+				*note ? "; " : "", note);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The mechanism for the VMM handling time: what was asked for if it can
+ * work, else (auto) the first of these that can, most exact first
+ * (bench/vmm-time measures them; README, "Returns to userspace"):
+ *  - usdt: QEMU's own probes, when every target has them. Exact, and only
+ *    the targets pay: a uprobe trap at each end of the VMM's handling.
+ *  - kvm_fpu: a tracepoint KVM_RUN passes anyway; the cheapest, but it
+ *    fires after KVM_RUN's own re-entry work (vcpu_load), which it counts.
+ *  - syscall: exact, but every task on the host then takes the syscall
+ *    trace path; only asked for, or where kvm_fpu does not exist.
+ * Returns -1 after an error message.
+ */
+static int choose_vmm_clock(const struct env *env, enum vmm_clock *out)
+{
+	bool have_kvm_fpu = tracepoint_exists("kvm/kvm_fpu");
+	enum vmm_clock clock = env->vmm_clock;
+
+	if (clock == VMM_CLOCK_KVM_FPU && !have_kvm_fpu) {
+		fprintf(stderr, "vmexitprof: --vmm-time=kvm_fpu: this kernel has no kvm:kvm_fpu "
+			"tracepoint (try --vmm-time=usdt or syscall)\n");
+		return -1;
+	}
+	if (clock == VMM_CLOCK_USDT && !targets_have_probes(env, true))
+		clock = VMM_CLOCK_AUTO;
+	if (clock == VMM_CLOCK_AUTO) {
+		if (env->vmm_clock == VMM_CLOCK_AUTO && env->nr_pids && targets_have_probes(env, false))
+			clock = VMM_CLOCK_USDT;
+		else if (have_kvm_fpu)
+			clock = VMM_CLOCK_KVM_FPU;
+		else
+			clock = VMM_CLOCK_SYSCALL;
+		if (env->vmm_clock != VMM_CLOCK_AUTO)
+			fprintf(stderr, "vmexitprof: VMM handling time from %s instead\n",
+				vmm_clock_names[clock]);
+	}
+	*out = clock;
+	return 0;
+}
+
+/* Two USDT links per target, owned here (the skeleton attaches the rest). */
+struct usdt_links {
+	struct bpf_link *links[2 * MAX_TARGET_PIDS];
+	int nr;
+};
+
+static int attach_usdt(struct vmexitprof_bpf *skel, const struct env *env, struct usdt_links *l)
+{
+	struct { struct bpf_program *prog; const char *name; } probes[] = {
+		{ skel->progs.qemu_kvm_run_exit, "kvm_run_exit" },
+		{ skel->progs.qemu_kvm_vcpu_ioctl, "kvm_vcpu_ioctl" },
+	};
+
+	for (unsigned int i = 0; i < env->nr_pids; i++) {
+		char exe[40], note[320];
+
+		/* /proc/PID/exe reaches a deleted binary, or one in another mount namespace. */
+		snprintf(exe, sizeof(exe), "/proc/%u/exe", env->pids[i]);
+		target_exe_note(env->pids[i], note, sizeof(note));
+		if (*note)
+			fprintf(stderr, "vmexitprof: process %u: %s; attaching through %s\n",
+				env->pids[i], note, exe);
+		for (int p = 0; p < 2; p++) {
+			struct bpf_link *link = bpf_program__attach_usdt(probes[p].prog, env->pids[i],
+									exe, "qemu", probes[p].name,
+									NULL);
+
+			if (!link) {
+				fprintf(stderr, "vmexitprof: cannot attach to qemu:%s in process %u: %s\n",
+					probes[p].name, env->pids[i], strerror(errno));
+				return -1;
+			}
+			l->links[l->nr++] = link;
+		}
+	}
+	return 0;
+}
+
+static void detach_usdt(struct usdt_links *l)
+{
+	while (l->nr)
+		bpf_link__destroy(l->links[--l->nr]);
 }
 
 static void set_filters(struct vmexitprof_bpf *skel, const struct env *env)
@@ -414,6 +541,8 @@ int main(int argc, char **argv)
 	struct reason_table names = {};
 	struct report rep = {};
 	struct name_cache names_seen = {};
+	struct usdt_links usdt = {};
+	enum vmm_clock vmm_clock;
 	__u64 start, elapsed_ms, last_names_ms = 0;
 	bool checked_silence = false;
 	struct env env;
@@ -438,6 +567,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (choose_vmm_clock(&env, &vmm_clock)) {
+		reasons_free(&names);
+		return 1;
+	}
+	rep.vmm_time_source = vmm_clock_names[vmm_clock];
+
 	skel = vmexitprof_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "vmexitprof: cannot open the BPF object: %s\n", strerror(errno));
@@ -448,6 +583,10 @@ int main(int argc, char **argv)
 	/* The tallies cost an event per access: only when asked for. */
 	bpf_program__set_autoload(skel->progs.kvm_pio, env.ports);
 	bpf_program__set_autoload(skel->progs.kvm_mmio, env.mmio);
+	bpf_program__set_autoload(skel->progs.kvm_fpu, vmm_clock == VMM_CLOCK_KVM_FPU);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, vmm_clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, vmm_clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, vmm_clock == VMM_CLOCK_SYSCALL);
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
@@ -463,9 +602,13 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	if (vmm_clock == VMM_CLOCK_USDT && attach_usdt(skel, &env, &usdt)) {
+		err = 1;
+		goto cleanup;
+	}
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
-	fprintf(stderr, "Tracing KVM exits%s... Hit Ctrl-C to end.\n",
-		env.duration_ms ? " for the given duration" : "");
+	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s)... Hit Ctrl-C to end.\n",
+		env.duration_ms ? " for the given duration" : "", rep.vmm_time_source);
 
 	for (unsigned int i = 0; i < env.nr_pids; i++)
 		remember_name(&names_seen, env.pids[i]);
@@ -490,6 +633,7 @@ int main(int argc, char **argv)
 	rep.duration_ns = now_ns() - start;
 
 	/* Detach first, so the numbers stop moving while we read them. */
+	detach_usdt(&usdt);
 	vmexitprof_bpf__detach(skel);
 	err = read_counters(skel, rep.counters);
 	if (!err)
@@ -522,6 +666,7 @@ int main(int argc, char **argv)
 	err = 0;
 
 cleanup:
+	detach_usdt(&usdt);
 	vmexitprof_bpf__destroy(skel);
 	report_free(&rep);
 	reasons_free(&names);

@@ -12,6 +12,8 @@
  */
 #ifndef VMEXITPROF_VMLINUX_H
 #define VMEXITPROF_VMLINUX_H
+/* Tells libbpf's bpf_tracing.h that pt_regs has the kernel's field names. */
+#define __VMLINUX_H__
 
 typedef unsigned char __u8;
 typedef unsigned short __u16;
@@ -113,6 +115,18 @@ struct trace_event_raw_kvm_mmio {
 };
 
 /* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
+/* A uprobe's registers: libbpf's usdt.bpf.h reads ip by name, the arguments by offset. */
+struct pt_regs {
+	unsigned long ip;
+};
+
+/* What a syscalls:sys_enter_* tracepoint program sees. */
+struct syscall_trace_enter {
+	struct trace_entry ent;
+	int nr;
+	unsigned long args[];
+};
+
 struct trace_event_raw_kvm_fpu {
 	struct trace_entry ent;
 	u32 load;

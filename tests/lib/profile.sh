@@ -21,11 +21,12 @@ wait_for_line() {
 	die "no line /$2/ in $1 after $3 s: $(cat "$1" 2>/dev/null)"
 }
 
-# start_vmm NAME TESTVMM-ARGS...: sets NAME_pid; ground truth in $tmp/NAME.json
+# start_vmm NAME TESTVMM-ARGS...: sets NAME_pid; ground truth in $tmp/NAME.json.
+# $TESTVMM, if set, is the command to run instead of tests/vmm/testvmm.
 start_vmm() {
 	local name=$1
 	shift
-	tests/vmm/testvmm --wait-for "$tmp/$name.go" "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
+	${TESTVMM:-tests/vmm/testvmm} --wait-for "$tmp/$name.go" "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
 	printf -v "${name}_pid" %s $!
 	wait_for_line "$tmp/$name.err" "testvmm: pid [0-9]+ ready" 30
 }
@@ -38,8 +39,14 @@ start_profiler() {
 	shift
 	./vmexitprof "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	printf -v "${name}_pid" %s $!
-	wait_for_line "$tmp/$name.err" "^Tracing KVM exits|vmexitprof:" 60
-	grep -q '^Tracing KVM exits' "$tmp/$name.err" || die "vmexitprof did not start: $(cat "$tmp/$name.err")"
+	local i pid=$!
+	# Notes on stderr may come first; wait for the attach line or the exit.
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^Tracing KVM exits' "$tmp/$name.err" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "vmexitprof did not start: $(cat "$tmp/$name.err")"
 }
 
 # wait_ok PID WHAT: the process must exit 0.

@@ -62,3 +62,26 @@ def check_io_tallies(vm, truth, where):
     want_pages = {(0xE0000, "write", 1): (mmio, mmio, mmio)} if mmio else {}
     got = {k: (p["count"], p["to_userspace"], p["handled"]) for k, p in pages.items()}
     check(got == want_pages, f"{where}: MMIO pages {got} != {want_pages}")
+
+
+def check_userspace(vm, truth, where, hlt_sleep_ns=0):
+    """Per vCPU of one testvmm VM: returns to userspace per KVM_EXIT reason equal
+    to testvmm's KVM_RUN returns, and a handling time for each but the thread's
+    last return (a control-port write it never re-enters after)."""
+    vcpus = {v["vcpu"]: v for v in vm["vcpus"]}
+    for v in truth["vcpus"]:
+        rows = {u["reason"]: u for u in vcpus.get(v["id"], {}).get("userspace", [])}
+        got = {k: u["count"] for k, u in rows.items()}
+        want = {k: n for k, n in v["kvm_run_returns"].items() if k != "EINTR" and n}
+        check(got == want, f"{where} vcpu {v['id']}: returns to userspace {got} != testvmm's {want}")
+        c = v["caused"]
+        handled = {k: (u["handling"] or {}).get("count", 0) for k, u in rows.items()}
+        want = {"IO": c["pio"] + c["control"] - 1, "MMIO": c["mmio"], "HLT": c["hlt"]}
+        check(handled == {k: n for k, n in want.items() if n or k in handled},
+              f"{where} vcpu {v['id']}: handled {handled} != {want}")
+        hlt = rows.get("HLT", {}).get("handling") or {}
+        if hlt_sleep_ns and hlt:
+            check(hlt["min_ns"] >= hlt_sleep_ns, f"{where} vcpu {v['id']}: HLT handling {hlt} "
+                  f"under testvmm's {hlt_sleep_ns} ns sleep")
+        check_latencies([dict(h["handling"], name=k) for k, h in rows.items() if h["handling"]],
+                        f"{where} vcpu {v['id']} handling")

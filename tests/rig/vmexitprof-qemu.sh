@@ -3,6 +3,7 @@
 # profiled with -p: the report names it by -name and shows its vCPU with
 # plausible IO, NPF and HLT rows, and --ports shows the ports the firmware
 # really uses (PCI config, CMOS, serial) with QEMU's handling times.
+# Debian's QEMU has no USDT probes: --vmm-time=usdt says so and falls back.
 . "$(dirname "$0")/../lib/common.sh"
 . tests/lib/profile.sh
 
@@ -17,7 +18,8 @@ for _ in $(seq 100); do
 	ls -l "/proc/$qemu_pid/fd" 2>/dev/null | grep -q 'kvm-vm' && break
 	sleep 0.1
 done
-start_profiler prof -p "$qemu_pid" -d 8 --per-vcpu --ports --json
+start_profiler prof -p "$qemu_pid" -d 8 --per-vcpu --ports --json --vmm-time=usdt
+assert_match "$(cat "$tmp/prof.err")" "vmexitprof: process $qemu_pid \(rigvm\) has no qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes \(a QEMU built without the dtrace trace backend[^)]*\)"$'\n'"vmexitprof: VMM handling time from kvm_fpu instead"$'\n'"Tracing KVM exits for the given duration \(VMM handling time from kvm_fpu\)" "USDT fallback note"
 echo cont >&3
 wait_ok "$prof_pid" vmexitprof
 echo quit >&3
@@ -30,6 +32,7 @@ from reports import *
 
 prof, pid = load(sys.argv[1]), int(sys.argv[2])
 check([vm["pid"] for vm in prof["vms"]] == [pid], f"VMs {[vm['pid'] for vm in prof['vms']]}")
+check(prof["vmm_time_source"] == "kvm_fpu", f"fell back to kvm_fpu: {prof['vmm_time_source']}")
 vm = prof["vms"][0]
 check(vm["name"] == "rigvm", f"name from -name guest=rigvm: {vm['name']!r}")
 check(vm["exited"] is False, "QEMU was still running at the end")

@@ -106,6 +106,7 @@ struct good {
 	__u64 duration_ms;
 	enum sort_key sort;
 	bool per_vcpu, json, verbose, ports, mmio;
+	enum vmm_clock vmm_clock;
 	const char *hist;
 	__u32 max_hist_keys;	/* 0: the default */
 };
@@ -125,6 +126,11 @@ static const struct good good[] = {
 	{ .args = { "--ports", "--mmio" }, .ports = true, .mmio = true },
 	{ .args = { "--mmio" }, .mmio = true },
 	{ .args = { "--sort", "count" }, .sort = SORT_COUNT },
+	{ .args = { "--vmm-time", "syscall" }, .vmm_clock = VMM_CLOCK_SYSCALL },
+	{ .args = { "--vmm-time=kvm_fpu" }, .vmm_clock = VMM_CLOCK_KVM_FPU },
+	{ .args = { "--vmm-time=auto" }, .vmm_clock = VMM_CLOCK_AUTO },
+	{ .args = { "-p", "9", "--vmm-time", "usdt" }, .nr_pids = 1, .pids = { 9 },
+	  .vmm_clock = VMM_CLOCK_USDT },
 	{ .args = { "-p", "2147483647" }, .nr_pids = 1, .pids = { 2147483647 } },
 	{ .args = { "-p", "007" }, .nr_pids = 1, .pids = { 7 } },
 	/* A repeated option adds to the list. */
@@ -189,6 +195,7 @@ static void check_good(const struct good *g)
 	CHECK_EQ_U64(r.env.verbose, g->verbose, "[%s] verbose", what);
 	CHECK_EQ_U64(r.env.ports, g->ports, "[%s] ports", what);
 	CHECK_EQ_U64(r.env.mmio, g->mmio, "[%s] mmio", what);
+	CHECK_EQ_U64(r.env.vmm_clock, g->vmm_clock, "[%s] vmm_clock", what);
 	CHECK_EQ_U64(r.env.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
 	if (g->hist)
@@ -259,6 +266,12 @@ static const char *const bad[][MAX_ARGS + 1] = {
 	{ "--max-keys", "4194305" },
 	{ "--max-keys", "lots" },
 	{ "--max-keys", "" },
+	/* --vmm-time: an unknown way, and usdt without the pids whose binaries carry the probes */
+	{ "--vmm-time", "fpu" },
+	{ "--vmm-time", "" },
+	{ "--vmm-time", "USDT" },
+	{ "--vmm-time", "usdt" },
+	{ "--vmm-time" },
 	/* getopt's own: unknown option, missing value, value where none goes, ambiguous */
 	{ "--bogus" },
 	{ "-x" },

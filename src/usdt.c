@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finds QEMU's qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes in
+ * a binary's .note.stapsdt (the SystemTap SDT note layout: three
+ * addresses, then "provider\0name\0args\0"), so that the loader can choose
+ * them, or say why not, before asking libbpf to attach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "usdt.h"
+
+#define NT_STAPSDT 3
+
+static unsigned int qemu_probe_bit(const char *desc, size_t len, int elf_class)
+{
+	size_t addrs = 3 * (elf_class == ELFCLASS64 ? 8 : 4);
+	const char *provider = desc + addrs, *name;
+
+	if (len <= addrs || !memchr(provider, 0, len - addrs))
+		return 0;
+	name = provider + strlen(provider) + 1;
+	if (name >= desc + len || !memchr(name, 0, desc + len - name) || strcmp(provider, "qemu"))
+		return 0;
+	if (!strcmp(name, "kvm_run_exit"))
+		return QEMU_PROBE_KVM_RUN_EXIT;
+	if (!strcmp(name, "kvm_vcpu_ioctl"))
+		return QEMU_PROBE_KVM_VCPU_IOCTL;
+	return 0;
+}
+
+int binary_probes_read(const char *path, struct binary_probes *out)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd, err = 0, elf_class;
+	Elf *elf;
+
+	memset(out, 0, sizeof(*out));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	elf_class = gelf_getclass(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *name;
+		Elf_Data *data;
+		GElf_Nhdr nhdr;
+		size_t off = 0, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		if (shdr.sh_type == SHT_SYMTAB)
+			out->has_symtab = true;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (shdr.sh_type != SHT_NOTE || !name || strcmp(name, ".note.stapsdt"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		while (data && (off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
+			if (nhdr.n_type == NT_STAPSDT && nhdr.n_namesz == sizeof("stapsdt") &&
+			    !memcmp((char *)data->d_buf + name_off, "stapsdt", sizeof("stapsdt")))
+				out->qemu |= qemu_probe_bit((char *)data->d_buf + desc_off,
+							    nhdr.n_descsz, elf_class);
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+static bool same_mount_ns(__u32 pid)
+{
+	char path[40];
+	struct stat ours, theirs;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	if (stat("/proc/self/ns/mnt", &ours) || stat(path, &theirs))
+		return true;	/* cannot tell: /proc/PID/exe works either way */
+	return ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
+}
+
+void target_exe_note(__u32 pid, char *note, size_t len)
+{
+	char link[40], target[256];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	if (n > 10 && !strcmp(target + n - 10, " (deleted)"))
+		snprintf(note, len, "its binary %s was deleted after it started (an upgrade?)", target);
+	else if (!same_mount_ns(pid))
+		snprintf(note, len, "it runs in another mount namespace (its %s is not ours)", target);
+	else
+		note[0] = 0;
+}

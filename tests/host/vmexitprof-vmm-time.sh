@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# --vmm-time: each way of seeing the next KVM_RUN gives testvmm's exact
+# handling counts. usdt goes through testvmm's qemu:kvm_run_exit and
+# qemu:kvm_vcpu_ioctl probes, which sit behind semaphores: without the
+# semaphores handled by the attach, they never fire and the counts are 0.
+# Then the binaries USDT finds awkward: deleted after start, in another
+# mount namespace (both still reached through /proc/PID/exe, with a note),
+# and stripped of its probe notes (a note, then the kvm_fpu fallback).
+# Needs kvm_userspace_exit to fire (this host, and the rig).
+. "$(dirname "$0")/../lib/common.sh"
+. tests/lib/profile.sh
+
+VMM_ARGS=(--vcpus 2 --pio 300 --mmio 100 --hlt 20 --scale 1,3 --hlt-sleep-us 1000)
+
+# profile CASE --vmm-time=ASKED USED: testvmm under vmexitprof; checks its report.
+profile() {
+	local case=$1 asked=$2 used=$3
+	start_vmm "$case" "${VMM_ARGS[@]}"
+	start_profiler "prof_$case" -p "$(eval echo "\$${case}_pid")" --per-vcpu --ports --mmio \
+		--json "$asked"
+	release_vmm "$case"
+	wait_ok "$(eval echo "\$${case}_pid")" "testvmm ($case)"
+	wait_ok "$(eval echo "\$prof_${case}_pid")" "vmexitprof ($case)"
+	grep -q "^Tracing KVM exits (VMM handling time from $used)" "$tmp/prof_$case.err" ||
+		die "$case: no 'from $used' in: $(cat "$tmp/prof_$case.err")"
+	python3 - "$tmp/$case.json" "$tmp/prof_$case.out" "$case" "$used" <<'PY'
+import sys
+sys.path.insert(0, "tests/lib")
+from reports import *
+
+truth, prof, case, used = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3], sys.argv[4]
+check(prof["vmm_time_source"] == used, f"{case}: vmm_time_source {prof['vmm_time_source']} != {used}")
+vm = [vm for vm in prof["vms"] if vm["pid"] == truth["pid"]]
+if check(len(vm) == 1, f"{case}: the VM is in the report"):
+    check_io_tallies(vm[0], truth, case)
+    check_userspace(vm[0], truth, case, hlt_sleep_ns=1000000)
+finish()
+PY
+}
+
+profile usdt --vmm-time=usdt usdt
+profile syscall --vmm-time=syscall syscall
+profile kvm_fpu --vmm-time=kvm_fpu kvm_fpu
+
+# A binary deleted (or upgraded) after the VM started.
+mkdir "$tmp/bin"
+cp tests/vmm/testvmm "$tmp/bin/testvmm"
+TESTVMM="$tmp/bin/testvmm" start_vmm deleted "${VMM_ARGS[@]}"
+rm "$tmp/bin/testvmm"
+start_profiler prof_deleted -p "$deleted_pid" --vmm-time=usdt --json --per-vcpu
+release_vmm deleted
+wait_ok "$deleted_pid" "testvmm (deleted)"
+wait_ok "$prof_deleted_pid" "vmexitprof (deleted)"
+assert_match "$(cat "$tmp/prof_deleted.err")" "process $deleted_pid: its binary $tmp/bin/testvmm \(deleted\) was deleted after it started \(an upgrade\?\); attaching through /proc/$deleted_pid/exe" "deleted binary note"
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+h = sum((u["handling"] or {}).get("count", 0) for u in r["vms"][0]["userspace"])
+sys.exit(not (r["vmm_time_source"] == "usdt" and h > 0))' "$tmp/prof_deleted.out" ||
+	die "deleted binary: no USDT handling times: $(cat "$tmp/prof_deleted.out")"
+
+# A binary only the VM's own mount namespace can see.
+mkdir "$tmp/private"
+cat >"$tmp/in-other-ns" <<SH
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t tmpfs none "$tmp/private" &&
+	cp tests/vmm/testvmm "$tmp/private/testvmm" && exec "$tmp/private/testvmm" "\$@"' sh "\$@"
+SH
+chmod +x "$tmp/in-other-ns"
+TESTVMM="$tmp/in-other-ns" start_vmm otherns "${VMM_ARGS[@]}"
+[[ ! -e $tmp/private/testvmm ]] || die "the private mount leaked into our namespace"
+start_profiler prof_otherns -p "$otherns_pid" --vmm-time=usdt --json --per-vcpu
+release_vmm otherns
+wait_ok "$otherns_pid" "testvmm (otherns)"
+wait_ok "$prof_otherns_pid" "vmexitprof (otherns)"
+assert_match "$(cat "$tmp/prof_otherns.err")" "process $otherns_pid: it runs in another mount namespace \(its [^ ]*/private/testvmm is not ours\); attaching through /proc/$otherns_pid/exe" "mount namespace note"
+python3 - "$tmp/otherns.json" "$tmp/prof_otherns.out" <<'PY'
+import sys
+sys.path.insert(0, "tests/lib")
+from reports import *
+truth, prof = load(sys.argv[1]), load(sys.argv[2])
+check(prof["vmm_time_source"] == "usdt", f"otherns: vmm_time_source {prof['vmm_time_source']}")
+check_userspace(prof["vms"][0], truth, "otherns") if check(prof["vms"], "otherns: no VM") else None
+finish()
+PY
+
+# Stripped, probe notes and all: a note, and kvm_fpu instead.
+objcopy --remove-section=.note.stapsdt --strip-all tests/vmm/testvmm "$tmp/bin/stripped"
+TESTVMM="$tmp/bin/stripped" start_vmm stripped "${VMM_ARGS[@]}"
+start_profiler prof_stripped -p "$stripped_pid" --vmm-time=usdt --json --per-vcpu
+release_vmm stripped
+wait_ok "$stripped_pid" "testvmm (stripped)"
+wait_ok "$prof_stripped_pid" "vmexitprof (stripped)"
+assert_match "$(cat "$tmp/prof_stripped.err")" "process $stripped_pid \(stripped\) has no qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes \(a QEMU built without the dtrace trace backend, or its stripped binary lost .note.stapsdt\)"$'\n'"vmexitprof: VMM handling time from kvm_fpu instead" "stripped binary note"
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+h = sum((u["handling"] or {}).get("count", 0) for u in r["vms"][0]["userspace"])
+sys.exit(not (r["vmm_time_source"] == "kvm_fpu" and h > 0))' "$tmp/prof_stripped.out" ||
+	die "stripped binary: no kvm_fpu handling times: $(cat "$tmp/prof_stripped.out")"
