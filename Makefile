@@ -19,7 +19,7 @@ LIBS := -lbpf -lelf -lz
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
-PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o)
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
 .PHONY: all deps check demo clean

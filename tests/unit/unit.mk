@@ -2,7 +2,7 @@
 # just the src/ objects they test (no libbpf). tests/host/unit.sh runs them.
 # Included by the top Makefile, which defines OUTPUT, CC and ALL_CFLAGS.
 
-UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env)
+UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env test_json)
 TEST_BINS += $(UNIT_TESTS)
 
 # report.o (format_ns) refers to reason_name/reason_is_halt in reasons.o.
@@ -14,4 +14,7 @@ $(OUTPUT)/tests/unit/test_reasons: $(OUTPUT)/tests/unit/test_reasons.o $(OUTPUT)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
 
 $(OUTPUT)/tests/unit/test_env: $(OUTPUT)/tests/unit/test_env.o $(OUTPUT)/src/env.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(OUTPUT)/tests/unit/test_json: $(OUTPUT)/tests/unit/test_json.o $(OUTPUT)/src/json.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
