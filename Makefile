@@ -14,12 +14,13 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 # The multiarch dir is for <asm/errno.h>, which libbpf's usdt.bpf.h pulls in.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
-LIBS := -lbpf -lelf -lz
+LIBS := -lbpf -lelf -lz -lm
 
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
-PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o json.o)
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o \
+	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
 .PHONY: all deps check demo clean

@@ -9,6 +9,8 @@
 
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_P99 };
 
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
 /* What marks the next KVM_RUN, which ends the VMM's handling time. */
 enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL };
 /* Their names on the command line and in reports: "auto", "kvm_fpu", ... */
@@ -27,6 +29,12 @@ struct env {
 	bool ports;			/* --ports: tally kvm_pio per port */
 	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
 	enum vmm_clock vmm_clock;	/* --vmm-time */
+	__u64 interval_ms;		/* -I: 0 for one report at the end */
+	__u64 interval_count;		/* -c: stop after this many intervals; 0: no limit */
+	const char *heatmap;		/* --heatmap: NULL, "all" or a reason name */
+	const char *heatmap_out;	/* --heatmap-out FILE (.json, .csv or .svg) */
+	enum color_mode color;		/* --color */
+	const char *report_file;	/* "report FILE": re-render a dump, trace nothing */
 	bool verbose;
 	__u32 max_hist_keys;
 };

@@ -7,6 +7,7 @@
 #ifndef VMEXITPROF_REASONS_H
 #define VMEXITPROF_REASONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -49,5 +50,15 @@ const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 co
 int reason_is_halt(const char *name);
 /* Look a name up in one ISA's table (case-insensitive); 0 and *code when found, else -ENOENT. */
 int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code);
+
+/* Add a name: isa ISA_VMX or ISA_SVM for exit reasons, ISA_VMM for a KVM_EXIT_* one. */
+int reasons_add(struct reason_table *t, unsigned int isa, long long code, const char *name);
+/*
+ * Whether a histogram key (isa, code) is what a --hist/--heatmap argument
+ * names: 'all' takes every exit reason, 'vmm' the VMM handling times.
+ */
+bool reason_key_matches(const struct reason_table *t, unsigned int isa, __u32 code, const char *arg);
+/* 0 if arg names a reason (or 'all', or 'vmm' if vmm_too); else a one-line error and -1. */
+int reason_arg_check(const struct reason_table *t, const char *opt, const char *arg, bool vmm_too);
 
 #endif /* VMEXITPROF_REASONS_H */

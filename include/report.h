@@ -71,6 +71,8 @@ struct report {
 	__u64 duration_ns;
 	bool no_kvm_exit;	/* guests ran, kvm:kvm_exit never fired (PVM) */
 	const char *vmm_time_source;	/* vmm_clock_names[]: what marked the next KVM_RUN */
+	/* -I: which interval this report covers; interval_index 0 is the whole run. */
+	__u64 interval_index, interval_start_ns, interval_end_ns;
 };
 
 /* Histogram arithmetic (src/hist.c). */
@@ -93,5 +95,9 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 		  const struct env *env);
 void report_print_json(FILE *out, const struct report *r, const struct reason_table *names,
 		       const struct env *env);
+/* -I: the header once, then a line per VM and reason for each interval. */
+void report_print_interval_header(FILE *out, const struct env *env);
+void report_print_interval(FILE *out, const struct report *r, const struct reason_table *names,
+			   const struct env *env);
 
 #endif /* VMEXITPROF_REPORT_H */

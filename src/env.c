@@ -22,10 +22,14 @@ enum {
 	OPT_PORTS,
 	OPT_MMIO,
 	OPT_VMM_TIME,
+	OPT_HEATMAP,
+	OPT_HEATMAP_OUT,
+	OPT_COLOR,
 };
 
 static const char *const sort_names[] = { "count", "time", "avg", "max", "p99" };
 const char *const vmm_clock_names[] = { "auto", "kvm_fpu", "usdt", "syscall" };
+static const char *const color_names[] = { "auto", "always", "never" };
 
 static const char doc[] =
 "Profile KVM VM exits: per exit reason and vCPU, how many and how long from\n"
@@ -36,10 +40,13 @@ static const char doc[] =
 "sat halted. TIME% is each reason's share of all exit time; NOHLT% leaves\n"
 "HLT out of the total.\n"
 "\n"
-"USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS]\n"
+"USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS] [-I MS [-c N]]\n"
 "                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
 "                  [--hist REASON|all] [--json] [--ports] [--mmio]\n"
 "                  [--vmm-time auto|kvm_fpu|usdt|syscall]\n"
+"                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--color WHEN]\n"
+"       vmexitprof report FILE [--sort KEY] [--per-vcpu] [--hist REASON|all]\n"
+"                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--json] [--color WHEN]\n"
 "\n"
 "EXAMPLES:\n"
 "    vmexitprof                  # every VM on the host, until Ctrl-C\n"
@@ -48,7 +55,10 @@ static const char doc[] =
 "    vmexitprof --sort p99 --hist npf           # NPF latency histogram\n"
 "    vmexitprof -d 5 --json      # machine-readable summary\n"
 "    vmexitprof -p 1234 --ports --sort time     # which ports cost the VMM most\n"
-"    vmexitprof -p 1234 --vmm-time=usdt         # QEMU's own view of its handling time";
+"    vmexitprof -p 1234 --vmm-time=usdt         # QEMU's own view of its handling time\n"
+"    vmexitprof -p 1234 -I 1000 -c 60 --heatmap=npf  # a minute, NPF latency over time\n"
+"    vmexitprof -p 1234 -I 100 -d 30 --heatmap-out run.json  # save, then:\n"
+"    vmexitprof report run.json --heatmap --heatmap-out run.svg";
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -62,6 +72,11 @@ static const struct option long_options[] = {
 	{ "mmio", no_argument, NULL, OPT_MMIO },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
 	{ "vmm-time", required_argument, NULL, OPT_VMM_TIME },
+	{ "interval", required_argument, NULL, 'I' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "heatmap", optional_argument, NULL, OPT_HEATMAP },
+	{ "heatmap-out", required_argument, NULL, OPT_HEATMAP_OUT },
+	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -86,6 +101,14 @@ static const char options_help[] =
 "                           counts KVM_RUN's re-entry), syscall (sys_enter_ioctl;\n"
 "                           slows every task's syscalls), or auto (default: usdt\n"
 "                           if every -p target has the probes, else kvm_fpu)\n"
+"  -I, --interval=MS        also print each MS milliseconds' numbers (10 to 3600000)\n"
+"  -c, --count=N            with -I: stop after N intervals\n"
+"      --heatmap[=REASON|all]  with -I: a latency heatmap per VM at the end, one\n"
+"                           column per interval (default all exit reasons; 'vmm'\n"
+"                           for the VMM handling time)\n"
+"      --heatmap-out=FILE   write the run's data: FILE.json (the dump 'report'\n"
+"                           reads), FILE.csv (heatmap cells) or FILE.svg\n"
+"      --color=WHEN         auto (a terminal without NO_COLOR), always or never\n"
 "  -v, --verbose            print libbpf debug output\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n";
@@ -203,6 +226,14 @@ static int parse_seconds(const char *s, __u64 *ms)
 	return *ms ? 0 : -ERANGE;
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	/* "x.json", not ".json" alone: a file needs a name. */
+	return n > m && !strcmp(s + n - m, suffix) && s[n - m - 1] != '/';
+}
+
 /* arg as one of names: *out its index. Returns 0 or -1 after a one-line error. */
 static int parse_keyword(const char *opt, const char *arg, const char *const *names, int nr,
 			 int *out)
@@ -268,6 +299,35 @@ static int parse_option(struct env *env, int key, const char *arg)
 		}
 		env->max_hist_keys = v;
 		return 0;
+	case 'I':
+		if (parse_uint(arg, 10, 3600000, &env->interval_ms)) {
+			bad("-I: '%s' is not a number of milliseconds from 10 to 3600000", arg, NULL);
+			return -1;
+		}
+		return 0;
+	case 'c':
+		if (parse_uint(arg, 1, 1ULL << 32, &env->interval_count)) {
+			bad("-c: '%s' is not a count of intervals from 1 to 4294967296", arg, NULL);
+			return -1;
+		}
+		return 0;
+	case OPT_HEATMAP:
+		if (arg && !*arg) {
+			bad("--heatmap needs a reason name, 'all' or 'vmm'%s", "", NULL);
+			return -1;
+		}
+		env->heatmap = arg ? arg : "all";
+		return 0;
+	case OPT_HEATMAP_OUT:
+		if (!has_suffix(arg, ".json") && !has_suffix(arg, ".csv") && !has_suffix(arg, ".svg")) {
+			bad("--heatmap-out: '%s' does not end in .json, .csv or .svg", arg, NULL);
+			return -1;
+		}
+		env->heatmap_out = arg;
+		return 0;
+	case OPT_COLOR:
+		return parse_keyword("--color", arg, color_names, ARRAY_SIZE(color_names),
+				     (int *)&env->color);
 	case 'v':
 		env->verbose = true;
 		return 0;
@@ -279,6 +339,7 @@ static int parse_option(struct env *env, int key, const char *arg)
 
 int env_parse(struct env *env, int argc, char **argv)
 {
+	bool report = argc > 1 && !strcmp(argv[1], "report");
 	int key;
 
 	memset(env, 0, sizeof(*env));
@@ -287,7 +348,17 @@ int env_parse(struct env *env, int argc, char **argv)
 	/* 0, not 1: also resets glibc's state inside a group of short options. */
 	optind = 0;
 	opterr = 1;
-	while ((key = getopt_long(argc, argv, "p:d:vhV", long_options, NULL)) != -1) {
+	if (report) {
+		argc--;
+		argv++;
+		/* "report FILE [OPTIONS]": FILE first, so "--heatmap" may take the word after it. */
+		if (argc > 1 && argv[1][0] != '-') {
+			env->report_file = argv[1];
+			argc--;
+			argv++;
+		}
+	}
+	while ((key = getopt_long(argc, argv, "p:d:I:c:vhV", long_options, NULL)) != -1) {
 		if (key == 'h') {
 			printf("%s\n\n%s", doc, options_help);
 			return 1;
@@ -296,8 +367,39 @@ int env_parse(struct env *env, int argc, char **argv)
 			printf("vmexitprof %s\n", VMEXITPROF_VERSION);
 			return 1;
 		}
+		/* "--heatmap npf" as well as "--heatmap=npf": take a following word. */
+		if (key == OPT_HEATMAP && !optarg && optind < argc && argv[optind][0] != '-' &&
+		    !(report && !env->report_file && optind == argc - 1))
+			optarg = argv[optind++];
 		if (parse_option(env, key, optarg))
 			return -1;
+	}
+	if (report) {
+		/* Options that need a live run, and so mean nothing to "report FILE". */
+		const struct { bool set; const char *name; } live[] = {
+			{ env->nr_pids, "-p" },
+			{ env->nr_vcpus, "--vcpu" },
+			{ env->duration_ms, "-d" },
+			{ env->interval_ms || env->interval_count, "-I/-c" },
+			{ env->ports || env->mmio, "--ports/--mmio" },
+			{ env->max_hist_keys != DEFAULT_MAX_HIST_KEYS, "--max-keys" },
+			{ env->vmm_clock != VMM_CLOCK_AUTO, "--vmm-time" },
+		};
+
+		if (!env->report_file && optind >= argc) {
+			fprintf(stderr, "%s: report needs the FILE that --heatmap-out wrote (.json)\n",
+				prog_name);
+			return -1;
+		}
+		if (!env->report_file)
+			env->report_file = argv[optind++];
+		for (size_t i = 0; i < ARRAY_SIZE(live); i++) {
+			if (live[i].set) {
+				fprintf(stderr, "%s: report: %s applies to tracing, not to a saved run\n",
+					prog_name, live[i].name);
+				return -1;
+			}
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog_name, argv[optind]);
@@ -306,6 +408,14 @@ int env_parse(struct env *env, int argc, char **argv)
 	if (env->vmm_clock == VMM_CLOCK_USDT && !env->nr_pids) {
 		fprintf(stderr, "%s: --vmm-time=usdt needs -p: the probes are in each VM's binary\n",
 			prog_name);
+		return -1;
+	}
+	if (env->interval_count && !env->interval_ms) {
+		fprintf(stderr, "%s: -c counts intervals: it needs -I\n", prog_name);
+		return -1;
+	}
+	if (env->heatmap && !env->interval_ms && !report) {
+		fprintf(stderr, "%s: --heatmap draws one column per interval: it needs -I\n", prog_name);
 		return -1;
 	}
 	return 0;

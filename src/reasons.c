@@ -275,3 +275,38 @@ int reason_lookup(const struct reason_table *t, unsigned int isa, const char *na
 	}
 	return -ENOENT;
 }
+
+int reasons_add(struct reason_table *t, unsigned int isa, long long code, const char *name)
+{
+	if (isa == ISA_VMX)
+		return add(&t->vmx, &t->nr_vmx, code, name, strlen(name));
+	if (isa == ISA_SVM)
+		return add(&t->svm, &t->nr_svm, code, name, strlen(name));
+	if (isa == ISA_VMM)
+		return add(&t->kvm_exit, &t->nr_kvm_exit, code, name, strlen(name));
+	return -EINVAL;
+}
+
+bool reason_key_matches(const struct reason_table *t, unsigned int isa, __u32 code, const char *arg)
+{
+	char buf[32];
+
+	if (isa == ISA_VMM)
+		return !strcasecmp(arg, "vmm");
+	return !strcasecmp(arg, "all") || !strcasecmp(arg, reason_name(t, isa, code, buf, sizeof(buf)));
+}
+
+int reason_arg_check(const struct reason_table *t, const char *opt, const char *arg, bool vmm_too)
+{
+	unsigned int code;
+	char end;
+	__u32 ignored;
+
+	if (!strcasecmp(arg, "all") || (vmm_too && !strcasecmp(arg, "vmm")) ||
+	    !reason_lookup(t, ISA_SVM, arg, &ignored) || !reason_lookup(t, ISA_VMX, arg, &ignored) ||
+	    (sscanf(arg, "unknown(0x%x%c", &code, &end) == 2 && end == ')'))
+		return 0;
+	fprintf(stderr, "vmexitprof: %s: '%s' is not an exit reason of this kernel (a name from the "
+		"REASON column%s)\n", opt, arg, vmm_too ? ", 'all' or 'vmm'" : ", or 'all'");
+	return -1;
+}

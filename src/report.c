@@ -725,13 +725,25 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 
 
 	sort_report(r, env);
-	fprintf(out, "{\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,"
+	if (r->interval_index)
+		fprintf(out, "{\"type\":\"interval\",\"interval\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,",
+			(unsigned long long)r->interval_index,
+			(unsigned long long)r->interval_start_ns,
+			(unsigned long long)r->interval_end_ns);
+	else
+		fprintf(out, "{\"type\":\"total\",");
+	fprintf(out, "\"version\":1,\"duration_ns\":%llu,\"kvm_exit_fired\":%s,"
 		"\"vmm_time_source\":\"%s\",\"counters\":{",
 		(unsigned long long)r->duration_ns, r->no_kvm_exit ? "false" : "true",
 		r->vmm_time_source ? r->vmm_time_source : "none");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		fprintf(out, "\"%s\":%llu,", counter_names[c], (unsigned long long)r->counters[c]);
-	fprintf(out, "\"exits_pending\":%llu},\"vms\":[", (unsigned long long)exits_pending(r->counters));
+	/* A state at the end of the run, not a count: an interval has none. */
+	if (r->interval_index)
+		fprintf(out, "\"exits_pending\":null},\"vms\":[");
+	else
+		fprintf(out, "\"exits_pending\":%llu},\"vms\":[",
+			(unsigned long long)exits_pending(r->counters));
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		const struct vm_stats *vm = &r->vms[i];
 
@@ -785,4 +797,81 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 		fputc('}', out);
 	}
 	fprintf(out, "]}\n");
+}
+
+/* ---- -I: a line per VM and reason, each interval ------------------------- */
+
+void report_print_interval_header(FILE *out, const struct env *env)
+{
+	fprintf(out, "#%13s %7s %5s %-20s %10s %11s %8s %8s %8s %8s\n", "time", "pid",
+		env->per_vcpu ? "vcpu" : "", "reason", "count", "rate/s", "avg", "p50", "p99", "max");
+}
+
+static void interval_rows(FILE *out, const struct report *r, __u32 pid, const char *vcpu,
+			  const struct reason_set *set, const struct reason_table *names,
+			  const char *prefix)
+{
+	double secs = (r->interval_end_ns - r->interval_start_ns) / 1e9;
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_stats *s = &set->rows[i];
+		char buf[64], label[80], avg[16], p50[16], p99[16], max[16];
+		const char *name = s->isa == ISA_VMM ? kvm_exit_name(names, s->reason, buf, sizeof(buf)) :
+				   reason_name(names, s->isa, s->reason, buf, sizeof(buf));
+
+		snprintf(label, sizeof(label), "%s%s", prefix, name);
+		format_ns(avg, sizeof(avg), (double)s->h.sum_ns / s->h.count);
+		format_ns(p50, sizeof(p50), hist_percentile(&s->h, 0.5));
+		format_ns(p99, sizeof(p99), hist_percentile(&s->h, 0.99));
+		format_ns(max, sizeof(max), s->h.max_ns);
+		fprintf(out, "%14.6f %7u %5s %-20s %10llu %11.1f %8s %8s %8s %8s\n",
+			r->interval_end_ns / 1e9, pid, vcpu, label, (unsigned long long)s->h.count,
+			secs > 0 ? s->h.count / secs : 0.0, avg, p50, p99, max);
+	}
+}
+
+void report_print_interval(FILE *out, const struct report *r, const struct reason_table *names,
+			   const struct env *env)
+{
+	static const enum counter lost[] = {
+		CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, CNT_UEXIT_DROPPED,
+		CNT_IO_DROPPED,
+	};
+	static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
+	bool any = false;
+
+	sort_report(r, env);
+	if (!r->nr_vms)
+		fprintf(out, "%14.6f %7s %5s %-20s %10d\n", r->interval_end_ns / 1e9, "-", "",
+			"(no exits)", 0);
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		const struct vm_stats *vm = &r->vms[i];
+
+		if (!env->per_vcpu) {
+			interval_rows(out, r, vm->pid, "", &vm->reasons, names, "");
+			interval_rows(out, r, vm->pid, "", &vm->vmm, names, "vmm:");
+			continue;
+		}
+		for (size_t j = 0; j < vm->nr_vcpus; j++) {
+			char label[16];
+
+			if (vm->vcpus[j].vcpu == VCPU_UNKNOWN)
+				snprintf(label, sizeof(label), "?");
+			else
+				snprintf(label, sizeof(label), "%u", vm->vcpus[j].vcpu);
+			interval_rows(out, r, vm->pid, label, &vm->vcpus[j].reasons, names, "");
+			interval_rows(out, r, vm->pid, label, &vm->vcpus[j].vmm, names, "vmm:");
+		}
+	}
+	/* Say what could not be counted in this interval, where it happened. */
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		if (!r->counters[lost[i]])
+			continue;
+		fprintf(out, "%s%s %llu", any ? ", " : "#   lost or unpaired in this interval: ",
+			counter_names[lost[i]], (unsigned long long)r->counters[lost[i]]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+	fflush(out);
 }

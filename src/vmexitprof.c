@@ -19,7 +19,9 @@
 
 #include "env.h"
 #include "report.h"
+#include "output.h"
 #include "reasons.h"
+#include "snapshot.h"
 #include "usdt.h"
 #include "vms.h"
 #include "vmexitprof.skel.h"
@@ -271,37 +273,19 @@ static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
 }
 
 
-/* Names of the VMs seen so far, kept so that one that exits is still named. */
-struct name_cache {
-	struct { __u32 pid; char name[128]; } *items;
-	size_t nr;
-};
-
-static const char *cached_name(const struct name_cache *c, __u32 pid)
+/* Name a VM the first time it is seen, so that one that exits is still named. */
+static void remember_name(struct run *run, __u32 pid)
 {
-	for (size_t i = 0; i < c->nr; i++)
-		if (c->items[i].pid == pid)
-			return c->items[i].name;
-	return NULL;
-}
+	char name[128];
 
-static void remember_name(struct name_cache *c, __u32 pid)
-{
-	void *items;
-
-	if (cached_name(c, pid) || !pid_alive(pid))
+	if (run_vm(run, pid) || !pid_alive(pid))
 		return;
-	items = realloc(c->items, (c->nr + 1) * sizeof(c->items[0]));
-	if (!items)
-		return;
-	c->items = items;
-	c->items[c->nr].pid = pid;
-	vm_name(pid, c->items[c->nr].name, sizeof(c->items[0].name));
-	c->nr++;
+	vm_name(pid, name, sizeof(name));
+	run_add_vm(run, pid, name, false);
 }
 
 /* Walk the (small) key sets for VMs we have not named yet. */
-static void remember_vm_names(struct vmexitprof_bpf *skel, struct name_cache *c)
+static void remember_vm_names(struct vmexitprof_bpf *skel, struct run *run)
 {
 	struct bpf_map *maps[] = { skel->maps.hists, skel->maps.hists_reserve };
 
@@ -311,7 +295,7 @@ static void remember_vm_names(struct vmexitprof_bpf *skel, struct name_cache *c)
 		while (!bpf_map__get_next_key(maps[m], prev, &next, sizeof(next))) {
 			key = next;
 			prev = &key;
-			remember_name(c, key.pid);
+			remember_name(run, key.pid);
 		}
 	}
 }
@@ -402,28 +386,14 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 	free(zero);
 }
 
-/* --hist takes 'all', a reason name of either ISA, or an "unknown(0x..)" as printed. */
-static bool hist_name_known(const struct reason_table *names, const char *name)
-{
-	unsigned int code;
-	char end;
-	__u32 ignored;
-
-	return !strcasecmp(name, "all") || !reason_lookup(names, ISA_SVM, name, &ignored) ||
-	       !reason_lookup(names, ISA_VMX, name, &ignored) ||
-	       (sscanf(name, "unknown(0x%x%c", &code, &end) == 2 && end == ')');
-}
-
-
-
 /*
- * Call add(report, key, values, ncpus) for each key of a per-CPU map, values
+ * Call add(snap, key, values, ncpus) for each key of a per-CPU map, values
  * holding every possible CPU's value (ours are all multiples of 8 bytes, as
  * the kernel lays per-CPU values out). Stops at add's first error.
  */
-typedef int (*percpu_add_fn)(struct report *rep, const void *key, const void *values, int ncpus);
+typedef int (*percpu_add_fn)(struct snapshot *snap, const void *key, const void *values, int ncpus);
 
-static int for_each_percpu(struct bpf_map *map, percpu_add_fn add, struct report *rep)
+static int for_each_percpu(struct bpf_map *map, percpu_add_fn add, struct snapshot *snap)
 {
 	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
 	int ncpus = libbpf_num_possible_cpus(), err = 0;
@@ -440,7 +410,7 @@ static int for_each_percpu(struct bpf_map *map, percpu_add_fn add, struct report
 		first = false;
 		if (bpf_map__lookup_elem(map, key, key_size, values, ncpus * value_size, 0))
 			continue;	/* deleted meanwhile: nothing deletes, but be safe */
-		err = add(rep, key, values, ncpus);
+		err = add(snap, key, values, ncpus);
 		if (err)
 			break;
 	}
@@ -451,7 +421,7 @@ out:
 	return err;
 }
 
-static int add_hist(struct report *rep, const void *key, const void *values, int ncpus)
+static int add_hist(struct snapshot *snap, const void *key, const void *values, int ncpus)
 {
 	const struct hist *v = values;
 	struct hist sum = {};
@@ -459,21 +429,21 @@ static int add_hist(struct report *rep, const void *key, const void *values, int
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		hist_merge(&sum, &v[cpu]);
 	if (!sum.count)
-		return 0;	/* created up front, never used */
-	return report_add(rep, key, &sum) ? 0 : -ENOMEM;
+		return 0;	/* created up front, never used (yet) */
+	return snapshot_add_hist(snap, key, &sum);
 }
 
-static int add_uexit(struct report *rep, const void *key, const void *values, int ncpus)
+static int add_uexit(struct snapshot *snap, const void *key, const void *values, int ncpus)
 {
 	const __u64 *v = values;
 	__u64 sum = 0;
 
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		sum += v[cpu];
-	return !sum || report_add_uexit(rep, key, sum) ? 0 : -ENOMEM;
+	return sum ? snapshot_add_uexit(snap, key, sum) : 0;
 }
 
-static int add_io(struct report *rep, const void *key, const void *values, int ncpus)
+static int add_io(struct snapshot *snap, const void *key, const void *values, int ncpus)
 {
 	const struct io_stats *v = values;
 	struct io_stats sum = {};
@@ -488,23 +458,27 @@ static int add_io(struct report *rep, const void *key, const void *values, int n
 		sum.handled += v[cpu].handled;
 		sum.handled_sum_ns += v[cpu].handled_sum_ns;
 	}
-	return !sum.count || report_add_io(rep, key, &sum) ? 0 : -ENOMEM;
+	return sum.count ? snapshot_add_io(snap, key, &sum) : 0;
 }
 
 /*
- * Everything the programs aggregated. A key's histogram is in hists or,
- * when that could not take it, in hists_reserve.
+ * Everything the programs aggregated so far. A key's histogram is in hists
+ * or, when that could not take it, in hists_reserve. Lookups of per-CPU
+ * maps take no lock the programs take, so reading never stalls them.
  */
-static int read_maps(struct vmexitprof_bpf *skel, struct report *rep)
+static int read_snapshot(struct vmexitprof_bpf *skel, struct snapshot *snap)
 {
-	int err = for_each_percpu(skel->maps.hists, add_hist, rep);
+	int err = read_counters(skel, snap->counters);
 
 	if (!err)
-		err = for_each_percpu(skel->maps.hists_reserve, add_hist, rep);
+		err = for_each_percpu(skel->maps.hists, add_hist, snap);
 	if (!err)
-		err = for_each_percpu(skel->maps.uexits, add_uexit, rep);
+		err = for_each_percpu(skel->maps.hists_reserve, add_hist, snap);
 	if (!err)
-		err = for_each_percpu(skel->maps.io_tallies, add_io, rep);
+		err = for_each_percpu(skel->maps.uexits, add_uexit, snap);
+	if (!err)
+		err = for_each_percpu(skel->maps.io_tallies, add_io, snap);
+	snapshot_sort(snap);
 	return err;
 }
 
@@ -535,22 +509,73 @@ static bool host_is_silent(const __u64 *counters)
 	return true;
 }
 
+/* Name every VM of the run, and mark those that are gone. */
+static void name_vms(struct run *run, const struct snapshot *snap)
+{
+	for (size_t i = 0; i < snap->nr_hists; i++)
+		remember_name(run, snap->hists[i].key.pid);
+	for (size_t i = 0; i < snap->nr_uexits; i++)
+		remember_name(run, snap->uexits[i].key.pid);
+	for (size_t i = 0; i < run->nr_vms; i++)
+		run->vms[i].exited = !pid_alive(run->vms[i].pid);
+}
+
+/*
+ * -I: the interval since the last snapshot, printed as a line per VM and
+ * reason (or a JSON line), and kept in run when a heatmap or dump wants it.
+ */
+static int end_interval(struct run *run, struct snapshot *cur, struct snapshot *prev,
+			__u64 start_ns, __u64 end_ns, bool keep, const struct env *env,
+			const struct reason_table *names)
+{
+	struct report rep = {};
+	struct interval iv;
+	int err = snapshot_diff(cur, prev, &iv);
+
+	if (err)
+		return err;
+	iv.start_ns = start_ns;
+	iv.end_ns = end_ns;
+	err = run_add_interval(run, &iv);
+	if (!err)
+		err = run_report(run, run->nr_intervals - 1, 1, &rep);
+	if (!err && env->interval_ms) {
+		rep.interval_index = run->nr_intervals;
+		if (env->json)
+			report_print_json(stdout, &rep, names, env);
+		else
+			report_print_interval(stdout, &rep, names, env);
+		fflush(stdout);
+	}
+	report_free(&rep);
+	/* Only the heatmap and the dump need the intervals after this. */
+	if (!keep && run->nr_intervals)
+		interval_free(&run->intervals[--run->nr_intervals]);
+	snapshot_free(prev);
+	*prev = *cur;
+	memset(cur, 0, sizeof(*cur));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct vmexitprof_bpf *skel = NULL;
 	struct reason_table names = {};
-	struct report rep = {};
-	struct name_cache names_seen = {};
+	struct run run = {};
+	struct snapshot prev = {}, cur = {};
 	struct usdt_links usdt = {};
 	enum vmm_clock vmm_clock;
-	__u64 start, elapsed_ms, last_names_ms = 0;
-	bool checked_silence = false;
+	__u64 start, now, elapsed_ms, last_names_ms = 0, interval_start = 0, nr_done = 0;
+	__u64 counters[NR_COUNTERS];
+	bool checked_silence = false, no_kvm_exit = false, keep;
 	struct env env;
 	int err;
 
 	err = env_parse(&env, argc, argv);
 	if (err)
 		return err < 0 ? 2 : 0;
+	if (env.report_file)
+		return report_file(&env);
 	verbose = env.verbose;
 	/* Early, so a Ctrl-C during a slow load still ends with a report. */
 	signal(SIGINT, on_signal);
@@ -560,18 +585,24 @@ int main(int argc, char **argv)
 	libbpf_set_print(print_libbpf);
 	reasons_load(&names, NULL);
 	kvm_exit_names_load(&names);	/* without them, KVM_EXIT_* print as numbers */
-	if (env.hist && !hist_name_known(&names, env.hist)) {
-		fprintf(stderr, "vmexitprof: --hist: '%s' is not an exit reason of this kernel "
-			"(a name from the REASON column, or 'all')\n", env.hist);
+	if ((env.hist && reason_arg_check(&names, "--hist", env.hist, false)) ||
+	    (env.heatmap && reason_arg_check(&names, "--heatmap", env.heatmap, true))) {
 		reasons_free(&names);
 		return 2;
 	}
-
+	if (env.heatmap_out && output_check_writable(env.heatmap_out)) {
+		reasons_free(&names);
+		return 1;
+	}
 	if (choose_vmm_clock(&env, &vmm_clock)) {
 		reasons_free(&names);
 		return 1;
 	}
-	rep.vmm_time_source = vmm_clock_names[vmm_clock];
+	snprintf(run.vmm_time_source, sizeof(run.vmm_time_source), "%s", vmm_clock_names[vmm_clock]);
+	run.interval_ns = env.interval_ms * 1000000;
+	run.ports = env.ports;
+	run.mmio = env.mmio;
+	keep = env.heatmap || env.heatmap_out;
 
 	skel = vmexitprof_bpf__open();
 	if (!skel) {
@@ -608,68 +639,88 @@ int main(int argc, char **argv)
 	}
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
 	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s)... Hit Ctrl-C to end.\n",
-		env.duration_ms ? " for the given duration" : "", rep.vmm_time_source);
+		env.duration_ms ? " for the given duration" : "", run.vmm_time_source);
+	if (env.interval_ms && !env.json)
+		report_print_interval_header(stdout, &env);
 
 	for (unsigned int i = 0; i < env.nr_pids; i++)
-		remember_name(&names_seen, env.pids[i]);
+		remember_name(&run, env.pids[i]);
 	start = now_ns();
 	while (!exiting) {
-		sleep_ms(POLL_MS);
-		elapsed_ms = (now_ns() - start) / 1000000;
+		__u64 next_ms = env.interval_ms ? (nr_done + 1) * env.interval_ms : 0;
+
+		now = now_ns();
+		elapsed_ms = (now - start) / 1000000;
+		/* Wake for the next interval's end on time; else poll. */
+		sleep_ms(next_ms && next_ms - elapsed_ms < POLL_MS ? next_ms - elapsed_ms : POLL_MS);
+		now = now_ns();
+		elapsed_ms = (now - start) / 1000000;
 		if (elapsed_ms - last_names_ms >= 1000) {
 			last_names_ms = elapsed_ms;
-			remember_vm_names(skel, &names_seen);
+			remember_vm_names(skel, &run);
 		}
 		if (env.duration_ms && elapsed_ms >= env.duration_ms)
 			break;
 		if (all_targets_exited(&env))
 			break;
+		if (next_ms && elapsed_ms >= next_ms) {
+			/* The last interval is read after detaching, below. */
+			if (env.interval_count && nr_done + 1 >= env.interval_count)
+				break;
+			err = read_snapshot(skel, &cur);
+			if (!err)
+				err = end_interval(&run, &cur, &prev, interval_start, now - start, keep,
+						   &env, &names);
+			if (err) {
+				fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
+				err = 1;
+				goto cleanup;
+			}
+			interval_start = now - start;
+			/* Fell behind (a stopped terminal?): skip, don't burst. */
+			nr_done = elapsed_ms / env.interval_ms;
+		}
 		if (!checked_silence && elapsed_ms >= SILENT_KVM_EXIT_CHECK_MS) {
 			checked_silence = true;
-			if (read_counters(skel, rep.counters) == 0 && host_is_silent(rep.counters))
-				rep.no_kvm_exit = true;
+			if (read_counters(skel, counters) == 0 && host_is_silent(counters))
+				no_kvm_exit = true;
 		}
 	}
-	rep.duration_ns = now_ns() - start;
 
 	/* Detach first, so the numbers stop moving while we read them. */
 	detach_usdt(&usdt);
 	vmexitprof_bpf__detach(skel);
-	err = read_counters(skel, rep.counters);
-	if (!err)
-		err = read_maps(skel, &rep);
+	run.duration_ns = now_ns() - start;
+	err = read_snapshot(skel, &cur);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;
 		goto cleanup;
 	}
-	if (!rep.no_kvm_exit && !rep.counters[CNT_EXITS] && rep.counters[CNT_USERSPACE_EXITS])
-		rep.no_kvm_exit = host_is_silent(rep.counters);
-	for (size_t i = 0; i < rep.nr_vms; i++) {
-		struct vm_stats *vm = &rep.vms[i];
-		const char *name = cached_name(&names_seen, vm->pid);
-
-		vm->exited = !pid_alive(vm->pid);
-		if (name)
-			snprintf(vm->name, sizeof(vm->name), "%s", name);
-		else
-			vm_name(vm->pid, vm->name, sizeof(vm->name));
-	}
+	if (!no_kvm_exit && !cur.counters[CNT_EXITS] && cur.counters[CNT_USERSPACE_EXITS])
+		no_kvm_exit = host_is_silent(cur.counters);
+	run.kvm_exit_fired = !no_kvm_exit;
+	name_vms(&run, &cur);
 	for (unsigned int i = 0; i < env.nr_pids; i++)
 		if (!pid_alive(env.pids[i]))
 			fprintf(stderr, "vmexitprof: process %u exited during the run; showing what was "
 				"collected\n", env.pids[i]);
-	if (env.json)
-		report_print_json(stdout, &rep, &names, &env);
-	else
-		report_print(stdout, &rep, &names, &env);
-	err = 0;
+	/* The last interval; without -I, the whole run. */
+	err = end_interval(&run, &cur, &prev, interval_start, run.duration_ns, true, &env, &names);
+	if (err) {
+		fprintf(stderr, "vmexitprof: out of memory\n");
+		err = 1;
+		goto cleanup;
+	}
+	/* The totals are the last snapshot itself (prev, now), so exact even when intervals were dropped. */
+	err = output_run(&run, &prev, &env, &names);
 
 cleanup:
 	detach_usdt(&usdt);
 	vmexitprof_bpf__destroy(skel);
-	report_free(&rep);
+	snapshot_free(&prev);
+	snapshot_free(&cur);
+	run_free(&run);
 	reasons_free(&names);
-	free(names_seen.items);
 	return err;
 }

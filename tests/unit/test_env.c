@@ -107,6 +107,9 @@ struct good {
 	enum sort_key sort;
 	bool per_vcpu, json, verbose, ports, mmio;
 	enum vmm_clock vmm_clock;
+	__u64 interval_ms, interval_count;
+	const char *heatmap, *heatmap_out, *report_file;
+	enum color_mode color;
 	const char *hist;
 	__u32 max_hist_keys;	/* 0: the default */
 };
@@ -127,6 +130,19 @@ static const struct good good[] = {
 	{ .args = { "--mmio" }, .mmio = true },
 	{ .args = { "--sort", "count" }, .sort = SORT_COUNT },
 	{ .args = { "--vmm-time", "syscall" }, .vmm_clock = VMM_CLOCK_SYSCALL },
+	{ .args = { "-I", "100", "-c", "5" }, .interval_ms = 100, .interval_count = 5 },
+	{ .args = { "--interval=10", "--heatmap" }, .interval_ms = 10, .heatmap = "all" },
+	{ .args = { "-I", "3600000", "--heatmap", "npf" }, .interval_ms = 3600000, .heatmap = "npf" },
+	{ .args = { "-I1000", "--heatmap=vmm", "--color", "never" }, .interval_ms = 1000,
+	  .heatmap = "vmm", .color = COLOR_NEVER },
+	{ .args = { "--heatmap-out", "x.svg", "--color=always" }, .heatmap_out = "x.svg",
+	  .color = COLOR_ALWAYS },
+	{ .args = { "--heatmap-out=/tmp/run.json" }, .heatmap_out = "/tmp/run.json" },
+	{ .args = { "report", "run.json" }, .report_file = "run.json" },
+	{ .args = { "report", "run.json", "--heatmap", "hlt", "--json" }, .report_file = "run.json",
+	  .heatmap = "hlt", .json = true },
+	{ .args = { "report", "--per-vcpu", "run.json" }, .report_file = "run.json", .per_vcpu = true },
+	{ .args = { "report", "--heatmap", "run.json" }, .report_file = "run.json", .heatmap = "all" },
 	{ .args = { "--vmm-time=kvm_fpu" }, .vmm_clock = VMM_CLOCK_KVM_FPU },
 	{ .args = { "--vmm-time=auto" }, .vmm_clock = VMM_CLOCK_AUTO },
 	{ .args = { "-p", "9", "--vmm-time", "usdt" }, .nr_pids = 1, .pids = { 9 },
@@ -196,6 +212,17 @@ static void check_good(const struct good *g)
 	CHECK_EQ_U64(r.env.ports, g->ports, "[%s] ports", what);
 	CHECK_EQ_U64(r.env.mmio, g->mmio, "[%s] mmio", what);
 	CHECK_EQ_U64(r.env.vmm_clock, g->vmm_clock, "[%s] vmm_clock", what);
+	CHECK_EQ_U64(r.env.interval_ms, g->interval_ms, "[%s] interval_ms", what);
+	CHECK_EQ_U64(r.env.interval_count, g->interval_count, "[%s] interval_count", what);
+	CHECK_EQ_U64(r.env.color, g->color, "[%s] color", what);
+	CHECK(!g->heatmap == !r.env.heatmap && (!g->heatmap || !strcmp(g->heatmap, r.env.heatmap)),
+	      "[%s] heatmap '%s', expected '%s'", what, r.env.heatmap, g->heatmap);
+	CHECK(!g->heatmap_out == !r.env.heatmap_out &&
+	      (!g->heatmap_out || !strcmp(g->heatmap_out, r.env.heatmap_out)),
+	      "[%s] heatmap_out '%s', expected '%s'", what, r.env.heatmap_out, g->heatmap_out);
+	CHECK(!g->report_file == !r.env.report_file &&
+	      (!g->report_file || !strcmp(g->report_file, r.env.report_file)),
+	      "[%s] report_file '%s', expected '%s'", what, r.env.report_file, g->report_file);
 	CHECK_EQ_U64(r.env.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
 	if (g->hist)
@@ -272,6 +299,32 @@ static const char *const bad[][MAX_ARGS + 1] = {
 	{ "--vmm-time", "USDT" },
 	{ "--vmm-time", "usdt" },
 	{ "--vmm-time" },
+	/* -I, -c, --heatmap, --heatmap-out, --color, report */
+	{ "-I", "9" },
+	{ "-I", "3600001" },
+	{ "-I", "-100" },
+	{ "-I", "" },
+	{ "-I", "1s" },
+	{ "-I", "99999999999999999999" },
+	{ "-c", "5" },			/* without -I */
+	{ "-I", "100", "-c", "0" },
+	{ "-I", "100", "-c", "-1" },
+	{ "-I", "100", "-c", "x" },
+	{ "--heatmap" },		/* without -I */
+	{ "-I", "100", "--heatmap=" },
+	{ "--heatmap-out", "x.png" },
+	{ "--heatmap-out", "" },
+	{ "--heatmap-out", ".json" },
+	{ "--heatmap-out", "dir/.svg" },
+	{ "--color", "yes" },
+	{ "--color", "" },
+	{ "report" },
+	{ "report", "a.json", "b.json" },
+	{ "report", "a.json", "-p", "1" },
+	{ "report", "a.json", "-I", "100" },
+	{ "report", "a.json", "--ports" },
+	{ "report", "a.json", "-d", "5" },
+	{ "report", "a.json", "--vmm-time", "syscall" },
 	/* getopt's own: unknown option, missing value, value where none goes, ambiguous */
 	{ "--bogus" },
 	{ "-x" },

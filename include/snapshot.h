@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the BPF maps held at one moment (summed over CPUs), and the
+ * difference between two such moments: one interval of -I, or the whole
+ * run. Intervals keep only non-zero buckets, so a long run stays small;
+ * they are what the dump file, the heatmaps and the per-interval reports
+ * are made from.
+ */
+#ifndef VMEXITPROF_SNAPSHOT_H
+#define VMEXITPROF_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "report.h"
+#include "vmexitprof.h"
+
+struct snap_hist {
+	struct hist_key key;
+	struct hist h;
+};
+
+struct snap_uexit {
+	struct uexit_key key;
+	__u64 count;
+};
+
+struct snap_io {
+	struct io_key key;
+	struct io_stats st;
+};
+
+/* Cumulative totals since the programs were attached, each array sorted by key. */
+struct snapshot {
+	__u64 counters[NR_COUNTERS];
+	struct snap_hist *hists;
+	size_t nr_hists;
+	struct snap_uexit *uexits;
+	size_t nr_uexits;
+	struct snap_io *io;
+	size_t nr_io;
+};
+
+/* A histogram with only its non-zero buckets. */
+struct bucket_count {
+	__u32 bucket;
+	__u64 count;
+};
+
+struct sparse_hist {
+	struct hist_key key;
+	__u64 count, sum_ns, min_ns, max_ns, to_userspace;
+	struct bucket_count *buckets;
+	__u32 nr_buckets;
+};
+
+/* What happened between two snapshots; times are since the run started. */
+struct interval {
+	__u64 start_ns, end_ns;
+	__u64 counters[NR_COUNTERS];
+	struct sparse_hist *hists;
+	size_t nr_hists;
+	struct snap_uexit *uexits;
+	size_t nr_uexits;
+	struct snap_io *io;
+	size_t nr_io;
+};
+
+/* A VM as the report names it. */
+struct run_vm {
+	__u32 pid;
+	char name[128];
+	bool exited;
+};
+
+/*
+ * A whole run: its intervals in order (one for the whole run without -I)
+ * and what the report needs besides. Live, or read back from a dump.
+ */
+struct run {
+	struct interval *intervals;
+	size_t nr_intervals;
+	__u64 interval_ns;		/* -I; 0 without */
+	__u64 duration_ns;
+	char vmm_time_source[16];
+	bool kvm_exit_fired;
+	bool ports, mmio;		/* whether the tallies were taken */
+	struct run_vm *vms;
+	size_t nr_vms;
+};
+
+/* Append iv, taking what it owns. -ENOMEM or 0. */
+int run_add_interval(struct run *run, struct interval *iv);
+/* Note a VM's name (once per pid). -ENOMEM or 0. */
+int run_add_vm(struct run *run, __u32 pid, const char *name, bool exited);
+const struct run_vm *run_vm(const struct run *run, __u32 pid);
+void run_free(struct run *run);
+/*
+ * The report of intervals [first, first + nr) of run: their sums, with the
+ * run's VM names and flags. -ENOMEM or 0.
+ */
+int run_report(const struct run *run, size_t first, size_t nr, struct report *rep);
+
+/* Append to a snapshot (ENOMEM: -1); snapshot_sort() once all are in. */
+int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h);
+int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count);
+int snapshot_add_io(struct snapshot *s, const struct io_key *key, const struct io_stats *st);
+void snapshot_sort(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+
+/*
+ * out = cur - prev (prev may be empty: the whole run). Keys only ever
+ * appear, so every key of prev is in cur. An interval's min and max are
+ * exact where the cumulative ones moved in it, else the bounds of its
+ * lowest and highest non-empty buckets. Returns 0 or -ENOMEM.
+ */
+int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out);
+void interval_free(struct interval *iv);
+
+/* Expand a sparse histogram. */
+void sparse_hist_expand(const struct sparse_hist *s, struct hist *h);
+/* Add an interval's numbers to a report (several intervals add up). -ENOMEM or 0. */
+int interval_add_to_report(const struct interval *iv, struct report *rep);
+
+#endif /* VMEXITPROF_SNAPSHOT_H */

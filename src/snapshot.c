@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Snapshots of the maps, and the intervals between them (include/snapshot.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot.h"
+
+/* Grow *arr (of *nr items of size sz) by one; the new item is zeroed. NULL on ENOMEM. */
+static void *append(void *arr_ptr, size_t *nr, size_t sz)
+{
+	void **arr = arr_ptr;
+	char *grown;
+
+	/* Doubling: nr is a power of two exactly when the array is full. */
+	if (!*nr || !(*nr & (*nr - 1))) {
+		grown = realloc(*arr, (*nr ? *nr * 2 : 8) * sz);
+		if (!grown)
+			return NULL;
+		*arr = grown;
+	}
+	grown = (char *)*arr + (*nr)++ * sz;
+	memset(grown, 0, sz);
+	return grown;
+}
+
+int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h)
+{
+	struct snap_hist *e = append(&s->hists, &s->nr_hists, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->key = *key;
+	e->h = *h;
+	return 0;
+}
+
+int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count)
+{
+	struct snap_uexit *e = append(&s->uexits, &s->nr_uexits, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->key = *key;
+	e->count = count;
+	return 0;
+}
+
+int snapshot_add_io(struct snapshot *s, const struct io_key *key, const struct io_stats *st)
+{
+	struct snap_io *e = append(&s->io, &s->nr_io, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->key = *key;
+	e->st = *st;
+	return 0;
+}
+
+/* The keys have no padding holes (see vmexitprof.h), so memcmp orders them. */
+static int cmp_hist(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_hist *)a)->key, &((const struct snap_hist *)b)->key,
+		      sizeof(struct hist_key));
+}
+
+static int cmp_uexit(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_uexit *)a)->key, &((const struct snap_uexit *)b)->key,
+		      sizeof(struct uexit_key));
+}
+
+static int cmp_io(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_io *)a)->key, &((const struct snap_io *)b)->key,
+		      sizeof(struct io_key));
+}
+
+void snapshot_sort(struct snapshot *s)
+{
+	if (s->nr_hists)
+		qsort(s->hists, s->nr_hists, sizeof(s->hists[0]), cmp_hist);
+	if (s->nr_uexits)
+		qsort(s->uexits, s->nr_uexits, sizeof(s->uexits[0]), cmp_uexit);
+	if (s->nr_io)
+		qsort(s->io, s->nr_io, sizeof(s->io[0]), cmp_io);
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->hists);
+	free(s->uexits);
+	free(s->io);
+	memset(s, 0, sizeof(*s));
+}
+
+static const void *find(const void *key, const void *arr, size_t nr, size_t sz,
+			int (*cmp)(const void *, const void *))
+{
+	return nr ? bsearch(key, arr, nr, sz, cmp) : NULL;
+}
+
+/* One key's histogram over the interval, from its cumulative values now and before. */
+static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, struct sparse_hist *out)
+{
+	static const struct hist empty;
+	const struct hist *c = &cur->h, *p = prev ? &prev->h : &empty;
+	__u32 nr = 0, lo = HIST_NR_BUCKETS, hi = 0;
+
+	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++) {
+		if (c->buckets[b] == p->buckets[b])
+			continue;
+		nr++;
+		if (lo == HIST_NR_BUCKETS)
+			lo = b;
+		hi = b;
+	}
+	out->key = cur->key;
+	out->count = c->count - p->count;
+	out->sum_ns = c->sum_ns - p->sum_ns;
+	out->to_userspace = c->to_userspace - p->to_userspace;
+	out->buckets = nr ? calloc(nr, sizeof(*out->buckets)) : NULL;
+	if (nr && !out->buckets)
+		return -ENOMEM;
+	for (__u32 b = lo; nr && b <= hi; b++)
+		if (c->buckets[b] != p->buckets[b])
+			out->buckets[out->nr_buckets++] = (struct bucket_count){ b, c->buckets[b] - p->buckets[b] };
+	if (!out->count)
+		return 0;
+	/* Exact where the run's min/max moved in this interval; else the bucket bounds. */
+	if (!p->count || c->min_ns < p->min_ns) {
+		out->min_ns = c->min_ns;
+	} else {
+		out->min_ns = hist_bucket_lower(lo);
+		if (out->min_ns < c->min_ns)
+			out->min_ns = c->min_ns;
+	}
+	if (!p->count || c->max_ns > p->max_ns) {
+		out->max_ns = c->max_ns;
+	} else {
+		out->max_ns = hi >= HIST_OVERFLOW ? c->max_ns : hist_bucket_lower(hi + 1) - 1;
+		if (out->max_ns > c->max_ns)
+			out->max_ns = c->max_ns;
+	}
+	return 0;
+}
+
+static void diff_io(const struct snap_io *cur, const struct snap_io *prev, struct snap_io *out)
+{
+	static const struct io_stats empty;
+	const struct io_stats *c = &cur->st, *p = prev ? &prev->st : &empty;
+	struct io_stats *o = &out->st;
+
+	out->key = cur->key;
+	o->count = c->count - p->count;
+	o->to_userspace = c->to_userspace - p->to_userspace;
+	o->handled = c->handled - p->handled;
+	o->handled_sum_ns = c->handled_sum_ns - p->handled_sum_ns;
+	if (!o->handled)
+		return;
+	/*
+	 * No buckets here: where the run's min/max did not move, the interval's
+	 * average stands in. It lies within the interval's true range, so
+	 * intervals merged back still give the run's exact min and max.
+	 */
+	o->handled_min_ns = !p->handled || c->handled_min_ns < p->handled_min_ns ?
+			    c->handled_min_ns : o->handled_sum_ns / o->handled;
+	o->handled_max_ns = !p->handled || c->handled_max_ns > p->handled_max_ns ?
+			    c->handled_max_ns : o->handled_sum_ns / o->handled;
+}
+
+int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < NR_COUNTERS; c++)
+		out->counters[c] = cur->counters[c] - prev->counters[c];
+	for (size_t i = 0; i < cur->nr_hists; i++) {
+		const struct snap_hist *p = find(&cur->hists[i], prev->hists, prev->nr_hists,
+						 sizeof(prev->hists[0]), cmp_hist);
+		struct sparse_hist *o;
+
+		if (p && p->h.count == cur->hists[i].h.count)
+			continue;
+		o = append(&out->hists, &out->nr_hists, sizeof(*o));
+		if (!o || diff_hist(&cur->hists[i], p, o))
+			goto nomem;
+	}
+	for (size_t i = 0; i < cur->nr_uexits; i++) {
+		const struct snap_uexit *p = find(&cur->uexits[i], prev->uexits, prev->nr_uexits,
+						  sizeof(prev->uexits[0]), cmp_uexit);
+		struct snap_uexit *o;
+
+		if (p && p->count == cur->uexits[i].count)
+			continue;
+		o = append(&out->uexits, &out->nr_uexits, sizeof(*o));
+		if (!o)
+			goto nomem;
+		o->key = cur->uexits[i].key;
+		o->count = cur->uexits[i].count - (p ? p->count : 0);
+	}
+	for (size_t i = 0; i < cur->nr_io; i++) {
+		const struct snap_io *p = find(&cur->io[i], prev->io, prev->nr_io, sizeof(prev->io[0]),
+					       cmp_io);
+		struct snap_io *o;
+
+		if (p && !memcmp(&p->st, &cur->io[i].st, sizeof(p->st)))
+			continue;
+		o = append(&out->io, &out->nr_io, sizeof(*o));
+		if (!o)
+			goto nomem;
+		diff_io(&cur->io[i], p, o);
+	}
+	return 0;
+nomem:
+	interval_free(out);
+	return -ENOMEM;
+}
+
+void interval_free(struct interval *iv)
+{
+	for (size_t i = 0; i < iv->nr_hists; i++)
+		free(iv->hists[i].buckets);
+	free(iv->hists);
+	free(iv->uexits);
+	free(iv->io);
+	memset(iv, 0, sizeof(*iv));
+}
+
+void sparse_hist_expand(const struct sparse_hist *s, struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->count = s->count;
+	h->sum_ns = s->sum_ns;
+	h->min_ns = s->min_ns;
+	h->max_ns = s->max_ns;
+	h->to_userspace = s->to_userspace;
+	for (__u32 i = 0; i < s->nr_buckets; i++)
+		if (s->buckets[i].bucket < HIST_NR_BUCKETS)
+			h->buckets[s->buckets[i].bucket] += s->buckets[i].count;
+}
+
+/* Merge an io tally into the VM's row for the same key, or add one. */
+static int add_io(struct report *rep, const struct snap_io *e)
+{
+	for (size_t v = 0; v < rep->nr_vms; v++) {
+		struct io_set *set = &rep->vms[v].io;
+
+		if (rep->vms[v].pid != e->key.pid)
+			continue;
+		for (size_t i = 0; i < set->nr; i++) {
+			struct io_stats *s = &set->rows[i].stats;
+
+			if (memcmp(&set->rows[i].key, &e->key, sizeof(e->key)))
+				continue;
+			if (e->st.handled && (!s->handled || e->st.handled_min_ns < s->handled_min_ns))
+				s->handled_min_ns = e->st.handled_min_ns;
+			if (e->st.handled_max_ns > s->handled_max_ns)
+				s->handled_max_ns = e->st.handled_max_ns;
+			s->count += e->st.count;
+			s->to_userspace += e->st.to_userspace;
+			s->handled += e->st.handled;
+			s->handled_sum_ns += e->st.handled_sum_ns;
+			return 0;
+		}
+	}
+	return report_add_io(rep, &e->key, &e->st) ? 0 : -ENOMEM;
+}
+
+int interval_add_to_report(const struct interval *iv, struct report *rep)
+{
+	struct hist *h = malloc(sizeof(*h));
+	int err = 0;
+
+	if (!h)
+		return -ENOMEM;
+	for (int c = 0; c < NR_COUNTERS; c++)
+		rep->counters[c] += iv->counters[c];
+	for (size_t i = 0; i < iv->nr_hists && !err; i++) {
+		if (!iv->hists[i].count)
+			continue;
+		sparse_hist_expand(&iv->hists[i], h);
+		if (!report_add(rep, &iv->hists[i].key, h))
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < iv->nr_uexits && !err; i++)
+		if (iv->uexits[i].count && !report_add_uexit(rep, &iv->uexits[i].key, iv->uexits[i].count))
+			err = -ENOMEM;
+	/* Handled in this interval, accessed in an earlier one: still counts. */
+	for (size_t i = 0; i < iv->nr_io && !err; i++)
+		if (iv->io[i].st.count || iv->io[i].st.to_userspace || iv->io[i].st.handled)
+			err = add_io(rep, &iv->io[i]);
+	free(h);
+	return err;
+}
+
+int run_add_interval(struct run *run, struct interval *iv)
+{
+	struct interval *slot = append(&run->intervals, &run->nr_intervals, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = *iv;
+	memset(iv, 0, sizeof(*iv));
+	return 0;
+}
+
+const struct run_vm *run_vm(const struct run *run, __u32 pid)
+{
+	for (size_t i = 0; i < run->nr_vms; i++)
+		if (run->vms[i].pid == pid)
+			return &run->vms[i];
+	return NULL;
+}
+
+int run_add_vm(struct run *run, __u32 pid, const char *name, bool exited)
+{
+	struct run_vm *vm = (struct run_vm *)run_vm(run, pid);
+
+	if (!vm) {
+		vm = append(&run->vms, &run->nr_vms, sizeof(*vm));
+		if (!vm)
+			return -ENOMEM;
+		vm->pid = pid;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->exited = exited;
+	return 0;
+}
+
+void run_free(struct run *run)
+{
+	for (size_t i = 0; i < run->nr_intervals; i++)
+		interval_free(&run->intervals[i]);
+	free(run->intervals);
+	free(run->vms);
+	memset(run, 0, sizeof(*run));
+}
+
+int run_report(const struct run *run, size_t first, size_t nr, struct report *rep)
+{
+	int err = 0;
+
+	for (size_t i = first; i < first + nr && i < run->nr_intervals && !err; i++)
+		err = interval_add_to_report(&run->intervals[i], rep);
+	if (err)
+		return err;
+	if (nr == 1 && first < run->nr_intervals) {
+		rep->interval_start_ns = run->intervals[first].start_ns;
+		rep->interval_end_ns = run->intervals[first].end_ns;
+		rep->duration_ns = rep->interval_end_ns - rep->interval_start_ns;
+	} else {
+		rep->duration_ns = run->duration_ns;
+	}
+	rep->no_kvm_exit = !run->kvm_exit_fired;
+	rep->vmm_time_source = run->vmm_time_source;
+	for (size_t i = 0; i < rep->nr_vms; i++) {
+		const struct run_vm *vm = run_vm(run, rep->vms[i].pid);
+
+		snprintf(rep->vms[i].name, sizeof(rep->vms[i].name), "%s", vm ? vm->name : "?");
+		rep->vms[i].exited = vm && vm->exited;
+	}
+	return 0;
+}
