@@ -78,6 +78,7 @@ clean:
 TEST_BINS :=
 include tests/unit/unit.mk
 include tests/bpf/bpf.mk
+include tests/fuzz/fuzz.mk
 all: $(TEST_BINS)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

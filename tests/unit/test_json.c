@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * src/json.c, table-driven: good documents must give the expected tree
- * (rendered to a canonical text, below), bad ones -1, no tree and the
+ * (written back as JSON by tests/lib/json_write.h: exact integers as
+ * plain digits, doubles never so), bad ones -1, no tree and the
  * expected one-line error. Then every truncation of a sample document,
  * nesting at and past the limit, big containers, and the accessors.
  */
@@ -14,92 +15,15 @@
 
 #include "json.h"
 #include "check.h"
+#include "../lib/json_write.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/*
- * The tree as text, written independently of the parser's own code paths:
- * numbers as u<u64> (exact non-negative), i<s64> (exact negative) or
- * d<%.17g> (double only); strings in quotes with '"', '\' and bytes below
- * 0x20 or 0x7f as \xHH, other bytes as they are.
- */
-static void render(FILE *f, const struct json_value *v)
-{
-	const char *key;
-
-	switch (v->type) {
-	case JSON_NULL:
-		fputs("null", f);
-		break;
-	case JSON_BOOL:
-		fputs(v->boolean ? "true" : "false", f);
-		break;
-	case JSON_NUMBER:
-		if (v->number.is_u64)
-			fprintf(f, "u%llu", (unsigned long long)v->number.u64);
-		else if (v->number.is_s64)
-			fprintf(f, "i%lld", (long long)v->number.s64);
-		else
-			fprintf(f, "d%.17g", v->number.d);
-		break;
-	case JSON_STRING:
-		fputc('"', f);
-		for (size_t i = 0; i < v->string.len; i++) {
-			unsigned char c = v->string.ptr[i];
-
-			if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-				fprintf(f, "\\x%02x", c);
-			else
-				fputc(c, f);
-		}
-		fputc('"', f);
-		break;
-	case JSON_ARRAY:
-		fputc('[', f);
-		for (size_t i = 0; i < json_len(v); i++) {
-			if (i)
-				fputc(',', f);
-			render(f, json_at(v, i));
-		}
-		fputc(']', f);
-		break;
-	case JSON_OBJECT:
-		fputc('{', f);
-		for (size_t i = 0; i < json_len(v); i++) {
-			const struct json_value *m = json_member_at(v, i, &key);
-			struct json_value as_string = { .type = JSON_STRING };
-
-			if (i)
-				fputc(',', f);
-			as_string.string.ptr = (char *)key;
-			as_string.string.len = v->object.members[i].key_len;
-			render(f, &as_string);
-			fputc(':', f);
-			render(f, m);
-		}
-		fputc('}', f);
-		break;
-	}
-}
-
-static char *rendered(const struct json_value *v)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
-
-	if (!f)
-		exit(2);
-	render(f, v);
-	fclose(f);
-	return s;
-}
 
 /* An input with its length: some hold NULs. */
 struct doc {
 	const char *in;
 	size_t len;		/* 0: strlen(in) */
-	const char *want;	/* the rendered tree, or the error message */
+	const char *want;	/* the tree written back, or the error message */
 };
 
 #define DOC(in, want) { in, 0, want }
@@ -116,48 +40,49 @@ static const struct doc good[] = {
 	DOC("null", "null"),
 	DOC("true", "true"),
 	DOC(" \t\r\n false \n", "false"),
-	DOC("0", "u0"),
-	DOC("-0", "u0"),	/* zero, whatever the sign */
-	DOC("123", "u123"),
-	DOC("-123", "i-123"),
-	DOC("1.5", "d1.5"),
-	DOC("1.0", "d1"),	/* a whole number but no integer literal: not exact */
-	DOC("1e3", "d1000"),
-	DOC("1E+2", "d100"),
-	DOC("-1.25e-2", "d-0.012500000000000001"),
-	DOC("0.1", "d0.10000000000000001"),
-	DOC("1e-400", "d0"),	/* underflow is fine, overflow is not */
-	DOC("18446744073709551615", "u18446744073709551615"),
-	DOC("18446744073709551616", "d1.8446744073709552e+19"),
-	DOC("99999999999999999999999", "d9.9999999999999992e+22"),
-	DOC("9223372036854775807", "u9223372036854775807"),
-	DOC("-9223372036854775808", "i-9223372036854775808"),
-	DOC("-9223372036854775809", "d-9.2233720368547758e+18"),
+	DOC("0", "0"),
+	DOC("-0", "0"),		/* zero, whatever the sign, is exact */
+	DOC("123", "123"),
+	DOC("-123", "-123"),
+	DOC("1.5", "1.5"),
+	DOC("1.0", "1.0"),	/* a whole number but no integer literal: not exact */
+	DOC("-0.0", "-0.0"),
+	DOC("1e3", "1000.0"),
+	DOC("1E+2", "100.0"),
+	DOC("-1.25e-2", "-0.012500000000000001"),
+	DOC("0.1", "0.10000000000000001"),
+	DOC("1e-400", "0.0"),	/* underflow is fine, overflow is not */
+	DOC("18446744073709551615", "18446744073709551615"),
+	DOC("18446744073709551616", "1.8446744073709552e+19"),
+	DOC("99999999999999999999999", "9.9999999999999992e+22"),
+	DOC("9223372036854775807", "9223372036854775807"),
+	DOC("-9223372036854775808", "-9223372036854775808"),
+	DOC("-9223372036854775809", "-9.2233720368547758e+18"),
 	DOC("\"\"", "\"\""),
 	DOC("\"abc\"", "\"abc\""),
-	DOC("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\x22\\x5c/\\x08\\x0c\\x0a\\x0d\\x09\""),
+	DOC("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\\"\\\\/\\u0008\\u000c\\u000a\\u000d\\u0009\""),
 	DOC("\"\\u0041\\u00e9\\u20AC\"", "\"A\xc3\xa9\xe2\x82\xac\""),
-	DOC("\"\\u0000x\\u0000\"", "\"\\x00x\\x00\""),
+	DOC("\"\\u0000x\\u0000\"", "\"\\u0000x\\u0000\""),
 	DOC("\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\""),
 	DOC("\"\\uD800\\uDC00\"", "\"\xf0\x90\x80\x80\""),	/* U+10000 */
 	DOC("\"\\uDBFF\\uDFFF\"", "\"\xf4\x8f\xbf\xbf\""),	/* U+10FFFF */
-	DOC("\"\\u007f\\u0080\\u07ff\\u0800\\uffff\"",
-	    "\"\\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\""),
+	DOC("\"\\u001f\\u007f\\u0080\\u07ff\\u0800\\uffff\"",
+	    "\"\\u001f\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\""),
 	DOC("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"",
 	    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\""),
-	DOC("\"a/b\x7f\"", "\"a/b\\x7f\""),	/* DEL is not a control character to JSON */
+	DOC("\"a/b\x7f\"", "\"a/b\x7f\""),	/* DEL is not a control character to JSON */
 	DOC("[]", "[]"),
 	DOC("[ ]", "[]"),
 	DOC("{}", "{}"),
 	DOC("{ \n }", "{}"),
 	DOC("[[]]", "[[]]"),
-	DOC("[1,[2,[3,{}]]]", "[u1,[u2,[u3,{}]]]"),
+	DOC("[1,[2,[3,{}]]]", "[1,[2,[3,{}]]]"),
 	DOC("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
-	    "{\"a\":u1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}"),
-	DOC("{\"a\":1,\"a\":2}", "{\"a\":u1,\"a\":u2}"),
-	DOC("{\"\":0,\"k\\u0000x\":1}", "{\"\":u0,\"k\\x00x\":u1}"),
-	DOC(" {\t\"a\" :\r\n[ 1 ,2 ] , \"b\":\"c\" }\n\n", "{\"a\":[u1,u2],\"b\":\"c\"}"),
-	DOC("[-1,0.5,1e2,\"x\",true,null]", "[i-1,d0.5,d100,\"x\",true,null]"),
+	    "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}"),
+	DOC("{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}"),
+	DOC("{\"\":0,\"k\\u0000x\":1}", "{\"\":0,\"k\\u0000x\":1}"),
+	DOC(" {\t\"a\" :\r\n[ 1 ,2 ] , \"b\":\"c\" }\n\n", "{\"a\":[1,2],\"b\":\"c\"}"),
+	DOC("[-1,0.5,1e2,\"x\",true,null]", "[-1,0.5,100.0,\"x\",true,null]"),
 };
 
 static void test_good(void)
@@ -172,7 +97,7 @@ static void test_good(void)
 		if (!CHECK(ret == 0 && v, "good %zu '%s': returned %d: %s", i, good[i].in, ret, err))
 			continue;
 		CHECK(!err[0], "good %zu '%s': error text '%s' on success", i, good[i].in, err);
-		got = rendered(v);
+		got = json_written(v, NULL);
 		CHECK_STR(got, good[i].want, "good %zu '%s'", i, good[i].in);
 		free(got);
 		json_free(v);
