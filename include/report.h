@@ -88,6 +88,9 @@ struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key,
 struct vm_stats *report_add_io(struct report *r, const struct io_key *key, const struct io_stats *st);
 void report_free(struct report *r);
 
+/* s as a JSON string, quoted and escaped. */
+void json_string(FILE *out, const char *s);
+
 /* "812ns", "3.41us", "12.5ms", "1.20s" */
 void format_ns(char *buf, size_t len, double ns);
 

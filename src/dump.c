@@ -5,28 +5,12 @@
 
 #include "dump.h"
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void names_json(FILE *out, const char *field, const struct reason_name *tab, size_t nr)
 {
 	fprintf(out, ",\n\"%s\":[", field);
 	for (size_t i = 0; i < nr; i++) {
 		fprintf(out, "%s{\"code\":%lld,\"name\":", i ? "," : "", tab[i].code);
-		json_str(out, tab[i].name);
+		json_string(out, tab[i].name);
 		fputc('}', out);
 	}
 	fputc(']', out);
@@ -94,7 +78,7 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 	fprintf(out, "{\"format\":\"" DUMP_FORMAT "\",\"version\":%d,\"interval_ns\":%llu,"
 		"\"duration_ns\":%llu,\"vmm_time_source\":", DUMP_VERSION,
 		(unsigned long long)run->interval_ns, (unsigned long long)run->duration_ns);
-	json_str(out, run->vmm_time_source);
+	json_string(out, run->vmm_time_source);
 	fprintf(out, ",\"kvm_exit_fired\":%s,\"ports\":%s,\"mmio\":%s,\n\"bucket_lower_ns\":[",
 		run->kvm_exit_fired ? "true" : "false", run->ports ? "true" : "false",
 		run->mmio ? "true" : "false");
@@ -103,7 +87,7 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 	fputs("],\n\"vms\":[", out);
 	for (size_t i = 0; i < run->nr_vms; i++) {
 		fprintf(out, "%s{\"pid\":%u,\"name\":", i ? "," : "", run->vms[i].pid);
-		json_str(out, run->vms[i].name);
+		json_string(out, run->vms[i].name);
 		fprintf(out, ",\"exited\":%s}", run->vms[i].exited ? "true" : "false");
 	}
 	fputc(']', out);

@@ -213,10 +213,17 @@ static int cmp_vcpus(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
+/* qsort with an empty array: its pointer may be NULL, which qsort may not take. */
+static void sort_rows(void *rows, size_t nr, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (nr > 1)
+		qsort(rows, nr, size, cmp);
+}
+
 static void sort_set(struct reason_set *set, enum sort_key key)
 {
 	sort_by = key;
-	qsort(set->rows, set->nr, sizeof(set->rows[0]), cmp_rows);
+	sort_rows(set->rows, set->nr, sizeof(set->rows[0]), cmp_rows);
 }
 
 /* Returns with a KVM_EXIT reason first, by count; errno returns last. */
@@ -233,7 +240,7 @@ static int cmp_uexits(const void *a, const void *b)
 
 static void sort_uexits(struct uexit_set *set)
 {
-	qsort(set->rows, set->nr, sizeof(set->rows[0]), cmp_uexits);
+	sort_rows(set->rows, set->nr, sizeof(set->rows[0]), cmp_uexits);
 }
 
 static const char *uexit_name(const struct reason_table *names, const struct uexit_row *u,
@@ -448,8 +455,8 @@ static void sort_report(const struct report *r, const struct env *env)
 
 		sort_set(&vm->reasons, env->sort);
 		sort_uexits(&vm->uexits);
-		qsort(vm->io.rows, vm->io.nr, sizeof(vm->io.rows[0]), cmp_io);
-		qsort(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
+		sort_rows(vm->io.rows, vm->io.nr, sizeof(vm->io.rows[0]), cmp_io);
+		sort_rows(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			sort_set(&vm->vcpus[j].reasons, env->sort);
 			sort_uexits(&vm->vcpus[j].uexits);
@@ -619,7 +626,7 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {

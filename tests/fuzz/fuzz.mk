@@ -28,6 +28,8 @@ $(OUTPUT)/fuzz/fuzz_$(1): $(OUTPUT)/fuzz/tests/fuzz/fuzz_$(1).o $(patsubst %.c,$
 endef
 
 $(eval $(call fuzz_target,json,src/json.c))
+$(eval $(call fuzz_target,dump,src/dump_read.c src/dump.c src/json.c src/snapshot.c \
+	src/report.c src/hist.c src/reasons.c src/heatmap.c))
 
 TEST_BINS += $(FUZZ_BINS)
 

@@ -177,8 +177,9 @@ piped=$(./vmexitprof report "$tmp/run.json" --heatmap "$view")
 ! grep -q $'\e' <<<"$piped" || die "colour into a pipe"
 always=$(./vmexitprof report "$tmp/run.json" --heatmap "$view" --color=always)
 grep -q $'\e\[48;5;' <<<"$always" || die "no colour with --color=always"
-narrow=$(tty_run 40 "./vmexitprof report $tmp/run.json --heatmap $view --color=never")
-grep -q 'to a column to fit 40 columns' <<<"$narrow" || die "40 columns: not downsampled: $narrow"
-long=$(sed -n '/^ *[0-9.]*[num]*s |/p' <<<"$narrow" | awk 'length > 40' | head -3)
-[[ -z $long ]] || die "heatmap rows wider than the 40-column terminal: $long"
-echo "terminal heatmap: colour on a tty, none with NO_COLOR/--color=never/a pipe, downsampled to 40 columns"
+# 24 columns leave 13 for the intervals, fewer than even a short run has.
+narrow=$(tty_run 24 "./vmexitprof report $tmp/run.json --heatmap $view --color=never")
+grep -q 'to a column to fit 24 columns' <<<"$narrow" || die "24 columns: not downsampled: $narrow"
+long=$(sed -n '/^ *[0-9.]*[num]*s |/p' <<<"$narrow" | awk 'length > 24' | head -3)
+[[ -z $long ]] || die "heatmap rows wider than the 24-column terminal: $long"
+echo "terminal heatmap: colour on a tty, none with NO_COLOR/--color=never/a pipe, downsampled to 24 columns"
