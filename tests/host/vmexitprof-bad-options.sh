@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Every option with bad values, run through the real binary: each must end
+# with exit status 2 and exactly one line on stderr (naming the program,
+# and matching the pattern given), print nothing on stdout, and never
+# crash: no signal, no sanitizer report. VMEXITPROF picks the binary
+# (tests/host/sanitizers.sh runs this table against the ASan+UBSan build).
+# tests/unit/test_env.c checks the parser's results; this checks the program.
+#
+# The table: one case a line, "ARGS => PATTERN". ARGS are shell words (quote
+# an empty value as ''; $(...) works); PATTERN is an extended regex the
+# error line must contain. To cover a new option, add its lines here.
+. "$(dirname "$0")/../lib/common.sh"
+bin=${VMEXITPROF:-./vmexitprof}
+[[ -x $bin ]] || die "$bin is missing; run 'make' first"
+
+cases=$(cat <<'TABLE'
+# -p/--pid: PIDs
+-p -1                           => -p: '-1' is not a number
+-p ''                           => -p needs a value
+--pid=                          => -p needs a value
+-p abc                          => 'abc' is not a number
+-p 12abc                        => '12abc' is not a number
+-p 0                            => '0' is not a number from 1 to
+-p 1.5                          => '1.5' is not a number
+-p 0x10                         => '0x10' is not a number
+-p ' 1'                         => is not a number
+-p 2147483648                   => '2147483648' is not a number from 1 to 2147483647
+-p 4294967297                   => '4294967297' is not a number
+-p 99999999999999999999999      => is not a number from 1 to
+-p 1,,2                         => empty item
+-p ,                            => empty item
+-p 3,                           => empty item
+-p 7,7                          => 7 is given twice
+-p 7 -p 7                       => 7 is given twice
+-p 7 --pid 8,7                  => 7 is given twice
+-p $(seq -s, 17)                => at most 16 values
+-p                              => requires an argument
+# --vcpu
+--vcpu -1                       => --vcpu: '-1' is not a number
+--vcpu ''                       => --vcpu needs a value
+--vcpu x                        => 'x' is not a number
+--vcpu 1024                     => '1024' is not a number from 0 to 1023
+--vcpu 4294967296               => is not a number from 0 to 1023
+--vcpu 99999999999999999999     => is not a number from 0 to 1023
+--vcpu 2,2                      => 2 is given twice
+--vcpu 0 --vcpu 0               => 0 is given twice
+--vcpu 1,,2                     => empty item
+--vcpu                          => requires an argument
+# -d/--duration: seconds
+-d -1                           => -d: '-1' is not a duration
+-d ''                           => -d: '' is not a duration
+-d 0                            => -d: '0' is not a duration
+-d 0.0001                       => is not a duration
+-d abc                          => is not a duration
+-d 1e3                          => is not a duration
+-d 1.2.3                        => is not a duration
+-d 5s                           => is not a duration
+-d inf                          => is not a duration
+-d nan                          => is not a duration
+-d 31536001                     => is not a duration in seconds \(0.001 to 31536000\)
+-d 99999999999999999999999      => is not a duration
+--duration=                     => is not a duration
+-d                              => requires an argument
+# --sort
+--sort ''                       => --sort: '' is not one of
+--sort bogus                    => --sort: 'bogus' is not one of count, time, avg, max, p99
+--sort COUNT                    => 'COUNT' is not one of
+--sort -1                       => '-1' is not one of
+--sort count,time               => is not one of
+--sort                          => requires an argument
+# --hist: unknown reason names are only known once the kernel's are read
+--hist ''                       => --hist needs a reason name
+--hist bogus                    => --hist: 'bogus' is not an exit reason of this kernel
+--hist -1                       => --hist: '-1' is not an exit reason
+--hist 99999999999999999999     => is not an exit reason
+--hist cpuid,hlt                => 'cpuid,hlt' is not an exit reason
+--hist 'unknown(0x)'            => is not an exit reason
+--hist 'unknown(0x7b'           => is not an exit reason
+--hist 'all '                   => is not an exit reason
+--hist                          => requires an argument
+# --max-keys
+--max-keys -1                   => --max-keys: '-1' is not a number from 16 to 4194304
+--max-keys ''                   => --max-keys: '' is not a number
+--max-keys 0                    => is not a number from 16 to 4194304
+--max-keys 15                   => is not a number from 16
+--max-keys 4194305              => is not a number from 16
+--max-keys 18446744073709551616 => is not a number from 16
+--max-keys 1k                   => is not a number from 16
+--max-keys                      => requires an argument
+# options that take no value
+--json=1                        => doesn't allow an argument
+--per-vcpu=yes                  => doesn't allow an argument
+--ports=1                       => doesn't allow an argument
+--mmio=x                        => doesn't allow an argument
+--verbose=1                     => doesn't allow an argument
+# no such option, and operands
+--bogus                         => unrecognized option
+-x                              => invalid option
+-- 1234                         => unexpected argument '1234'
+1234                            => unexpected argument '1234'
+# a bad value after good options still fails
+-p 1 --json --sort bad          => --sort: 'bad' is not one of
+TABLE
+)
+
+# One line from the program, named as the program (getopt names it as
+# invoked, argv[0]): "vmexitprof: ...", "./vmexitprof: ...".
+line_re='^([^ ]*/)?vmexitprof: '
+failures=0 nr=0
+out=$(mktemp) errf=$(mktemp)
+trap 'rm -f "$out" "$errf"' EXIT
+while IFS= read -r row; do
+	[[ $row =~ ^[[:space:]]*(#|$) ]] && continue
+	args=${row%%=>*}
+	want=${row#*=>}
+	want=${want# }
+	eval "argv=($args)"
+	nr=$((nr + 1))
+	rc=0
+	# -d 1 first: a line the program wrongly accepts ends by itself (exit
+	# 0, not 2) instead of running until the time-out.
+	timeout -s KILL 20 "$bin" -d 1 "${argv[@]}" >"$out" 2>"$errf" || rc=$?
+	err=$(cat "$errf")
+	why=()
+	((rc == 2)) || why+=("exit status $rc, not 2")
+	((rc < 128)) || why+=("killed by signal $((rc - 128))")
+	grep -q -E 'Sanitizer|runtime error:' "$errf" && why+=("sanitizer report")
+	[[ $(wc -l <"$errf") -eq 1 ]] || why+=("$(wc -l <"$errf") lines on stderr, not 1")
+	[[ $err =~ $line_re ]] || why+=("stderr does not start with 'vmexitprof: '")
+	[[ -z $want || $err =~ $want ]] || why+=("stderr does not match /$want/")
+	[[ ! -s $out ]] || why+=("printed to stdout: $(head -c 200 "$out")")
+	if ((${#why[@]})); then
+		failures=$((failures + 1))
+		printf 'FAILED: vmexitprof %s\n    %s\n    stderr: %s\n' "$args" "$(IFS=';'; echo "${why[*]}")" "$(head -c 2000 "$errf")"
+	fi
+done <<<"$cases"
+echo "$nr bad command lines, $failures failed ($bin)"
+((nr > 50)) || die "the table has only $nr cases"
+((failures == 0))
