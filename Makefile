@@ -16,6 +16,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
 LIBS := -lbpf -lelf -lz -lm
 
+# The sanitizer build (make sanitize) overrides PROFILER with its own path.
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
@@ -23,7 +24,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o r
 	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 
-.PHONY: all deps check demo clean
+.PHONY: all deps check demo clean sanitize
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
@@ -65,10 +66,19 @@ demo:
 	$(MAKE) all
 	tools/demo $(DEMO_ARGS)
 
+# The loader and the unit tests again, built with ASan and UBSan, objects
+# and binaries under $(OUTPUT)/asan/ (tests/host/sanitizers.sh runs them).
+# -fno-sanitize-recover: UBSan stops at the first finding, like ASan.
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	$(MAKE) OUTPUT=$(OUTPUT)/asan PROFILER=$(OUTPUT)/asan/vmexitprof \
+		CFLAGS="-O1 -g $(SANITIZE_FLAGS)" LDFLAGS="$(SANITIZE_FLAGS)" \
+		$(OUTPUT)/asan/vmexitprof unit
+
 # The one test command: installs what is missing, builds, runs every test.
 check:
 	tools/install-deps
-	$(MAKE) all
+	$(MAKE) all sanitize
 	tests/run-all
 
 clean:

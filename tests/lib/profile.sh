@@ -33,11 +33,15 @@ start_vmm() {
 
 release_vmm() { touch "$tmp/$1.go"; }
 
+# What start_profiler runs: a test may swap in the sanitizer build or put
+# valgrind in front.
+vmexitprof_cmd=(./vmexitprof)
+
 # start_profiler NAME VMEXITPROF-ARGS...: sets NAME_pid once it has attached.
 start_profiler() {
 	local name=$1
 	shift
-	./vmexitprof "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	"${vmexitprof_cmd[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	printf -v "${name}_pid" %s $!
 	local i pid=$!
 	# Notes on stderr may come first; wait for the attach line or the exit.

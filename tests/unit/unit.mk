@@ -5,6 +5,9 @@
 UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env test_json)
 TEST_BINS += $(UNIT_TESTS)
 
+.PHONY: unit
+unit: $(UNIT_TESTS)
+
 # report.o (format_ns) refers to reason_name/reason_is_halt in reasons.o.
 $(OUTPUT)/tests/unit/test_hist: $(OUTPUT)/tests/unit/test_hist.o \
 		$(addprefix $(OUTPUT)/src/,hist.o report.o reasons.o)
