@@ -20,7 +20,7 @@ LIBS := -lbpf -lelf -lz -lm
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
-PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o report.o hist.o reasons.o vms.o usdt.o \
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o environment.o report.o hist.o reasons.o vms.o usdt.o \
 	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
 

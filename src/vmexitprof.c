@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -18,6 +17,7 @@
 #include <linux/kvm.h>
 
 #include "env.h"
+#include "environment.h"
 #include "report.h"
 #include "output.h"
 #include "reasons.h"
@@ -29,7 +29,6 @@
 _Static_assert(UEXIT_REASON_IO == KVM_EXIT_IO && UEXIT_REASON_MMIO == KVM_EXIT_MMIO,
 	       "KVM_EXIT_* codes as linux/kvm.h has them");
 
-#define TRACEFS "/sys/kernel/tracing"
 /* How long kvm_userspace_exit may fire alone before we call the host silent. */
 #define SILENT_KVM_EXIT_CHECK_MS 3000
 #define POLL_MS 100
@@ -43,11 +42,39 @@ static void on_signal(int sig)
 
 static bool verbose;
 
+/*
+ * libbpf's warnings while it opens, loads and attaches are held back here:
+ * when the kernel refuses for want of privileges, one explained line says
+ * more than libbpf's several (-v prints them as they come).
+ */
+static FILE *held_log;
+static char *held_buf;
+static size_t held_len;
+
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !verbose)
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	return vfprintf(held_log ? held_log : stderr, fmt, args);
+}
+
+static void hold_libbpf_log(void)
+{
+	if (!verbose)
+		held_log = open_memstream(&held_buf, &held_len);
+}
+
+/* Stop holding libbpf's warnings; print them unless show is false. */
+static void release_libbpf_log(bool show)
+{
+	if (!held_log)
+		return;
+	fclose(held_log);
+	held_log = NULL;
+	if (show && held_len)
+		fputs(held_buf, stderr);
+	free(held_buf);
+	held_buf = NULL;
 }
 
 static __u64 now_ns(void)
@@ -63,64 +90,6 @@ static void sleep_ms(unsigned int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-/* libbpf finds tracepoint ids in tracefs: mount it if nobody has. */
-static int check_tracefs(void)
-{
-	if (!access(TRACEFS "/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
-		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
-		fprintf(stderr, "vmexitprof: tracefs is not mounted and mounting it failed (%s); "
-			"try: mount -t tracefs nodev " TRACEFS "\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static bool tracepoint_exists(const char *group_name)
-{
-	char path[128], legacy[128];
-
-	snprintf(path, sizeof(path), TRACEFS "/events/%s", group_name);
-	snprintf(legacy, sizeof(legacy), "/sys/kernel/debug/tracing/events/%s", group_name);
-	return !access(path, F_OK) || !access(legacy, F_OK);
-}
-
-static int check_environment(const struct env *env)
-{
-	if (geteuid() != 0) {
-		fprintf(stderr, "vmexitprof: must run as root: loading BPF programs on kvm tracepoints "
-			"needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (try: sudo vmexitprof)\n");
-		return -1;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "vmexitprof: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
-			"vmexitprof needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
-		return -1;
-	}
-	for (unsigned int i = 0; i < env->nr_pids; i++) {
-		char name[64];
-
-		if (!pid_alive(env->pids[i])) {
-			fprintf(stderr, "vmexitprof: no such process: %u\n", env->pids[i]);
-			return -1;
-		}
-		if (!pid_is_vm(env->pids[i])) {
-			vm_name(env->pids[i], name, sizeof(name));
-			fprintf(stderr, "vmexitprof: process %u (%s) is not a KVM VM: it holds no kvm-vm "
-				"file descriptor\n", env->pids[i], name);
-			return -1;
-		}
-	}
-	if (check_tracefs())
-		return -1;
-	if (!tracepoint_exists("kvm/kvm_exit")) {
-		fprintf(stderr, "vmexitprof: kvm is not loaded: there is no kvm:kvm_exit tracepoint "
-			"(load kvm_intel or kvm_amd)\n");
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -565,6 +534,7 @@ int main(int argc, char **argv)
 	struct snapshot prev = {}, cur = {};
 	struct usdt_links usdt = {};
 	enum vmm_clock vmm_clock;
+	struct kvm_modules kvm_modules;
 	__u64 start, now, elapsed_ms, last_names_ms = 0, interval_start = 0, nr_done = 0;
 	__u64 counters[NR_COUNTERS];
 	bool checked_silence = false, no_kvm_exit = false, keep;
@@ -604,8 +574,10 @@ int main(int argc, char **argv)
 	run.mmio = env.mmio;
 	keep = env.heatmap || env.heatmap_out;
 
+	hold_libbpf_log();
 	skel = vmexitprof_bpf__open();
 	if (!skel) {
+		release_libbpf_log(true);
 		fprintf(stderr, "vmexitprof: cannot open the BPF object: %s\n", strerror(errno));
 		err = 1;
 		goto cleanup;
@@ -621,15 +593,16 @@ int main(int argc, char **argv)
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
-		fprintf(stderr, "vmexitprof: cannot load the BPF programs: %s (run with -v for "
-			"libbpf's log)\n", strerror(-err));
+		release_libbpf_log(!bpf_refused(err));
+		explain_bpf_failure("load the BPF programs", err);
 		err = 1;
 		goto cleanup;
 	}
 	prewarm_hists(skel, &env, &names);
 	err = vmexitprof_bpf__attach(skel);
+	release_libbpf_log(!bpf_refused(err));
 	if (err) {
-		fprintf(stderr, "vmexitprof: cannot attach to the kvm tracepoints: %s\n", strerror(-err));
+		explain_bpf_failure("attach to the kvm tracepoints", err);
 		err = 1;
 		goto cleanup;
 	}
@@ -645,6 +618,7 @@ int main(int argc, char **argv)
 
 	for (unsigned int i = 0; i < env.nr_pids; i++)
 		remember_name(&run, env.pids[i]);
+	kvm_modules_init(&kvm_modules);
 	start = now_ns();
 	while (!exiting) {
 		__u64 next_ms = env.interval_ms ? (nr_done + 1) * env.interval_ms : 0;
@@ -653,6 +627,7 @@ int main(int argc, char **argv)
 		elapsed_ms = (now - start) / 1000000;
 		/* Wake for the next interval's end on time; else poll. */
 		sleep_ms(next_ms && next_ms - elapsed_ms < POLL_MS ? next_ms - elapsed_ms : POLL_MS);
+		kvm_modules_check(&kvm_modules);
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
 		if (elapsed_ms - last_names_ms >= 1000) {
