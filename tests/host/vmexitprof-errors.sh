@@ -13,6 +13,33 @@ assert_eq "$(wc -l <<<"$err")" 1 "unknown option: one line"
 
 expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups ./vmexitprof -d 1
 assert_match "$err" "^vmexitprof: must run as root" "not root"
+# Root without CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON (as a container may run it).
+no_caps=(setpriv --inh-caps=-sys_admin,-bpf,-perfmon --bounding-set=-sys_admin,-bpf,-perfmon)
+expect_status 1 "${no_caps[@]}" ./vmexitprof -d 1
+assert_eq "$err" "vmexitprof: runs as root but without the capabilities BPF tracing needs: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN (dropped by a container runtime, capsh or setpriv?)" "root without capabilities"
+# Root in a user namespace has every capability there, none on the host:
+# the kernel refuses (EPERM), and that is explained in one line, not
+# libbpf's four.
+expect_status 1 unshare --user --map-root-user ./vmexitprof -d 1
+assert_eq "$err" "vmexitprof: cannot load the BPF programs: Operation not permitted: the kernel refused BPF to this process; it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) in the host's initial user namespace, which root inside a container or user namespace does not have (-v shows libbpf's log)" "root in a user namespace"
+# CAP_BPF and CAP_PERFMON are enough without CAP_SYS_ADMIN.
+setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin ./vmexitprof -d 0.2 >/dev/null 2>&1 ||
+	die "vmexitprof failed with CAP_BPF and CAP_PERFMON but no CAP_SYS_ADMIN"
+
+# tracefs not mounted, in a private mount namespace: vmexitprof mounts it
+# itself; and without CAP_SYS_ADMIN, which mounting needs, it says how.
+# debugfs goes too: its tracing/ directory would mount tracefs on access.
+unmount_tracefs='for m in /sys/kernel/debug /sys/kernel/tracing; do
+	while mountpoint -q $m; do umount -l $m || exit 99; done
+done
+[ ! -e /sys/kernel/tracing/events ] || exit 98'
+out=$(unshare -m sh -c "$unmount_tracefs"'
+	./vmexitprof -d 0.2 >/dev/null 2>&1 || exit 97
+	mountpoint -q /sys/kernel/tracing && echo mounted') || die "tracefs unmounted: exit $?"
+assert_eq "$out" mounted "vmexitprof mounts tracefs"
+expect_status 1 unshare -m sh -c "$unmount_tracefs"'
+	exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin ./vmexitprof -d 1'
+assert_eq "$err" "vmexitprof: tracefs is not mounted and mounting it failed (Operation not permitted); try: mount -t tracefs nodev /sys/kernel/tracing" "tracefs not mountable"
 
 gone=$(( $(cat /proc/sys/kernel/pid_max) - 1 ))
 while [[ -e /proc/$gone ]]; do gone=$((gone - 1)); done

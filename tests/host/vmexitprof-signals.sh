@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# SIGINT and SIGTERM end a run with the report and exit 0, and leave none
-# of vmexitprof's BPF programs loaded.
+# SIGINT and SIGTERM end a run with the report and exit 0; SIGKILL ends it
+# with nothing. After each, none of the BPF programs, maps and links the
+# run held exists any more (bpftool looks them up by id): links are owned
+# by file descriptors, so even SIGKILL detaches everything.
 . "$(dirname "$0")/../lib/common.sh"
 [[ -d /sys/module/kvm ]] || skip "kvm is not loaded on this host"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-progs() { bpftool prog show 2>/dev/null | grep -c -E "name (kvm_exit|kvm_entry|kvm_userspace_exit) " || true; }
+. tests/lib/profile.sh
+. tests/lib/bpf-objects.sh
 
-before=$(progs)
-for sig in INT TERM; do
-	./vmexitprof >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
-	for _ in $(seq 100); do grep -q '^Tracing' "$tmp/err" && break; sleep 0.1; done
-	((  $(progs) > before )) || die "no programs loaded while running"
-	kill -$sig $pid
+for sig in INT TERM KILL; do
+	start_profiler prof
+	held=$(bpf_objects "$prof_pid")
+	# kvm_exit, kvm_entry, kvm_userspace_exit and kvm_fpu: a program, a
+	# link and a perf event each; and the maps.
+	(($(grep -c '^link ' <<<"$held") >= 4)) || die "SIG$sig: fewer than 4 links while running: $held"
+	(($(grep -c '^map ' <<<"$held") >= 1)) || die "SIG$sig: no maps while running: $held"
+	(($(perf_event_fds "$prof_pid") >= 4)) || die "SIG$sig: fewer than 4 perf events while running"
+	assert_eq "$(bpf_objects_alive "$held")" "$held" "SIG$sig: bpftool lists what the run holds"
+	kill -"$sig" "$prof_pid"
 	rc=0
-	wait $pid || rc=$?
-	assert_eq "$rc" 0 "exit status after SIG$sig"
-	grep -q '^Events: ' "$tmp/out" || die "no report after SIG$sig: $(cat "$tmp/out" "$tmp/err")"
-	assert_eq "$(progs)" "$before" "programs loaded after SIG$sig"
+	wait "$prof_pid" || rc=$?
+	if [[ $sig == KILL ]]; then
+		assert_eq "$rc" 137 "exit status after SIGKILL"
+	else
+		assert_eq "$rc" 0 "exit status after SIG$sig"
+		grep -q '^Events: ' "$tmp/prof.out" || die "no report after SIG$sig: $(cat "$tmp/prof.out" "$tmp/prof.err")"
+	fi
+	assert_nothing_left "after SIG$sig" "$held"
 done

@@ -1,0 +1,41 @@
+# Sourced by tests that check what vmexitprof leaves in the kernel. BPF
+# objects are named by id ("prog 12", "map 7", "link 3"), read from the
+# process's own fds (/proc/PID/fdinfo), so other tools' and other
+# instances' objects on a busy host do not count.
+
+# bpf_objects PID: the programs, maps and links PID holds, one per line.
+bpf_objects() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n -E 's/^(prog|map|link)_id:[[:space:]]+([0-9]+)$/\1 \2/p' "$f" 2>/dev/null || true
+	done | sort -u
+}
+
+# bpf_objects_alive LIST: the objects of LIST (bpf_objects' lines) that
+# bpftool still finds in the kernel.
+bpf_objects_alive() {
+	local kind id
+	while read -r kind id; do
+		[[ -n $kind ]] || continue
+		bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind $id"
+	done <<<"$1"
+	return 0
+}
+
+# perf_event_fds PID: how many perf events PID holds open (tracepoint attachments).
+perf_event_fds() {
+	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
+}
+
+# assert_nothing_left WHAT LIST: none of LIST's objects may exist any more,
+# within 5 s: the kernel frees links and programs from a workqueue after
+# their last fd is closed.
+assert_nothing_left() {
+	local left i
+	for ((i = 0; i < 50; i++)); do
+		left=$(bpf_objects_alive "$2")
+		[[ -n $left ]] || return 0
+		sleep 0.1
+	done
+	die "$1: BPF objects still loaded 5 s later: $(tr '\n' ' ' <<<"$left")"
+}
