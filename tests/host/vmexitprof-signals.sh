@@ -9,7 +9,9 @@
 . tests/lib/bpf-objects.sh
 
 for sig in INT TERM KILL; do
-	start_profiler prof
+	start_profiler "prof_$sig"
+	pid_var=prof_${sig}_pid
+	prof_pid=${!pid_var}
 	held=$(bpf_objects "$prof_pid")
 	# kvm_exit, kvm_entry, kvm_userspace_exit and kvm_fpu: a program, a
 	# link and a perf event each; and the maps.
@@ -19,12 +21,12 @@ for sig in INT TERM KILL; do
 	assert_eq "$(bpf_objects_alive "$held")" "$held" "SIG$sig: bpftool lists what the run holds"
 	kill -"$sig" "$prof_pid"
 	rc=0
-	wait "$prof_pid" || rc=$?
+	wait "$prof_pid" 2>/dev/null || rc=$?
 	if [[ $sig == KILL ]]; then
 		assert_eq "$rc" 137 "exit status after SIGKILL"
 	else
 		assert_eq "$rc" 0 "exit status after SIG$sig"
-		grep -q '^Events: ' "$tmp/prof.out" || die "no report after SIG$sig: $(cat "$tmp/prof.out" "$tmp/prof.err")"
+		grep -q '^Events: ' "$tmp/prof_$sig.out" || die "no report after SIG$sig: $(cat "$tmp/prof_$sig".*)"
 	fi
 	assert_nothing_left "after SIG$sig" "$held"
 done

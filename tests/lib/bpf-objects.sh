@@ -5,19 +5,20 @@
 
 # bpf_objects PID: the programs, maps and links PID holds, one per line.
 bpf_objects() {
-	local f
-	for f in /proc/"$1"/fdinfo/*; do
-		sed -n -E 's/^(prog|map|link)_id:[[:space:]]+([0-9]+)$/\1 \2/p' "$f" 2>/dev/null || true
-	done | sort -u
+	grep -h -E '^(prog|map|link)_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
+		sed -E 's/^(prog|map|link)_id:[[:space:]]+([0-9]+)$/\1 \2/' | LC_ALL=C sort -u
 }
 
 # bpf_objects_alive LIST: the objects of LIST (bpf_objects' lines) that
-# bpftool still finds in the kernel.
+# bpftool still lists in the kernel.
 bpf_objects_alive() {
-	local kind id
-	while read -r kind id; do
-		[[ -n $kind ]] || continue
-		bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind $id"
+	local kind line existing
+	[[ -n $1 ]] || return 0
+	existing=$(for kind in prog map link; do
+		bpftool "$kind" show | sed -n -E "s/^([0-9]+): .*/$kind \1/p"
+	done)
+	while read -r line; do
+		[[ $'\n'$existing$'\n' == *$'\n'"$line"$'\n'* ]] && echo "$line"
 	done <<<"$1"
 	return 0
 }
