@@ -34,6 +34,18 @@ def count(reasons, code):
     return r["count"] if r else 0
 
 
+def check_exit_counts(rows, caused, where):
+    """One vCPU's kvm_exit rows against testvmm's ground truth: CPUID, IO and
+    HLT exact, NPF at least one per MMIO write (first touches add more). The
+    thread's last exit, its final control write, never re-enters the guest:
+    it is pending, not counted."""
+    io = caused["pio"] + caused["control"] - 1
+    for code, name, want in ((SVM_CPUID, "cpuid", caused["cpuid"]), (SVM_IOIO, "io", io),
+                             (SVM_HLT, "hlt", caused["hlt"])):
+        check(count(rows, code) == want, f"{where}: {name} {count(rows, code)} != {want}")
+    check(count(rows, SVM_NPF) >= caused["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {caused['mmio']}")
+
+
 def check_latencies(rows, where):
     """min <= p50 <= p99 <= p99.9 <= max and avg in [min, max], for every row."""
     for r in rows:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # perf kvm stat, recording the same run at the same time, is the
 # independent oracle: its per-reason counts equal vmexitprof's, per vCPU,
-# which also shows that vmexitprof's programs (returning 1) do not hide
-# kvm_exit/kvm_entry from perf. tracefs (hist triggers) counts the same run
+# and vmexitprof's equal testvmm's ground truth, so running alongside perf
+# disturbs neither; this also shows that vmexitprof's programs (returning
+# 1) do not hide kvm_exit/kvm_entry from perf. tracefs (hist triggers) counts the same run
 # too and must see every exit. perf records testvmm as its own workload.
 . "$(dirname "$0")/../lib/common.sh"
 . tests/lib/profile.sh
@@ -44,6 +45,8 @@ for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
               f"vcpu {vcpu} {name}: perf {perf.get(name, 0)} vs vmexitprof {ours.get(name, 0)}")
     c = truth["vcpus"][vcpu]["caused"]
     check(perf.get("cpuid") == c["cpuid"], f"vcpu {vcpu}: perf cpuid {perf.get('cpuid')} != truth {c['cpuid']}")
+    # Neither disturbed the other: both equal the ground truth.
+    check_exit_counts(vcpus.get(vcpu, []), c, f"vcpu {vcpu} (vmexitprof alongside perf)")
 
 # tracefs saw every exit of each vCPU thread: ours plus the one pending at the end (an io).
 trace = load(sys.argv[5])
