@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The ASan+UBSan loader ('make sanitize') where kvm_exit fires: latency
+# tables, histograms (--hist all), per-vCPU, ports and MMIO, text and JSON.
+# Both runs must end as usual with no sanitizer report, and the JSON one
+# must still count testvmm's exits exactly.
+. "$(dirname "$0")/../lib/common.sh"
+. tests/lib/sanitizers.sh
+. tests/lib/profile.sh
+
+vmexitprof_cmd=("$asan_dir/vmexitprof")
+start_vmm vmm --vcpus 2 --cpuid 2000 --pio 200 --mmio 50 --hlt 10 --scale 1,2
+start_profiler text -p "$vmm_pid" --per-vcpu --ports --mmio --hist all --sort p99
+start_profiler json -p "$vmm_pid" --per-vcpu --ports --mmio --json
+release_vmm vmm
+wait_ok "$vmm_pid" testvmm
+wait_clean "$text_pid" "vmexitprof (text) under ASan+UBSan" "$tmp/text.err"
+wait_clean "$json_pid" "vmexitprof (--json) under ASan+UBSan" "$tmp/json.err"
+grep -q -E '^  cpuid, VM pid [0-9]+: [0-9]+ exits$' "$tmp/text.out" || die "no cpuid histogram: $(cat "$tmp/text.out")"
+
+python3 - "$tmp/vmm.json" "$tmp/json.out" <<'PY'
+import sys
+sys.path.insert(0, "tests/lib")
+from reports import *
+
+truth, prof = load(sys.argv[1]), load(sys.argv[2])
+vcpus = {v["vcpu"]: v["reasons"] for v in prof["vms"][0]["vcpus"]}
+for v in truth["vcpus"]:
+    check_exit_counts(vcpus.get(v["id"], []), v["caused"], f"vcpu {v['id']}")
+check_io_tallies(prof["vms"][0], truth, "--ports/--mmio")
+finish()
+PY
