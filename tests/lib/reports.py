@@ -46,6 +46,13 @@ def check_exit_counts(rows, caused, where):
     check(count(rows, SVM_NPF) >= caused["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {caused['mmio']}")
 
 
+def check_vm_exit_counts(vm, truth, where):
+    """check_exit_counts for each vCPU of one testvmm VM (a --per-vcpu report)."""
+    vcpus = {v["vcpu"]: v["reasons"] for v in vm["vcpus"]}
+    for v in truth["vcpus"]:
+        check_exit_counts(vcpus.get(v["id"], []), v["caused"], f"{where}, vcpu {v['id']}")
+
+
 def check_latencies(rows, where):
     """min <= p50 <= p99 <= p99.9 <= max and avg in [min, max], for every row."""
     for r in rows:

@@ -23,9 +23,7 @@ sys.path.insert(0, "tests/lib")
 from reports import *
 
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
-vcpus = {v["vcpu"]: v["reasons"] for v in prof["vms"][0]["vcpus"]}
-for v in truth["vcpus"]:
-    check_exit_counts(vcpus.get(v["id"], []), v["caused"], f"vcpu {v['id']}")
+check_vm_exit_counts(prof["vms"][0], truth, "ASan+UBSan")
 check_io_tallies(prof["vms"][0], truth, "--ports/--mmio")
 finish()
 PY

@@ -42,8 +42,7 @@ from reports import *
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
 vm = [v for v in prof["vms"] if v["pid"] == truth["pid"]]
 check(len(vm) == 1, "the VM started after kvm_amd came back is in the report")
-vcpus = {v["vcpu"]: v["reasons"] for v in vm[0]["vcpus"]} if vm else {}
-for v in truth["vcpus"]:
-    check_exit_counts(vcpus.get(v["id"], []), v["caused"], f"vcpu {v['id']}")
+if vm:
+    check_vm_exit_counts(vm[0], truth, "after kvm_amd came back")
 finish()
 PY

@@ -63,9 +63,7 @@ sys.path.insert(0, "tests/lib")
 from reports import *
 
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
-vcpus = {v["vcpu"]: v["reasons"] for v in prof["vms"][0]["vcpus"]}
-for v in truth["vcpus"]:
-    check_exit_counts(vcpus.get(v["id"], []), v["caused"], f"A, vcpu {v['id']}")
+check_vm_exit_counts(prof["vms"][0], truth, "A")
 c = prof["counters"]
 check(c["entry_without_exit"] == 2 and c["exits_pending"] == 2, f"A: one unpaired entry and exit per thread: {c}")
 check(c["exit_overwritten"] == 0 and c["hist_full"] == 0 and c["hist_alloc_failed"] == 0, f"A: nothing lost: {c}")
