@@ -87,6 +87,14 @@ cases=$(cat <<'TABLE'
 --max-keys 18446744073709551616 => is not a number from 16
 --max-keys 1k                   => is not a number from 16
 --max-keys                      => requires an argument
+# --vmm-time
+--vmm-time ''                   => --vmm-time: '' is not one of auto, kvm_fpu, usdt, syscall
+--vmm-time bogus                => --vmm-time: 'bogus' is not one of
+--vmm-time USDT                 => 'USDT' is not one of
+--vmm-time -1                   => '-1' is not one of
+--vmm-time usdt,kvm_fpu         => is not one of
+--vmm-time=usdt                 => --vmm-time=usdt needs -p
+--vmm-time                      => requires an argument
 # options that take no value
 --json=1                        => doesn't allow an argument
 --per-vcpu=yes                  => doesn't allow an argument
