@@ -28,6 +28,16 @@ perf_event_fds() {
 	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
 }
 
+# tracepoint_progs PID: how many of PID's programs are tracepoint programs
+# (each attached once; USDT programs are of the kprobe type).
+tracepoint_progs() {
+	local ids
+	ids=$(bpf_objects "$1" | sed -n 's/^prog //p' | tr '\n' ' ')
+	bpftool prog show | awk -v ids=" $ids" '
+		$2 == "tracepoint" { id = $1; sub(":", "", id); if (index(ids, " " id " ")) n++ }
+		END { print n + 0 }'
+}
+
 # assert_nothing_left WHAT LIST: none of LIST's objects may exist any more,
 # within 5 s: the kernel frees links and programs from a workqueue after
 # their last fd is closed.

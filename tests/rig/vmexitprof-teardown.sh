@@ -25,12 +25,17 @@ assert_kvm_refs() {
 # CPUID loop is, and exits stream in while B is killed.
 start_vmm vmm --vcpus 2 --cpuid 10000 --pio 1000 --mmio 100 --hlt 100 --hlt-sleep-us 20000 --scale 1,2
 base=$(kvm_refs)
-start_profiler a -p "$vmm_pid" --per-vcpu --json
-start_profiler b -p "$vmm_pid" --per-vcpu --json
+# A times the VMM through kvm:kvm_fpu, B through testvmm's USDT probes
+# (uprobes), so both kinds of attachment are torn down by the SIGKILL.
+start_profiler a -p "$vmm_pid" --per-vcpu --json --vmm-time kvm_fpu
+start_profiler b -p "$vmm_pid" --per-vcpu --json --vmm-time usdt
 a_held=$(bpf_objects "$a_pid") b_held=$(bpf_objects "$b_pid")
 a_events=$(perf_event_fds "$a_pid") b_events=$(perf_event_fds "$b_pid")
-((a_events >= 4 && b_events >= 4)) || die "perf events: A $a_events, B $b_events, expected 4 or more each"
-assert_kvm_refs $((base + a_events + b_events)) "A and B attached"
+((a_events >= 4 && b_events >= 5)) || die "perf events: A $a_events (4 expected), B $b_events (5 or more)"
+# One kvm reference per kvm tracepoint attached (all our tracepoints are kvm's).
+a_tps=$(tracepoint_progs "$a_pid") b_tps=$(tracepoint_progs "$b_pid")
+((a_tps == 4 && b_tps == 3)) || die "tracepoint programs: A $a_tps (4 expected), B $b_tps (3 expected)"
+assert_kvm_refs $((base + a_tps + b_tps)) "A and B attached"
 
 release_vmm vmm
 sleep 1
@@ -40,7 +45,7 @@ wait "$b_pid" 2>/dev/null || rc=$?
 assert_eq "$rc" 137 "B's exit status after SIGKILL"
 assert_nothing_left "B after SIGKILL" "$b_held"
 assert_eq "$(bpf_objects_alive "$a_held")" "$a_held" "A's BPF objects, after B's SIGKILL"
-assert_kvm_refs $((base + a_events)) "B killed"
+assert_kvm_refs $((base + a_tps)) "B killed"
 
 # perf stat, not perf kvm stat record: the same tracepoint perf events,
 # without record's minutes of start-up under TCG. It must have counted
@@ -50,7 +55,7 @@ perf stat -x, -a -e kvm:kvm_exit -e kvm:kvm_entry -o "$tmp/perf.csv" -- sleep 1 
 kill -0 "$vmm_pid" 2>/dev/null || die "testvmm ended before perf detached: the workload is too short for this test"
 perf_exits=$(awk -F, '$3 == "kvm:kvm_exit" { print $1 }' "$tmp/perf.csv")
 ((perf_exits > 0)) || die "perf stat counted no kvm_exit while the guest ran: $(cat "$tmp/perf.csv")"
-assert_kvm_refs $((base + a_events)) "perf detached"
+assert_kvm_refs $((base + a_tps)) "perf detached"
 
 wait_ok "$vmm_pid" testvmm
 wait_ok "$a_pid" "vmexitprof A"
