@@ -2,7 +2,9 @@
 # SIGINT and SIGTERM end a run with the report and exit 0; SIGKILL ends it
 # with nothing. After each, none of the BPF programs, maps and links the
 # run held exists any more (bpftool looks them up by id): links are owned
-# by file descriptors, so even SIGKILL detaches everything.
+# by file descriptors, so even SIGKILL detaches everything. With -p on a
+# VMM with QEMU's USDT probes (testvmm), SIGKILL also leaves the probes'
+# semaphores back at 0: the VMM no longer pays for its probes.
 . "$(dirname "$0")/../lib/common.sh"
 [[ -d /sys/module/kvm ]] || skip "kvm is not loaded on this host"
 . tests/lib/profile.sh
@@ -30,3 +32,16 @@ for sig in INT TERM KILL; do
 	fi
 	assert_nothing_left "after SIG$sig" "$held"
 done
+
+start_vmm vmm
+start_profiler usdt -p "$vmm_pid" --vmm-time usdt
+held=$(bpf_objects "$usdt_pid")
+sems=$(tests/lib/usdt-semaphores.py "$vmm_pid")
+assert_eq "$(awk '$2 > 0' <<<"$sems" | wc -l)" 2 "USDT semaphores set while attached: $sems"
+kill -KILL "$usdt_pid"
+wait "$usdt_pid" 2>/dev/null || true
+assert_nothing_left "-p with USDT, after SIGKILL" "$held"
+sems=$(tests/lib/usdt-semaphores.py "$vmm_pid")
+assert_eq "$(awk '$2 == 0' <<<"$sems" | wc -l)" 2 "USDT semaphores back at 0 after SIGKILL: $sems"
+release_vmm vmm
+wait_ok "$vmm_pid" testvmm
