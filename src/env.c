@@ -386,13 +386,13 @@ int env_parse(struct env *env, int argc, char **argv)
 			{ env->vmm_clock != VMM_CLOCK_AUTO, "--vmm-time" },
 		};
 
-		if (!env->report_file && optind >= argc) {
+		if (!env->report_file && optind < argc)
+			env->report_file = argv[optind++];
+		if (!env->report_file || !*env->report_file) {
 			fprintf(stderr, "%s: report needs the FILE that --heatmap-out wrote (.json)\n",
 				prog_name);
 			return -1;
 		}
-		if (!env->report_file)
-			env->report_file = argv[optind++];
 		for (size_t i = 0; i < ARRAY_SIZE(live); i++) {
 			if (live[i].set) {
 				fprintf(stderr, "%s: report: %s applies to tracing, not to a saved run\n",

@@ -319,6 +319,7 @@ static const char *const bad[][MAX_ARGS + 1] = {
 	{ "--color", "yes" },
 	{ "--color", "" },
 	{ "report" },
+	{ "report", "" },	/* an empty FILE is a missing one */
 	{ "report", "a.json", "b.json" },
 	{ "report", "a.json", "-p", "1" },
 	{ "report", "a.json", "-I", "100" },
