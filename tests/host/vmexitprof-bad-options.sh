@@ -5,6 +5,8 @@
 # crash: no signal, no sanitizer report. VMEXITPROF picks the binary
 # (tests/host/sanitizers.sh runs this table against the ASan+UBSan build).
 # tests/unit/test_env.c checks the parser's results; this checks the program.
+# Only the command line: errors of the environment (exit 1) are in
+# vmexitprof-errors.sh.
 #
 # The table: one case a line, "ARGS => PATTERN". ARGS are shell words (quote
 # an empty value as ''; $(...) works); PATTERN is an extended regex the
@@ -95,6 +97,49 @@ cases=$(cat <<'TABLE'
 --vmm-time usdt,kvm_fpu         => is not one of
 --vmm-time=usdt                 => --vmm-time=usdt needs -p
 --vmm-time                      => requires an argument
+# -I/--interval, -c/--count
+-I -1                           => -I: '-1' is not a number of milliseconds from 10 to 3600000
+-I ''                           => -I: '' is not a number
+-I 0                            => -I: '0' is not a number
+-I 9                            => -I: '9' is not a number of milliseconds from 10
+-I 3600001                      => -I: '3600001' is not a number
+-I 99999999999999999999         => is not a number of milliseconds
+-I 1.5                          => -I: '1.5' is not a number
+-I abc                          => -I: 'abc' is not a number
+-I                              => requires an argument
+-I 100 -c 0                     => -c: '0' is not a count of intervals from 1 to 4294967296
+-I 100 -c -1                    => -c: '-1' is not a count
+-I 100 -c ''                    => -c: '' is not a count
+-I 100 -c 4294967297            => -c: '4294967297' is not a count
+-I 100 -c x                     => -c: 'x' is not a count
+-c 5                            => -c counts intervals: it needs -I
+# --heatmap[=REASON|all|vmm], with -I
+--heatmap=                      => --heatmap needs a reason name, 'all' or 'vmm'
+--heatmap                       => --heatmap draws one column per interval: it needs -I
+-I 100 --heatmap=bogus          => --heatmap: 'bogus' is not an exit reason of this kernel
+-I 100 --heatmap bogus          => --heatmap: 'bogus' is not an exit reason
+-I 100 --heatmap=cpuid,hlt      => 'cpuid,hlt' is not an exit reason
+-I 100 --heatmap=-1             => '-1' is not an exit reason
+# --heatmap-out FILE
+--heatmap-out ''                => --heatmap-out: '' does not end in .json, .csv or .svg
+--heatmap-out run.txt           => 'run.txt' does not end in .json, .csv or .svg
+--heatmap-out run.json.tmp      => does not end in .json
+--heatmap-out                   => requires an argument
+# --color
+--color ''                      => --color: '' is not one of auto, always, never
+--color bogus                   => --color: 'bogus' is not one of
+--color ALWAYS                  => 'ALWAYS' is not one of
+--color                         => requires an argument
+# report FILE: what only a live run takes (the file's own errors: the lead's parser tests)
+report                          => report needs the FILE
+report ''                       => report needs the FILE
+report --json                   => report needs the FILE
+report run.json -p 1            => report: -p applies to tracing, not to a saved run
+report run.json -I 100          => report: -I/-c applies to tracing
+report run.json --ports         => report: --ports/--mmio applies to tracing
+report run.json --vmm-time usdt => report: --vmm-time applies to tracing
+report a.json b.json            => unexpected argument 'b.json'
+report run.json --sort bogus    => --sort: 'bogus' is not one of
 # options that take no value
 --json=1                        => doesn't allow an argument
 --per-vcpu=yes                  => doesn't allow an argument
@@ -126,8 +171,11 @@ while IFS= read -r row; do
 	nr=$((nr + 1))
 	rc=0
 	# -d 1 first: a line the program wrongly accepts ends by itself (exit
-	# 0, not 2) instead of running until the time-out.
-	timeout -s KILL 20 "$bin" -d 1 "${argv[@]}" >"$out" 2>"$errf" || rc=$?
+	# 0, not 2) instead of running until the time-out. Not before 'report',
+	# which must come first and does not trace.
+	first=(-d 1)
+	[[ ${argv[0]:-} != report ]] || first=()
+	timeout -s KILL 20 "$bin" "${first[@]}" "${argv[@]}" >"$out" 2>"$errf" || rc=$?
 	err=$(cat "$errf")
 	why=()
 	((rc == 2)) || why+=("exit status $rc, not 2")
