@@ -135,7 +135,8 @@ static bool read_hist(struct reader *r, const struct json_value *e, struct spars
 	    !get_uint(r, e, "sum_ns", 0, ~0ULL, &h->sum_ns, where) ||
 	    !get_uint(r, e, "min_ns", 0, ~0ULL, &h->min_ns, where) ||
 	    !get_uint(r, e, "max_ns", h->min_ns, ~0ULL, &h->max_ns, where) ||
-	    !get_uint(r, e, "to_userspace", 0, h->count, &h->to_userspace, where) ||
+	    /* Not bounded by count: an interval can see the one before its bucket. */
+	    !get_uint(r, e, "to_userspace", 0, ~0ULL, &h->to_userspace, where) ||
 	    !(buckets = get_array(r, e, "buckets", where)))
 		return false;
 	h->key = (struct hist_key){ .pid = pid, .vcpu = h->key.vcpu, .reason = reason, .isa = isa,

@@ -29,10 +29,20 @@ int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const stru
 {
 	struct snap_hist *e = append(&s->hists, &s->nr_hists, sizeof(*e));
 
+	__u64 in_buckets = 0;
+
 	if (!e)
 		return -ENOMEM;
 	e->key = *key;
 	e->h = *h;
+	/*
+	 * Read while a program is halfway through hist_add(), the count can be
+	 * ahead of the buckets. The buckets are the truth: every one only ever
+	 * grows, so intervals taken from them stay whole and add up.
+	 */
+	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++)
+		in_buckets += h->buckets[b];
+	e->h.count = in_buckets;
 	return 0;
 }
 

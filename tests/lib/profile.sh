@@ -15,7 +15,7 @@ trap cleanup_profile EXIT
 wait_for_line() {
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -E "$2" "$1" 2>/dev/null && return 0
+		grep -qs -E "$2" "$1" && return 0
 		sleep 0.1
 	done
 	die "no line /$2/ in $1 after $3 s: $(cat "$1" 2>/dev/null)"
@@ -46,7 +46,7 @@ start_profiler() {
 	local i pid=$!
 	# Notes on stderr may come first; wait for the attach line or the exit.
 	for ((i = 0; i < 600; i++)); do
-		grep -q '^Tracing KVM exits' "$tmp/$name.err" && return 0
+		grep -qs '^Tracing KVM exits' "$tmp/$name.err" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
