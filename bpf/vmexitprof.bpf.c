@@ -11,9 +11,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 
-/* linux/kvm.h: _IO(KVMIO, 0x80); x86_64's ioctl syscall number. */
+/* linux/kvm.h: _IO(KVMIO, 0x80). */
 #define KVM_RUN_IOCTL 0xae80
-#define NR_IOCTL 16
 
 char LICENSE[] SEC("license") = "GPL";
 

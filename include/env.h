@@ -10,6 +10,7 @@
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_P99 };
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+enum out_kind { OUT_JSON, OUT_CSV, OUT_SVG };	/* from --heatmap-out's ending */
 
 /* What marks the next KVM_RUN, which ends the VMM's handling time. */
 enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL };
@@ -33,6 +34,7 @@ struct env {
 	__u64 interval_count;		/* -c: stop after this many intervals; 0: no limit */
 	const char *heatmap;		/* --heatmap: NULL, "all" or a reason name */
 	const char *heatmap_out;	/* --heatmap-out FILE (.json, .csv or .svg) */
+	enum out_kind heatmap_out_kind;
 	enum color_mode color;		/* --color */
 	const char *report_file;	/* "report FILE": re-render a dump, trace nothing */
 	bool verbose;

@@ -81,6 +81,7 @@ struct run_vm {
 struct run {
 	struct interval *intervals;
 	size_t nr_intervals;
+	size_t nr_ended;		/* intervals ended so far, kept or not */
 	__u64 interval_ns;		/* -I; 0 without */
 	__u64 duration_ns;
 	char vmm_time_source[16];
@@ -118,6 +119,8 @@ void snapshot_free(struct snapshot *s);
 int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out);
 void interval_free(struct interval *iv);
 
+/* dst += src for port/MMIO tallies: counts add, min and max combine. */
+void io_stats_merge(struct io_stats *dst, const struct io_stats *src);
 /* Expand a sparse histogram. */
 void sparse_hist_expand(const struct sparse_hist *s, struct hist *h);
 /* Add an interval's numbers to a report (several intervals add up). -ENOMEM or 0. */

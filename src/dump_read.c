@@ -12,6 +12,7 @@
 
 #include "dump.h"
 #include "json.h"
+#include "vms.h"
 
 struct reader {
 	char *err;
@@ -66,6 +67,9 @@ static bool get_name(struct reader *r, const struct json_value *obj, const char 
 	if (!s || !len || len >= max || memchr(s, 0, len))
 		return fail(r, where, "\"%s\" must be a string of 1 to %zu characters", key, max - 1);
 	memcpy(out, s, len + 1);
+	name_sanitize(out);
+	if (memcmp(out, s, len))
+		return fail(r, where, "\"%s\" holds control characters", key);
 	return true;
 }
 
@@ -255,7 +259,7 @@ static bool read_run(struct reader *r, const struct json_value *doc, struct run 
 		     struct reason_table *names)
 {
 	static const char *const sources[] = { "usdt", "kvm_fpu", "syscall", "none" };
-	const struct json_value *vms, *intervals, *format = json_get(doc, "format");
+	const struct json_value *vms, *intervals, *bounds, *format = json_get(doc, "format");
 	__u64 version, prev_end = 0;
 	char where[64];
 	bool known = false;
@@ -278,6 +282,18 @@ static bool read_run(struct reader *r, const struct json_value *doc, struct run 
 	if (!known)
 		return fail(r, "", "\"vmm_time_source\" '%s' is not usdt, kvm_fpu, syscall or none",
 			    run->vmm_time_source);
+	/* Another build's histogram layout would be misread, not rejected, without this. */
+	if (!(bounds = get_array(r, doc, "bucket_lower_ns", "")))
+		return false;
+	if (json_len(bounds) != HIST_NR_BUCKETS)
+		return fail(r, "", "%zu histogram buckets; this vmexitprof has %d", json_len(bounds),
+			    HIST_NR_BUCKETS);
+	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++) {
+		__u64 lower;
+
+		if (!json_u64(json_at(bounds, b), &lower) || lower != hist_bucket_lower(b))
+			return fail(r, "", "bucket_lower_ns[%u] differs from this vmexitprof's buckets", b);
+	}
 	if (!(vms = get_array(r, doc, "vms", "")))
 		return false;
 	for (size_t i = 0; i < json_len(vms); i++) {

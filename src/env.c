@@ -319,8 +319,14 @@ static int parse_option(struct env *env, int key, const char *arg)
 		env->heatmap = arg ? arg : "all";
 		return 0;
 	case OPT_HEATMAP_OUT:
-		if (!has_suffix(arg, ".json") && !has_suffix(arg, ".csv") && !has_suffix(arg, ".svg")) {
-			bad("--heatmap-out: '%s' does not end in .json, .csv or .svg", arg, NULL);
+		if (has_suffix(arg, ".json"))
+			env->heatmap_out_kind = OUT_JSON;
+		else if (has_suffix(arg, ".csv"))
+			env->heatmap_out_kind = OUT_CSV;
+		else if (has_suffix(arg, ".svg"))
+			env->heatmap_out_kind = OUT_SVG;
+		else {
+			bad("--heatmap-out: '%s' is not a file name ending in .json, .csv or .svg", arg, NULL);
 			return -1;
 		}
 		env->heatmap_out = arg;
@@ -412,6 +418,11 @@ int env_parse(struct env *env, int argc, char **argv)
 	}
 	if (env->interval_count && !env->interval_ms) {
 		fprintf(stderr, "%s: -c counts intervals: it needs -I\n", prog_name);
+		return -1;
+	}
+	if (env->heatmap && env->json) {
+		fprintf(stderr, "%s: --heatmap draws in the terminal, not in --json; write it with "
+			"--heatmap-out FILE.svg or .json\n", prog_name);
 		return -1;
 	}
 	if (env->heatmap && !env->interval_ms && !report) {

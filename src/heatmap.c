@@ -8,7 +8,7 @@
 
 #include "heatmap.h"
 
-#define MIN_ROWS 12
+#define MIN_ROWS 30	/* the "about 30-40 rows" */
 #define LABEL_WIDTH 9	/* "  2.05ms " */
 
 /* Buckets 0 (underflow) and the overflow fold into their neighbours' rows. */
@@ -44,7 +44,7 @@ static void make_title(struct heatmap *hm, const struct run *run, __u32 pid, __u
 int heatmap_build(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vcpu,
 		  const char *what, const struct reason_table *names)
 {
-	__u32 lo = HIST_OVERFLOW, hi = 0, step = 1, first;
+	__u32 lo = HIST_OVERFLOW, hi = 0, step = 1, first, last;
 
 	memset(hm, 0, sizeof(*hm));
 	make_title(hm, run, pid, vcpu, what);
@@ -66,20 +66,31 @@ int heatmap_build(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vc
 	}
 	if (hi < lo)
 		return 0;	/* nothing selected */
-	/* Some room around the data, so that a narrow band still reads as one. */
-	while (hi - lo + 1 < MIN_ROWS && (lo > 1 || hi < HIST_OVERFLOW - 1)) {
-		if (lo > 1)
-			lo--;
-		if (hi < HIST_OVERFLOW - 1 && hi - lo + 1 < MIN_ROWS)
-			hi++;
-	}
 	/* Rows of 1, 2, 4, 8 or 16 sub-buckets (an octave): the finest that fits. */
 	for (;;) {
 		first = 1 + (lo - 1) / step * step;
-		hm->nr_rows = (1 + (hi - 1) / step * step - first) / step + 1;
+		last = 1 + (hi - 1) / step * step;
+		hm->nr_rows = (last - first) / step + 1;
 		if (hm->nr_rows <= HEATMAP_MAX_ROWS || step == HIST_SUB)
 			break;
 		step *= 2;
+	}
+	/* At least MIN_ROWS where the histogram's range allows: room around the data. */
+	while (hm->nr_rows < MIN_ROWS) {
+		bool grew = false;
+
+		if (first > step) {
+			first -= step;
+			hm->nr_rows++;
+			grew = true;
+		}
+		if (hm->nr_rows < MIN_ROWS && last + step < HIST_OVERFLOW) {
+			last += step;
+			hm->nr_rows++;
+			grew = true;
+		}
+		if (!grew)
+			break;
 	}
 	for (unsigned int r = 0; r <= hm->nr_rows; r++)
 		hm->row_lower_ns[r] = hist_bucket_lower(first + r * step);

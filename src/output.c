@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +17,12 @@
 #include "output.h"
 #include "report.h"
 
-/* Dumps bigger than this are not ours (a day at -I 100 with a few VMs is far less). */
+/*
+ * Bigger dumps are refused rather than parsed into memory. A dump takes
+ * about 800 bytes per interval per (VM, vCPU, reason) seen in it (624,566
+ * bytes for 807 intervals of one such key, measured); long runs at short
+ * intervals need a longer -I to stay under this.
+ */
 #define MAX_DUMP_BYTES (1ULL << 30)
 
 static void dir_of(const char *path, char *dir, size_t len)
@@ -54,27 +60,20 @@ struct file_content {
 	const struct env *env;
 };
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static int build_heatmaps(const struct run *run, const struct env *env,
 			  const struct reason_table *names, struct heatmap **out, size_t *nr);
 
-static int write_content(FILE *f, const char *path, const struct file_content *c)
+static int write_content(FILE *f, const struct file_content *c)
 {
 	struct heatmap *maps = NULL;
 	size_t nr = 0;
 	int err;
 
-	if (has_suffix(path, ".csv")) {
+	if (c->env->heatmap_out_kind == OUT_CSV) {
 		dump_write_csv(f, c->run, c->names);
 		return 0;
 	}
-	if (has_suffix(path, ".json")) {
+	if (c->env->heatmap_out_kind == OUT_JSON) {
 		dump_write_json(f, c->run, c->names);
 		return 0;
 	}
@@ -85,6 +84,17 @@ static int write_content(FILE *f, const char *path, const struct file_content *c
 		heatmap_free(&maps[i]);
 	free(maps);
 	return err;
+}
+
+/* Make a rename durable: sync the directory that holds the name. */
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 /*
@@ -115,7 +125,7 @@ static int write_atomic(const char *path, const struct file_content *c)
 			close(fd);
 		goto fail;
 	}
-	if (write_content(f, path, c)) {
+	if (write_content(f, c)) {
 		err = ENOMEM;
 		goto fail;
 	}
@@ -141,12 +151,8 @@ static int write_atomic(const char *path, const struct file_content *c)
 		err = errno;
 		goto fail;
 	}
-	named = false;
-	if (fclose(f)) {
-		f = NULL;
-		err = errno;
-		goto fail;
-	}
+	fclose(f);	/* flushed and synced above: nothing left to fail */
+	sync_dir(dir);
 	return 0;
 fail:
 	if (f)
@@ -164,7 +170,15 @@ static int build_heatmaps(const struct run *run, const struct env *env,
 {
 	const char *what = env->heatmap ? env->heatmap : "all";
 	struct heatmap *maps = NULL;
+	bool any_exit = false;
 	size_t n = 0;
+
+	/* Where kvm_exit never fired, "all" means all there is: the VMM handling time. */
+	for (size_t i = 0; i < run->nr_intervals && !any_exit; i++)
+		for (size_t h = 0; h < run->intervals[i].nr_hists && !any_exit; h++)
+			any_exit = run->intervals[i].hists[h].key.isa != ISA_VMM;
+	if (!any_exit && !strcasecmp(what, "all"))
+		what = "vmm";
 
 	for (size_t v = 0; v < run->nr_vms; v++) {
 		__u32 vcpus[MAX_VCPU_FILTER + 1];
@@ -302,6 +316,7 @@ static char *read_all(const char *path, size_t *len)
 
 	if (!f)
 		return NULL;
+	errno = 0;
 	do {
 		if (n + 65536 + 1 > cap) {
 			cap = cap ? cap * 2 : 1 << 20;
@@ -324,9 +339,11 @@ static char *read_all(const char *path, size_t *len)
 		n += got;
 	} while (got == 65536);
 	if (ferror(f)) {
+		int err = errno ? errno : EIO;	/* EISDIR for a directory */
+
 		free(buf);
 		fclose(f);
-		errno = EIO;
+		errno = err;
 		return NULL;
 	}
 	fclose(f);

@@ -250,6 +250,18 @@ void sparse_hist_expand(const struct sparse_hist *s, struct hist *h)
 			h->buckets[s->buckets[i].bucket] += s->buckets[i].count;
 }
 
+void io_stats_merge(struct io_stats *dst, const struct io_stats *src)
+{
+	if (src->handled && (!dst->handled || src->handled_min_ns < dst->handled_min_ns))
+		dst->handled_min_ns = src->handled_min_ns;
+	if (src->handled_max_ns > dst->handled_max_ns)
+		dst->handled_max_ns = src->handled_max_ns;
+	dst->count += src->count;
+	dst->to_userspace += src->to_userspace;
+	dst->handled += src->handled;
+	dst->handled_sum_ns += src->handled_sum_ns;
+}
+
 /* Merge an io tally into the VM's row for the same key, or add one. */
 static int add_io(struct report *rep, const struct snap_io *e)
 {
@@ -263,14 +275,7 @@ static int add_io(struct report *rep, const struct snap_io *e)
 
 			if (memcmp(&set->rows[i].key, &e->key, sizeof(e->key)))
 				continue;
-			if (e->st.handled && (!s->handled || e->st.handled_min_ns < s->handled_min_ns))
-				s->handled_min_ns = e->st.handled_min_ns;
-			if (e->st.handled_max_ns > s->handled_max_ns)
-				s->handled_max_ns = e->st.handled_max_ns;
-			s->count += e->st.count;
-			s->to_userspace += e->st.to_userspace;
-			s->handled += e->st.handled;
-			s->handled_sum_ns += e->st.handled_sum_ns;
+			io_stats_merge(s, &e->st);
 			return 0;
 		}
 	}

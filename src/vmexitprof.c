@@ -32,6 +32,8 @@ _Static_assert(UEXIT_REASON_IO == KVM_EXIT_IO && UEXIT_REASON_MMIO == KVM_EXIT_M
 /* How long kvm_userspace_exit may fire alone before we call the host silent. */
 #define SILENT_KVM_EXIT_CHECK_MS 3000
 #define POLL_MS 100
+/* How long VMM handling under way at the end may take to finish and be timed. */
+#define DETACH_GRACE_MS 20
 
 static volatile sig_atomic_t exiting;
 
@@ -417,16 +419,8 @@ static int add_io(struct snapshot *snap, const void *key, const void *values, in
 	const struct io_stats *v = values;
 	struct io_stats sum = {};
 
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		if (v[cpu].handled && (!sum.handled || v[cpu].handled_min_ns < sum.handled_min_ns))
-			sum.handled_min_ns = v[cpu].handled_min_ns;
-		if (v[cpu].handled_max_ns > sum.handled_max_ns)
-			sum.handled_max_ns = v[cpu].handled_max_ns;
-		sum.count += v[cpu].count;
-		sum.to_userspace += v[cpu].to_userspace;
-		sum.handled += v[cpu].handled;
-		sum.handled_sum_ns += v[cpu].handled_sum_ns;
-	}
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		io_stats_merge(&sum, &v[cpu]);
 	return sum.count ? snapshot_add_io(snap, key, &sum) : 0;
 }
 
@@ -508,8 +502,9 @@ static int end_interval(struct run *run, struct snapshot *cur, struct snapshot *
 	err = run_add_interval(run, &iv);
 	if (!err)
 		err = run_report(run, run->nr_intervals - 1, 1, &rep);
+	run->nr_ended++;
 	if (!err && env->interval_ms) {
-		rep.interval_index = run->nr_intervals;
+		rep.interval_index = run->nr_ended;
 		if (env->json)
 			report_print_json(stdout, &rep, names, env);
 		else
@@ -590,6 +585,7 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, vmm_clock == VMM_CLOCK_USDT);
 	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, vmm_clock == VMM_CLOCK_USDT);
 	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, vmm_clock == VMM_CLOCK_SYSCALL);
+	bpf_program__set_autoattach(skel->progs.kvm_userspace_exit, false);	/* last: see below */
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
@@ -599,14 +595,25 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	prewarm_hists(skel, &env, &names);
+	/*
+	 * kvm_userspace_exit starts each VMM handling time: attach it after
+	 * whatever ends one (kvm_fpu, sys_enter_ioctl, the USDT probes), and
+	 * detach it first, so that no handling started is missed at its end.
+	 */
 	err = vmexitprof_bpf__attach(skel);
-	release_libbpf_log(!bpf_refused(err));
-	if (err) {
-		explain_bpf_failure("attach to the kvm tracepoints", err);
+	if (!err && vmm_clock == VMM_CLOCK_USDT && attach_usdt(skel, &env, &usdt)) {
 		err = 1;
 		goto cleanup;
 	}
-	if (vmm_clock == VMM_CLOCK_USDT && attach_usdt(skel, &env, &usdt)) {
+	if (!err) {
+		skel->links.kvm_userspace_exit = bpf_program__attach(skel->progs.kvm_userspace_exit);
+		err = libbpf_get_error(skel->links.kvm_userspace_exit);
+		if (err)
+			skel->links.kvm_userspace_exit = NULL;
+	}
+	release_libbpf_log(!bpf_refused(err));
+	if (err) {
+		explain_bpf_failure("attach to the kvm tracepoints", err);
 		err = 1;
 		goto cleanup;
 	}
@@ -662,10 +669,18 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* Detach first, so the numbers stop moving while we read them. */
+	/*
+	 * The run ends now, not after the detaching (uprobes take a while).
+	 * No new VMM handling starts after this; those under way get a moment
+	 * to end. Then detach the rest, so the numbers stop moving while we
+	 * read them.
+	 */
+	run.duration_ns = now_ns() - start;
+	bpf_link__destroy(skel->links.kvm_userspace_exit);
+	skel->links.kvm_userspace_exit = NULL;
+	sleep_ms(DETACH_GRACE_MS);
 	detach_usdt(&usdt);
 	vmexitprof_bpf__detach(skel);
-	run.duration_ns = now_ns() - start;
 	err = read_snapshot(skel, &cur);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));

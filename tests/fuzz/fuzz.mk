@@ -29,7 +29,7 @@ endef
 
 $(eval $(call fuzz_target,json,src/json.c))
 $(eval $(call fuzz_target,dump,src/dump_read.c src/dump.c src/json.c src/snapshot.c \
-	src/report.c src/hist.c src/reasons.c src/heatmap.c))
+	src/report.c src/hist.c src/reasons.c src/heatmap.c src/vms.c))
 
 TEST_BINS += $(FUZZ_BINS)
 

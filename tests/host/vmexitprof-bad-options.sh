@@ -121,9 +121,11 @@ cases=$(cat <<'TABLE'
 -I 100 --heatmap=cpuid,hlt      => 'cpuid,hlt' is not an exit reason
 -I 100 --heatmap=-1             => '-1' is not an exit reason
 # --heatmap-out FILE
---heatmap-out ''                => --heatmap-out: '' does not end in .json, .csv or .svg
---heatmap-out run.txt           => 'run.txt' does not end in .json, .csv or .svg
---heatmap-out run.json.tmp      => does not end in .json
+--heatmap-out ''                => --heatmap-out: '' is not a file name ending in .json, .csv or .svg
+--heatmap-out run.txt           => 'run.txt' is not a file name ending in .json, .csv or .svg
+--heatmap-out run.json.tmp      => is not a file name ending in .json
+--heatmap-out .json             => '.json' is not a file name ending in .json
+-I 100 --heatmap --json         => --heatmap draws in the terminal, not in --json
 --heatmap-out                   => requires an argument
 # --color
 --color ''                      => --color: '' is not one of auto, always, never

@@ -94,3 +94,23 @@ python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
 h = sum((u["handling"] or {}).get("count", 0) for u in r["vms"][0]["userspace"])
 sys.exit(not (r["vmm_time_source"] == "kvm_fpu" and h > 0))' "$tmp/prof_stripped.out" ||
 	die "stripped binary: no kvm_fpu handling times: $(cat "$tmp/prof_stripped.out")"
+
+# A VMM already busy when tracing starts and still busy when it stops:
+# every return counted is timed (the start of a handling is traced only
+# while its end is), but for at most one per vCPU thread left under way.
+for mech in usdt syscall kvm_fpu; do
+	tests/vmm/testvmm --vcpus 2 --pio 1000 --duration 4 >/dev/null 2>"$tmp/busy-$mech.err" &
+	busy=$!
+	wait_for_line "$tmp/busy-$mech.err" "testvmm: pid [0-9]+ ready" 30
+	sleep 0.5
+	./vmexitprof -p "$busy" -d 1.5 --vmm-time="$mech" --json >"$tmp/busy-$mech.json" 2>/dev/null ||
+		die "vmexitprof on a busy VMM ($mech) failed"
+	wait_ok "$busy" "testvmm (busy, $mech)"
+	python3 -c 'import json, sys
+vm = json.load(open(sys.argv[1]))["vms"][0]
+io = next(u for u in vm["userspace"] if u["reason"] == "IO")
+timed = (io["handling"] or {}).get("count", 0)
+ok = io["count"] > 1000 and io["count"] - 2 <= timed <= io["count"]
+print("%s: busy VMM: %d returns, %d timed" % (sys.argv[2], io["count"], timed))
+sys.exit(not ok)' "$tmp/busy-$mech.json" "$mech" || die "busy VMM ($mech): returns not all timed"
+done

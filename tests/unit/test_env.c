@@ -110,6 +110,7 @@ struct good {
 	__u64 interval_ms, interval_count;
 	const char *heatmap, *heatmap_out, *report_file;
 	enum color_mode color;
+	enum out_kind heatmap_out_kind;
 	const char *hist;
 	__u32 max_hist_keys;	/* 0: the default */
 };
@@ -136,11 +137,13 @@ static const struct good good[] = {
 	{ .args = { "-I1000", "--heatmap=vmm", "--color", "never" }, .interval_ms = 1000,
 	  .heatmap = "vmm", .color = COLOR_NEVER },
 	{ .args = { "--heatmap-out", "x.svg", "--color=always" }, .heatmap_out = "x.svg",
+	  .heatmap_out_kind = OUT_SVG,
 	  .color = COLOR_ALWAYS },
 	{ .args = { "--heatmap-out=/tmp/run.json" }, .heatmap_out = "/tmp/run.json" },
+	{ .args = { "--heatmap-out=run.csv" }, .heatmap_out = "run.csv", .heatmap_out_kind = OUT_CSV },
 	{ .args = { "report", "run.json" }, .report_file = "run.json" },
-	{ .args = { "report", "run.json", "--heatmap", "hlt", "--json" }, .report_file = "run.json",
-	  .heatmap = "hlt", .json = true },
+	{ .args = { "report", "run.json", "--heatmap", "hlt", "--per-vcpu" }, .report_file = "run.json",
+	  .heatmap = "hlt", .per_vcpu = true },
 	{ .args = { "report", "--per-vcpu", "run.json" }, .report_file = "run.json", .per_vcpu = true },
 	{ .args = { "report", "--heatmap", "run.json" }, .report_file = "run.json", .heatmap = "all" },
 	{ .args = { "--vmm-time=kvm_fpu" }, .vmm_clock = VMM_CLOCK_KVM_FPU },
@@ -215,6 +218,7 @@ static void check_good(const struct good *g)
 	CHECK_EQ_U64(r.env.interval_ms, g->interval_ms, "[%s] interval_ms", what);
 	CHECK_EQ_U64(r.env.interval_count, g->interval_count, "[%s] interval_count", what);
 	CHECK_EQ_U64(r.env.color, g->color, "[%s] color", what);
+	CHECK_EQ_U64(r.env.heatmap_out_kind, g->heatmap_out_kind, "[%s] heatmap_out_kind", what);
 	CHECK(!g->heatmap == !r.env.heatmap && (!g->heatmap || !strcmp(g->heatmap, r.env.heatmap)),
 	      "[%s] heatmap '%s', expected '%s'", what, r.env.heatmap, g->heatmap);
 	CHECK(!g->heatmap_out == !r.env.heatmap_out &&
@@ -313,6 +317,7 @@ static const char *const bad[][MAX_ARGS + 1] = {
 	{ "--heatmap" },		/* without -I */
 	{ "-I", "100", "--heatmap=" },
 	{ "--heatmap-out", "x.png" },
+	{ "-I", "100", "--heatmap", "--json" },
 	{ "--heatmap-out", "" },
 	{ "--heatmap-out", ".json" },
 	{ "--heatmap-out", "dir/.svg" },

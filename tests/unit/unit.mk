@@ -2,7 +2,8 @@
 # just the src/ objects they test (no libbpf). tests/host/unit.sh runs them.
 # Included by the top Makefile, which defines OUTPUT, CC and ALL_CFLAGS.
 
-UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env test_json)
+UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_env test_json \
+	test_snapshot)
 TEST_BINS += $(UNIT_TESTS)
 
 .PHONY: unit
@@ -21,3 +22,7 @@ $(OUTPUT)/tests/unit/test_env: $(OUTPUT)/tests/unit/test_env.o $(OUTPUT)/src/env
 
 $(OUTPUT)/tests/unit/test_json: $(OUTPUT)/tests/unit/test_json.o $(OUTPUT)/src/json.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(OUTPUT)/tests/unit/test_snapshot: $(OUTPUT)/tests/unit/test_snapshot.o \
+		$(addprefix $(OUTPUT)/src/,snapshot.o report.o hist.o reasons.o vms.o)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots and intervals (src/snapshot.c): a histogram read half-updated
+ * (count ahead of its bucket) must not split an interval, and intervals
+ * must add up to the run; and names (src/vms.c) are made safe to print.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "snapshot.h"
+#include "vms.h"
+
+static struct hist *hist_with(__u64 count, const __u32 *buckets, const __u64 *n, int nr)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+
+	h->count = count;
+	for (int i = 0; i < nr; i++) {
+		h->buckets[buckets[i]] = n[i];
+		h->sum_ns += n[i] * hist_bucket_lower(buckets[i]);
+	}
+	h->min_ns = hist_bucket_lower(buckets[0]);
+	h->max_ns = hist_bucket_lower(buckets[nr - 1]);
+	return h;
+}
+
+static void test_torn_reads(void)
+{
+	const struct hist_key key = { .pid = 7, .vcpu = 1, .reason = 0x72, .isa = ISA_SVM };
+	static const __u32 b[] = { 100, 120 };
+	static const __u64 first[] = { 4, 0 }, second[] = { 5, 3 }, third[] = { 6, 3 };
+	struct snapshot s0 = {}, s1 = {}, s2 = {}, s3 = {}, empty = {};
+	struct interval iv[3], all;
+	struct report rep = {};
+	struct hist *h;
+	__u64 sum = 0;
+
+	SECTION("a torn read (count ahead of its bucket) does not split an interval");
+	/* Read 1: count says 5, the fifth sample's bucket not written yet. */
+	h = hist_with(5, b, first, 2);
+	snapshot_add_hist(&s1, &key, h);
+	free(h);
+	CHECK_EQ_U64(s1.hists[0].h.count, 4, "snapshot count is the buckets' sum");
+	/* Read 2: consistent, 8. Read 3: count 8 again, one more in a bucket. */
+	h = hist_with(8, b, second, 2);
+	snapshot_add_hist(&s2, &key, h);
+	free(h);
+	h = hist_with(8, b, third, 2);
+	snapshot_add_hist(&s3, &key, h);
+	free(h);
+	CHECK(!snapshot_diff(&s1, &s0, &iv[0]) && !snapshot_diff(&s2, &s1, &iv[1]) &&
+	      !snapshot_diff(&s3, &s2, &iv[2]), "diffs");
+	for (int i = 0; i < 3; i++) {
+		__u64 in_buckets = 0;
+
+		CHECK_EQ_U64(iv[i].nr_hists, 1, "interval %d has the key", i);
+		for (__u32 k = 0; k < iv[i].hists[0].nr_buckets; k++)
+			in_buckets += iv[i].hists[0].buckets[k].count;
+		CHECK_EQ_U64(iv[i].hists[0].count, in_buckets, "interval %d: count = its buckets", i);
+		sum += iv[i].hists[0].count;
+	}
+	CHECK_EQ_U64(sum, 9, "intervals add up to the last read");
+	CHECK(!snapshot_diff(&s3, &empty, &all) && all.hists[0].count == 9, "the whole run: 9");
+	for (int i = 0; i < 3; i++)
+		CHECK(!interval_add_to_report(&iv[i], &rep), "add interval %d", i);
+	CHECK(rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1, "one VM, one reason");
+	if (rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1) {
+		const struct hist *t = &rep.vms[0].reasons.rows[0].h;
+
+		CHECK_EQ_U64(t->count, all.hists[0].count, "merged intervals: count");
+		CHECK_EQ_U64(t->sum_ns, all.hists[0].sum_ns, "merged intervals: sum");
+		CHECK_EQ_U64(t->min_ns, all.hists[0].min_ns, "merged intervals: min");
+		CHECK_EQ_U64(t->max_ns, all.hists[0].max_ns, "merged intervals: max");
+	}
+	report_free(&rep);
+	for (int i = 0; i < 3; i++)
+		interval_free(&iv[i]);
+	interval_free(&all);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&s3);
+}
+
+static void test_names(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "rigvm", "rigvm" },
+		{ "testvmm-\xc3\xa9\xc3\xa9", "testvmm-\xc3\xa9\xc3\xa9" },	/* é é */
+		{ "cut-\xc3", "cut-?" },			/* comm cut mid-character */
+		{ "esc\x1b[31mred", "esc?[31mred" },
+		{ "new\nline\x7f", "new?line?" },
+		{ "c1-\xc2\x9b", "c1-??" },			/* U+009B, a C1 CSI */
+		{ "overlong-\xc0\xaf", "overlong-??" },
+		{ "surrogate-\xed\xa0\x80", "surrogate-???" },
+		{ "past-\xf4\x90\x80\x80", "past-????" },
+		{ "emoji-\xf0\x9f\x98\x80", "emoji-\xf0\x9f\x98\x80" },
+		{ "", "" },
+	};
+
+	SECTION("names: invalid UTF-8 and control characters become '?'");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		name_sanitize(buf);
+		CHECK_STR(buf, cases[i].out, "case %zu", i);
+	}
+}
+
+int main(void)
+{
+	test_torn_reads();
+	test_names();
+	return check_done();
+}
