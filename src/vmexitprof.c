@@ -249,8 +249,13 @@ static void remember_name(struct run *run, __u32 pid)
 {
 	char name[128];
 
-	if (run_vm(run, pid) || !pid_alive(pid))
+	if (run_vm(run, pid))
 		return;
+	/* Came and went between two looks: no name left, but it did exit. */
+	if (!pid_alive(pid)) {
+		run_add_vm(run, pid, "?", true);
+		return;
+	}
 	vm_name(pid, name, sizeof(name));
 	run_add_vm(run, pid, name, false);
 }
