@@ -24,6 +24,7 @@ const volatile bool filter_vcpus = false;
 /* A thread's exit, waiting for its entry. */
 struct inflight {
 	__u64 exit_ns;		/* 0: none pending */
+	__u64 vm_start;		/* the thread's process start (hist_key.vm_start); 0: not read yet */
 	__u32 reason;
 	__u32 vcpu;
 	__u16 isa;
@@ -41,9 +42,17 @@ struct inflight {
 #define INFLIGHT_IO_IN_VMM	8	/* io: handed to the VMM, awaiting the next KVM_RUN */
 #define INFLIGHT_MMIO_READ	16	/* an unsatisfied MMIO read: its completion is no new access */
 
-/* Per CPU, so the hot path never shares a cache line; the loader sums. */
+/*
+ * Not per CPU: a new per-CPU key takes ~4 KiB per possible CPU from the
+ * per-CPU allocator's atomic pool, which a burst of new keys (a VM with
+ * many vCPUs starting, VMs coming and going) empties within a few keys,
+ * and the intervals were dropped; here it is one ~4 KiB slab object. One
+ * writer per key at a time is the rule (a vCPU runs under KVM's vcpu
+ * mutex), but a key can be shared (vCPU unknown), so hist_add() adds with
+ * atomics. The loader sizes it from --max-keys.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);
 	__type(key, struct hist_key);
@@ -52,12 +61,11 @@ struct {
 
 /*
  * Preallocated spill-over for new keys that `hists` cannot take: when it
- * is full, or when allocating a new element inside BPF fails (the per-CPU
- * allocator's cache can be empty in a burst of new keys). The loader reads
- * both maps; a key lives in one of them.
+ * is full, or when allocating a new element inside BPF fails (no memory
+ * at that moment). The loader reads both maps; a key lives in one of them.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RESERVE_HIST_KEYS);
 	__type(key, struct hist_key);
 	__type(value, struct hist);
@@ -182,6 +190,10 @@ static __always_inline struct hist *hist_for(struct hist_key *key)
 	return NULL;
 }
 
+/*
+ * Counts and sums are atomic adds, so they stay exact even if two threads
+ * share a key; min and max are plain stores, exact with one writer.
+ */
 static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_userspace)
 {
 	__u64 b;
@@ -190,15 +202,15 @@ static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_usersp
 		h->min_ns = delta;
 	if (delta > h->max_ns)
 		h->max_ns = delta;
-	h->count++;
-	h->sum_ns += delta;
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, delta);
 	if (to_userspace)
-		h->to_userspace++;
+		__sync_fetch_and_add(&h->to_userspace, 1);
 	b = hist_bucket(delta);
 	/* Check and index the same register: older verifiers lose the bound on a copy. */
 	barrier_var(b);
 	if (b < HIST_NR_BUCKETS)
-		h->buckets[b]++;
+		__sync_fetch_and_add(&h->buckets[b], 1);
 }
 
 /* kvm_entry: close this thread's pending exit, if any, into its histogram. */
@@ -220,6 +232,7 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	slot->marks &= ~INFLIGHT_TO_USERSPACE;
 
 	key.pid = pid;
+	key.vm_start = slot->vm_start;
 	key.vcpu = slot->vcpu;
 	key.reason = slot->reason;
 	key.isa = slot->isa;
@@ -261,7 +274,7 @@ static __always_inline void record_io(struct inflight *slot, struct io_key *key)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, MAX_UEXIT_KEYS);
+	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);	/* the loader sets --max-keys */
 	__type(key, struct uexit_key);
 	__type(value, __u64);
 } uexits SEC(".maps");
@@ -273,9 +286,9 @@ struct {
  * knows it (from a kvm_exit), else the caller's guess (the thread name).
  */
 static __always_inline void record_userspace_exit(struct inflight *slot, __u64 now, __u32 pid,
-						  __u32 vcpu, __u32 reason, int err)
+						  __u64 vm_start, __u32 vcpu, __u32 reason, int err)
 {
-	struct uexit_key key = { .pid = pid, .vcpu = vcpu, .reason = reason };
+	struct uexit_key key = { .pid = pid, .vcpu = vcpu, .reason = reason, .vm_start = vm_start };
 	static const __u64 zero;
 	__u64 *n;
 
@@ -323,6 +336,7 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 		return;
 	delta = now - slot->uexit_ns;
 	slot->uexit_ns = 0;
+	key.vm_start = slot->vm_start;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
 	if (slot->marks & INFLIGHT_IO_IN_VMM) {

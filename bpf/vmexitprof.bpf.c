@@ -23,6 +23,31 @@ struct {
 	__type(value, struct inflight);
 } inflight_by_task SEC(".maps");
 
+/* /proc's unit for a process's start time; the loader sets it from sysconf(_SC_CLK_TCK). */
+const volatile __u64 ns_per_clock_tick = 10000000;
+
+/* When the current thread's process started, as /proc/PID/stat says: part of the VM's identity. */
+static __always_inline __u64 current_vm_start(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime) / ns_per_clock_tick;
+}
+
+/*
+ * The current thread's slot, created if create is set. Task storage dies
+ * with its task, so a new thread that gets a dead one's id starts afresh.
+ */
+static __always_inline struct inflight *current_slot(bool create)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inflight *slot;
+
+	slot = bpf_task_storage_get(&inflight_by_task, task, 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (slot && !slot->vm_start)
+		slot->vm_start = current_vm_start(task);
+	return slot;
+}
+
 SEC("tp/kvm/kvm_exit")
 int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
@@ -37,8 +62,7 @@ int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 		isa = ctx->isa;
 	if (!event_wanted(pid, vcpu))
 		return 1;
-	slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	slot = current_slot(true);
 	if (slot)
 		record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, ctx->exit_reason);
 	return 1;
@@ -51,8 +75,7 @@ int kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 
 	if (!event_wanted(pid, ctx->vcpu_id))
 		return 1;
-	record_entry(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
-		     bpf_ktime_get_ns(), pid);
+	record_entry(current_slot(false), bpf_ktime_get_ns(), pid);
 	return 1;
 }
 
@@ -86,15 +109,16 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 
 	if (!pid_wanted(pid))
 		return 1;
-	slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0);
+	slot = current_slot(false);
 	vcpu = slot && (slot->marks & INFLIGHT_VCPU_KNOWN) ? slot->vcpu : vcpu_from_comm();
 	if (!vcpu_wanted(vcpu))
 		return 1;
 	/* Only now create the slot, for the VMM handling time (no kvm_exit on PVM). */
 	if (!slot)
-		slot = bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
-					    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	record_userspace_exit(slot, bpf_ktime_get_ns(), pid, vcpu, ctx->reason, ctx->errno);
+		slot = current_slot(true);
+	record_userspace_exit(slot, bpf_ktime_get_ns(), pid,
+			      slot ? slot->vm_start : current_vm_start(bpf_get_current_task_btf()),
+			      vcpu, ctx->reason, ctx->errno);
 	return 1;
 }
 
@@ -112,8 +136,7 @@ int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 	pid = bpf_get_current_pid_tgid() >> 32;
 	if (!pid_wanted(pid))
 		return 1;
-	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
-		       bpf_ktime_get_ns(), pid);
+	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), pid);
 	return 1;
 }
 
@@ -125,8 +148,7 @@ int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 SEC("usdt")
 int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
 {
-	struct inflight *slot = bpf_task_storage_get(&inflight_by_task,
-						     bpf_get_current_task_btf(), 0, 0);
+	struct inflight *slot = current_slot(false);
 
 	/* Restart the clock kvm_userspace_exit started, now that QEMU has it. */
 	if (slot && slot->uexit_ns)
@@ -139,8 +161,7 @@ int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
 {
 	if (type != KVM_RUN_IOCTL)
 		return 0;
-	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
-		       bpf_ktime_get_ns(), bpf_get_current_pid_tgid() >> 32);
+	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), bpf_get_current_pid_tgid() >> 32);
 	return 0;
 }
 
@@ -155,26 +176,29 @@ int sys_enter_ioctl(struct syscall_trace_enter *ctx)
 	pid = bpf_get_current_pid_tgid() >> 32;
 	if (!pid_wanted(pid))
 		return 1;
-	record_kvm_run(bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0, 0),
-		       bpf_ktime_get_ns(), pid);
+	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), pid);
 	return 1;
 }
 
-/* Slot of the current thread, created if need be, for a target's event. */
-static __always_inline struct inflight *io_slot(__u32 *pid)
+/* Slot of the current thread, created if need be, for a target's event; fills key's VM. */
+static __always_inline struct inflight *io_slot(struct io_key *key)
 {
-	*pid = bpf_get_current_pid_tgid() >> 32;
-	if (!pid_wanted(*pid))
+	struct inflight *slot;
+
+	key->pid = bpf_get_current_pid_tgid() >> 32;
+	if (!pid_wanted(key->pid))
 		return NULL;
-	return bpf_task_storage_get(&inflight_by_task, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	slot = current_slot(true);
+	if (slot)
+		key->vm_start = slot->vm_start;
+	return slot;
 }
 
 SEC("tp/kvm/kvm_pio")
 int kvm_pio(struct trace_event_raw_kvm_pio *ctx)
 {
 	struct io_key key = { .kind = IO_KIND_PIO };
-	struct inflight *slot = io_slot(&key.pid);
+	struct inflight *slot = io_slot(&key);
 
 	if (!slot)
 		return 1;
@@ -190,7 +214,7 @@ SEC("tp/kvm/kvm_mmio")
 int kvm_mmio(struct trace_event_raw_kvm_mmio *ctx)
 {
 	struct io_key key = { .kind = IO_KIND_MMIO };
-	struct inflight *slot = io_slot(&key.pid);
+	struct inflight *slot = io_slot(&key);
 	__u32 type = ctx->type;
 
 	if (!slot)

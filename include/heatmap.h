@@ -31,7 +31,7 @@ struct heatmap {
  * all of them) for the keys that `what` selects (reason_key_matches).
  * Returns 0, or -ENOMEM; hm->total is 0 when nothing matched.
  */
-int heatmap_build(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vcpu,
+int heatmap_build(struct heatmap *hm, const struct run *run, const struct run_vm *vm, __u32 vcpu,
 		  const char *what, const struct reason_table *names);
 void heatmap_free(struct heatmap *hm);
 

@@ -54,6 +54,7 @@ struct vcpu_stats {
 
 struct vm_stats {
 	__u32 pid;
+	__u64 start;		/* process start, clock ticks after boot: pid and start name a VM */
 	char name[128];		/* QEMU's -name, else the process name */
 	bool exited;		/* gone by the end of the run */
 	struct reason_set reasons;	/* all vCPUs together */

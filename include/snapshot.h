@@ -67,9 +67,10 @@ struct interval {
 	size_t nr_io;
 };
 
-/* A VM as the report names it. */
+/* A VM as the report names it: pid and start (hist_key.vm_start) say which. */
 struct run_vm {
 	__u32 pid;
+	__u64 start;
 	char name[128];
 	bool exited;
 };
@@ -93,9 +94,9 @@ struct run {
 
 /* Append iv, taking what it owns. -ENOMEM or 0. */
 int run_add_interval(struct run *run, struct interval *iv);
-/* Note a VM's name (once per pid). -ENOMEM or 0. */
-int run_add_vm(struct run *run, __u32 pid, const char *name, bool exited);
-const struct run_vm *run_vm(const struct run *run, __u32 pid);
+/* Note a VM's name (once per pid and start). -ENOMEM or 0. */
+int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited);
+const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
 void run_free(struct run *run);
 /*
  * The report of intervals [first, first + nr) of run: their sums, with the

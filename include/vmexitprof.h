@@ -8,7 +8,7 @@
 #define MAX_TARGET_PIDS		16
 #define MAX_VCPU_FILTER		1024	/* vCPU ids 0..1023 can be selected */
 #define DEFAULT_MAX_HIST_KEYS	16384
-#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~4 KiB per CPU */
+#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~4 KiB */
 
 /* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
 #define ISA_VMX	1
@@ -27,13 +27,20 @@
 
 #define VCPU_UNKNOWN	0xffffffffU
 
-/* One histogram per VM, vCPU, ISA and exit reason, per CPU. */
+/*
+ * A VM is its process: pid and start time. The start time (in clock ticks
+ * after boot, as /proc/PID/stat gives it) tells apart two processes that
+ * had the same pid one after the other during a run.
+ */
+
+/* One histogram per VM, vCPU, ISA and exit reason. */
 struct hist_key {
 	__u32 pid;		/* the VM process (tgid of the vCPU thread) */
 	__u32 vcpu;		/* vcpu_id from kvm_exit, or VCPU_UNKNOWN */
 	__u32 reason;		/* VMX: basic reason; SVM: exit code, whole */
 	__u16 isa;
 	__u16 flags;		/* HIST_FLAG_* */
+	__u64 vm_start;		/* the VM process's start, clock ticks after boot */
 };
 
 struct hist {
@@ -54,7 +61,6 @@ struct hist {
 /* KVM_EXIT_IO and KVM_EXIT_MMIO (linux/kvm.h, which BPF code cannot include). */
 #define UEXIT_REASON_IO		2
 #define UEXIT_REASON_MMIO	6
-#define MAX_UEXIT_KEYS		8192
 
 /*
  * Port I/O and MMIO tallies (--ports, --mmio) from kvm:kvm_pio and
@@ -73,6 +79,7 @@ struct io_key {
 	__u8 dir;		/* IO_DIR_* */
 	__u16 size;		/* bytes per access */
 	__u64 addr;		/* port, or the GPA's page */
+	__u64 vm_start;		/* as in hist_key */
 };
 
 struct io_stats {
@@ -89,6 +96,7 @@ struct uexit_key {
 	__u32 vcpu;		/* from kvm_exit, else the "CPU n/KVM" thread name */
 	__u32 reason;
 	__u32 flags;
+	__u64 vm_start;		/* as in hist_key */
 };
 
 /* Per-CPU event accounting, so nothing is lost silently. */

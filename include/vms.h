@@ -8,6 +8,10 @@
 #include <linux/types.h>
 
 bool pid_alive(__u32 pid);
+/* When pid started, in clock ticks after boot (/proc/PID/stat's starttime); 0 if gone. */
+__u64 pid_start_ticks(__u32 pid);
+/* Whether the process that started at start_ticks (pid_start_ticks) still runs as pid. */
+bool vm_alive(__u32 pid, __u64 start_ticks);
 /* Whether pid holds a KVM VM file descriptor (anon_inode:kvm-vm). */
 bool pid_is_vm(__u32 pid);
 /* vCPU ids of pid's threads named like QEMU's ("CPU 3/KVM"); returns how many (<= max). */

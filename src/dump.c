@@ -37,7 +37,8 @@ static void interval_json(FILE *out, const struct interval *iv)
 	for (size_t i = 0; i < iv->nr_hists; i++) {
 		const struct sparse_hist *h = &iv->hists[i];
 
-		fprintf(out, "%s{\"pid\":%u,\"vcpu\":", i ? ",\n  " : "", h->key.pid);
+		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"vcpu\":", i ? ",\n  " : "", h->key.pid,
+			(unsigned long long)h->key.vm_start);
 		vcpu_json(out, h->key.vcpu);
 		fprintf(out, ",\"isa\":%u,\"reason\":%u,\"flags\":%u,\"count\":%llu,\"sum_ns\":%llu,"
 			"\"min_ns\":%llu,\"max_ns\":%llu,\"to_userspace\":%llu,\"buckets\":[",
@@ -53,7 +54,8 @@ static void interval_json(FILE *out, const struct interval *iv)
 	for (size_t i = 0; i < iv->nr_uexits; i++) {
 		const struct snap_uexit *u = &iv->uexits[i];
 
-		fprintf(out, "%s{\"pid\":%u,\"vcpu\":", i ? "," : "", u->key.pid);
+		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"vcpu\":", i ? "," : "", u->key.pid,
+			(unsigned long long)u->key.vm_start);
 		vcpu_json(out, u->key.vcpu);
 		fprintf(out, ",\"reason\":%u,\"flags\":%u,\"count\":%llu}", u->key.reason, u->key.flags,
 			(unsigned long long)u->count);
@@ -62,9 +64,11 @@ static void interval_json(FILE *out, const struct interval *iv)
 	for (size_t i = 0; i < iv->nr_io; i++) {
 		const struct snap_io *e = &iv->io[i];
 
-		fprintf(out, "%s{\"pid\":%u,\"kind\":%u,\"dir\":%u,\"size\":%u,\"addr\":%llu,\"count\":%llu,"
+		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"kind\":%u,\"dir\":%u,\"size\":%u,"
+			"\"addr\":%llu,\"count\":%llu,"
 			"\"to_userspace\":%llu,\"handled\":%llu,\"handled_sum_ns\":%llu,"
 			"\"handled_min_ns\":%llu,\"handled_max_ns\":%llu}", i ? "," : "", e->key.pid,
+			(unsigned long long)e->key.vm_start,
 			e->key.kind, e->key.dir, e->key.size, (unsigned long long)e->key.addr,
 			(unsigned long long)e->st.count, (unsigned long long)e->st.to_userspace,
 			(unsigned long long)e->st.handled, (unsigned long long)e->st.handled_sum_ns,
@@ -86,7 +90,8 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 		fprintf(out, "%s%llu", b ? "," : "", (unsigned long long)hist_bucket_lower(b));
 	fputs("],\n\"vms\":[", out);
 	for (size_t i = 0; i < run->nr_vms; i++) {
-		fprintf(out, "%s{\"pid\":%u,\"name\":", i ? "," : "", run->vms[i].pid);
+		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"name\":", i ? "," : "", run->vms[i].pid,
+			(unsigned long long)run->vms[i].start);
 		json_string(out, run->vms[i].name);
 		fprintf(out, ",\"exited\":%s}", run->vms[i].exited ? "true" : "false");
 	}

@@ -89,6 +89,13 @@ static bool get_vcpu(struct reader *r, const struct json_value *obj, __u32 *out,
 	return true;
 }
 
+/* start_ticks: which process had the pid (optional: 0 when absent). */
+static bool get_start(struct reader *r, const struct json_value *obj, __u64 *out, const char *where)
+{
+	*out = 0;
+	return !json_get(obj, "start_ticks") || get_uint(r, obj, "start_ticks", 0, ~0ULL, out, where);
+}
+
 static const struct json_value *get_array(struct reader *r, const struct json_value *obj,
 					  const char *key, const char *where)
 {
@@ -128,10 +135,11 @@ static bool read_hist(struct reader *r, const struct json_value *e, struct spars
 		      const char *where)
 {
 	const struct json_value *buckets;
-	__u64 pid, isa, reason, flags, sum = 0, prev = 0;
+	__u64 pid, start, isa, reason, flags, sum = 0, prev = 0;
 	char at[128];
 
-	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) || !get_vcpu(r, e, &h->key.vcpu, where) ||
+	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) || !get_start(r, e, &start, where) ||
+	    !get_vcpu(r, e, &h->key.vcpu, where) ||
 	    !get_uint(r, e, "isa", ISA_VMX, ISA_VMM, &isa, where) ||
 	    !get_uint(r, e, "reason", 0, 0xffffffff, &reason, where) ||
 	    !get_uint(r, e, "flags", 0, 0xffff, &flags, where) ||
@@ -143,8 +151,8 @@ static bool read_hist(struct reader *r, const struct json_value *e, struct spars
 	    !get_uint(r, e, "to_userspace", 0, ~0ULL, &h->to_userspace, where) ||
 	    !(buckets = get_array(r, e, "buckets", where)))
 		return false;
-	h->key = (struct hist_key){ .pid = pid, .vcpu = h->key.vcpu, .reason = reason, .isa = isa,
-				    .flags = flags };
+	h->key = (struct hist_key){ .pid = pid, .vm_start = start, .vcpu = h->key.vcpu,
+				    .reason = reason, .isa = isa, .flags = flags };
 	if (json_len(buckets) > HIST_NR_BUCKETS)
 		return fail(r, where, "more buckets than the %d there are", HIST_NR_BUCKETS);
 	h->buckets = calloc(json_len(buckets) ? json_len(buckets) : 1, sizeof(*h->buckets));
@@ -179,7 +187,8 @@ static bool read_uexit(struct reader *r, const struct json_value *e, struct snap
 {
 	__u64 pid, reason, flags;
 
-	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) || !get_vcpu(r, e, &u->key.vcpu, where) ||
+	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) ||
+	    !get_start(r, e, &u->key.vm_start, where) || !get_vcpu(r, e, &u->key.vcpu, where) ||
 	    !get_uint(r, e, "reason", 0, 0xffffffff, &reason, where) ||
 	    !get_uint(r, e, "flags", 0, UEXIT_FLAG_ERRNO, &flags, where) ||
 	    !get_uint(r, e, "count", 1, ~0ULL, &u->count, where))
@@ -196,6 +205,7 @@ static bool read_io(struct reader *r, const struct json_value *e, struct snap_io
 	__u64 pid, kind, dir, size;
 
 	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) ||
+	    !get_start(r, e, &io->key.vm_start, where) ||
 	    !get_uint(r, e, "kind", IO_KIND_PIO, IO_KIND_MMIO, &kind, where) ||
 	    !get_uint(r, e, "dir", IO_DIR_READ, IO_DIR_WRITE, &dir, where) ||
 	    !get_uint(r, e, "size", 0, 0xffff, &size, where) ||
@@ -299,17 +309,19 @@ static bool read_run(struct reader *r, const struct json_value *doc, struct run 
 	for (size_t i = 0; i < json_len(vms); i++) {
 		const struct json_value *vm = json_at(vms, i);
 		char name[128];
-		__u64 pid;
+		__u64 pid, start;
 		bool exited;
 
 		snprintf(where, sizeof(where), "vms[%zu]", i);
 		if (!get_uint(r, vm, "pid", 1, 0x7fffffff, &pid, where) ||
+		    !get_start(r, vm, &start, where) ||
 		    !get_name(r, vm, "name", name, sizeof(name), where) ||
 		    !get_bool(r, vm, "exited", &exited, where))
 			return false;
-		if (run_vm(run, pid))
-			return fail(r, where, "pid %llu is listed twice", (unsigned long long)pid);
-		if (run_add_vm(run, pid, name, exited))
+		if (run_vm(run, pid, start))
+			return fail(r, where, "pid %llu (start %llu) is listed twice",
+				    (unsigned long long)pid, (unsigned long long)start);
+		if (run_add_vm(run, pid, start, name, exited))
 			return fail(r, where, "out of memory");
 	}
 	if (!read_names(r, doc, "vmx_reasons", ISA_VMX, names) ||

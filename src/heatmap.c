@@ -17,22 +17,21 @@ static __u32 clamp_bucket(__u32 b)
 	return b < 1 ? 1 : b >= HIST_OVERFLOW ? HIST_OVERFLOW - 1 : b;
 }
 
-static bool key_selected(const struct hist_key *k, __u32 pid, __u32 vcpu, const char *what,
-			 const struct reason_table *names)
+static bool key_selected(const struct hist_key *k, const struct run_vm *vm, __u32 vcpu,
+			 const char *what, const struct reason_table *names)
 {
-	return k->pid == pid && (vcpu == VCPU_UNKNOWN || k->vcpu == vcpu) &&
+	return k->pid == vm->pid && k->vm_start == vm->start &&
+	       (vcpu == VCPU_UNKNOWN || k->vcpu == vcpu) &&
 	       reason_key_matches(names, k->isa, k->reason, what);
 }
 
-static void make_title(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vcpu,
-		       const char *what)
+static void make_title(struct heatmap *hm, const struct run_vm *vm, __u32 vcpu, const char *what)
 {
-	const struct run_vm *vm = run_vm(run, pid);
 	char where[160], per[32] = "";
 
 	if (vcpu != VCPU_UNKNOWN)
 		snprintf(per, sizeof(per), ", vCPU %u", vcpu);
-	snprintf(where, sizeof(where), "VM pid %u (%s)%s", pid, vm ? vm->name : "?", per);
+	snprintf(where, sizeof(where), "VM pid %u (%s)%s", vm->pid, vm->name, per);
 	if (!strcasecmp(what, "vmm"))
 		snprintf(hm->title, sizeof(hm->title), "VMM handling time, %s", where);
 	else if (!strcasecmp(what, "all"))
@@ -41,20 +40,20 @@ static void make_title(struct heatmap *hm, const struct run *run, __u32 pid, __u
 		snprintf(hm->title, sizeof(hm->title), "Exit-to-entry latency of %s, %s", what, where);
 }
 
-int heatmap_build(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vcpu,
+int heatmap_build(struct heatmap *hm, const struct run *run, const struct run_vm *vm, __u32 vcpu,
 		  const char *what, const struct reason_table *names)
 {
 	__u32 lo = HIST_OVERFLOW, hi = 0, step = 1, first, last;
 
 	memset(hm, 0, sizeof(*hm));
-	make_title(hm, run, pid, vcpu, what);
+	make_title(hm, vm, vcpu, what);
 	for (size_t i = 0; i < run->nr_intervals; i++) {
 		const struct interval *iv = &run->intervals[i];
 
 		for (size_t h = 0; h < iv->nr_hists; h++) {
 			const struct sparse_hist *s = &iv->hists[h];
 
-			if (!key_selected(&s->key, pid, vcpu, what, names))
+			if (!key_selected(&s->key, vm, vcpu, what, names))
 				continue;
 			for (__u32 b = 0; b < s->nr_buckets; b++) {
 				__u32 c = clamp_bucket(s->buckets[b].bucket);
@@ -109,7 +108,7 @@ int heatmap_build(struct heatmap *hm, const struct run *run, __u32 pid, __u32 vc
 		for (size_t h = 0; h < iv->nr_hists; h++) {
 			const struct sparse_hist *s = &iv->hists[h];
 
-			if (!key_selected(&s->key, pid, vcpu, what, names))
+			if (!key_selected(&s->key, vm, vcpu, what, names))
 				continue;
 			for (__u32 b = 0; b < s->nr_buckets; b++) {
 				unsigned int row = (clamp_bucket(s->buckets[b].bucket) - first) / step;

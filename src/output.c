@@ -192,7 +192,8 @@ static int build_heatmaps(const struct run *run, const struct env *env,
 					const struct hist_key *k = &run->intervals[i].hists[h].key;
 					size_t j = 1;
 
-					if (k->pid != run->vms[v].pid || k->vcpu == VCPU_UNKNOWN)
+					if (k->pid != run->vms[v].pid || k->vm_start != run->vms[v].start ||
+					    k->vcpu == VCPU_UNKNOWN)
 						continue;
 					while (j < nr_vcpus && vcpus[j] != k->vcpu)
 						j++;
@@ -207,7 +208,7 @@ static int build_heatmaps(const struct run *run, const struct env *env,
 			if (!grown)
 				goto nomem;
 			maps = grown;
-			if (heatmap_build(&maps[n], run, run->vms[v].pid, vcpus[j], what, names))
+			if (heatmap_build(&maps[n], run, &run->vms[v], vcpus[j], what, names))
 				goto nomem;
 			n++;
 		}

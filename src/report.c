@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "report.h"
 
@@ -29,12 +30,12 @@ static struct reason_stats *reason_slot(struct reason_set *set, const struct his
 	return &rows[set->nr++];
 }
 
-static struct vm_stats *vm_slot(struct report *r, __u32 pid)
+static struct vm_stats *vm_slot(struct report *r, __u32 pid, __u64 start)
 {
 	struct vm_stats *vms;
 
 	for (size_t i = 0; i < r->nr_vms; i++)
-		if (r->vms[i].pid == pid)
+		if (r->vms[i].pid == pid && r->vms[i].start == start)
 			return &r->vms[i];
 	vms = realloc(r->vms, (r->nr_vms + 1) * sizeof(*vms));
 	if (!vms)
@@ -42,6 +43,7 @@ static struct vm_stats *vm_slot(struct report *r, __u32 pid)
 	r->vms = vms;
 	memset(&vms[r->nr_vms], 0, sizeof(vms[0]));
 	vms[r->nr_vms].pid = pid;
+	vms[r->nr_vms].start = start;
 	return &vms[r->nr_vms++];
 }
 
@@ -63,7 +65,7 @@ static struct vcpu_stats *vcpu_slot(struct vm_stats *vm, __u32 vcpu)
 
 struct vm_stats *report_add(struct report *r, const struct hist_key *key, const struct hist *h)
 {
-	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct vm_stats *vm = vm_slot(r, key->pid, key->vm_start);
 	struct reason_stats *all, *one;
 	struct vcpu_stats *vcpu;
 
@@ -100,7 +102,7 @@ static struct uexit_row *uexit_slot(struct uexit_set *set, const struct uexit_ke
 
 struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key, __u64 count)
 {
-	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct vm_stats *vm = vm_slot(r, key->pid, key->vm_start);
 	struct uexit_row *all, *one;
 	struct vcpu_stats *vcpu;
 
@@ -117,7 +119,7 @@ struct vm_stats *report_add_uexit(struct report *r, const struct uexit_key *key,
 
 struct vm_stats *report_add_io(struct report *r, const struct io_key *key, const struct io_stats *st)
 {
-	struct vm_stats *vm = vm_slot(r, key->pid);
+	struct vm_stats *vm = vm_slot(r, key->pid, key->vm_start);
 	struct io_row *rows;
 
 	if (!vm)
@@ -575,6 +577,14 @@ static const char *vmm_interval(const char *source)
 	return "kvm_userspace_exit to kvm_fpu load, so with KVM_RUN's re-entry";
 }
 
+static bool pid_reused(const struct report *r, const struct vm_stats *vm)
+{
+	for (size_t i = 0; i < r->nr_vms; i++)
+		if (r->vms[i].pid == vm->pid && &r->vms[i] != vm)
+			return true;
+	return false;
+}
+
 void report_print(FILE *out, const struct report *r, const struct reason_table *names,
 		  const struct env *env)
 {
@@ -587,10 +597,14 @@ void report_print(FILE *out, const struct report *r, const struct reason_table *
 		fprintf(out, "No VM exits recorded in %s.\n", dur);
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		const struct vm_stats *vm = &r->vms[i];
-		char what[64];
+		char what[64], started[48] = "";
 
-		fprintf(out, "%sVM pid %u (%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->pid, vm->name,
-			vm->exited ? " [exited during the run]" : "", vm->nr_vcpus,
+		/* Processes that had the same pid one after the other: say which is which. */
+		if (pid_reused(r, vm))
+			snprintf(started, sizeof(started), ", started %.2fs after boot",
+				 (double)vm->start / sysconf(_SC_CLK_TCK));
+		fprintf(out, "%sVM pid %u (%s%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->pid, vm->name,
+			started, vm->exited ? " [exited during the run]" : "", vm->nr_vcpus,
 			vm->nr_vcpus == 1 ? "" : "s", dur);
 		if (vm->reasons.nr)
 			print_table(out, &vm->reasons, names, "");
@@ -754,7 +768,8 @@ void report_print_json(FILE *out, const struct report *r, const struct reason_ta
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		const struct vm_stats *vm = &r->vms[i];
 
-		fprintf(out, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
+		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"name\":", i ? "," : "", vm->pid,
+			(unsigned long long)vm->start);
 		json_string(out, vm->name);
 		fprintf(out, ",\"exited\":%s,\"reasons\":", vm->exited ? "true" : "false");
 		json_reasons(out, &vm->reasons, names);

@@ -268,7 +268,7 @@ static int add_io(struct report *rep, const struct snap_io *e)
 	for (size_t v = 0; v < rep->nr_vms; v++) {
 		struct io_set *set = &rep->vms[v].io;
 
-		if (rep->vms[v].pid != e->key.pid)
+		if (rep->vms[v].pid != e->key.pid || rep->vms[v].start != e->key.vm_start)
 			continue;
 		for (size_t i = 0; i < set->nr; i++) {
 			struct io_stats *s = &set->rows[i].stats;
@@ -320,23 +320,24 @@ int run_add_interval(struct run *run, struct interval *iv)
 	return 0;
 }
 
-const struct run_vm *run_vm(const struct run *run, __u32 pid)
+const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start)
 {
 	for (size_t i = 0; i < run->nr_vms; i++)
-		if (run->vms[i].pid == pid)
+		if (run->vms[i].pid == pid && run->vms[i].start == start)
 			return &run->vms[i];
 	return NULL;
 }
 
-int run_add_vm(struct run *run, __u32 pid, const char *name, bool exited)
+int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited)
 {
-	struct run_vm *vm = (struct run_vm *)run_vm(run, pid);
+	struct run_vm *vm = (struct run_vm *)run_vm(run, pid, start);
 
 	if (!vm) {
 		vm = append(&run->vms, &run->nr_vms, sizeof(*vm));
 		if (!vm)
 			return -ENOMEM;
 		vm->pid = pid;
+		vm->start = start;
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->exited = exited;
@@ -370,7 +371,7 @@ int run_report(const struct run *run, size_t first, size_t nr, struct report *re
 	rep->no_kvm_exit = !run->kvm_exit_fired;
 	rep->vmm_time_source = run->vmm_time_source;
 	for (size_t i = 0; i < rep->nr_vms; i++) {
-		const struct run_vm *vm = run_vm(run, rep->vms[i].pid);
+		const struct run_vm *vm = run_vm(run, rep->vms[i].pid, rep->vms[i].start);
 
 		snprintf(rep->vms[i].name, sizeof(rep->vms[i].name), "%s", vm ? vm->name : "?");
 		rep->vms[i].exited = vm && vm->exited;

@@ -220,6 +220,8 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct env *env)
 	for (unsigned int i = 0; i < env->nr_vcpus; i++)
 		skel->rodata->vcpu_filter[env->vcpus[i] / 64] |= 1ULL << (env->vcpus[i] % 64);
 	skel->rodata->filter_vcpus = env->nr_vcpus > 0;
+	/* So that the BPF side reads process start times in /proc's unit. */
+	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 }
 
 static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
@@ -243,21 +245,24 @@ static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
 	return err;
 }
 
-
-/* Name a VM the first time it is seen, so that one that exits is still named. */
-static void remember_name(struct run *run, __u32 pid)
+/*
+ * Name a VM (pid and start) the first time it is seen while it runs, so
+ * that one that exits is still named, and a pid's next process is not
+ * named for it.
+ */
+static void remember_name(struct run *run, __u32 pid, __u64 start)
 {
 	char name[128];
 
-	if (run_vm(run, pid))
+	if (run_vm(run, pid, start))
 		return;
 	/* Came and went between two looks: no name left, but it did exit. */
-	if (!pid_alive(pid)) {
-		run_add_vm(run, pid, "?", true);
+	if (!vm_alive(pid, start)) {
+		run_add_vm(run, pid, start, "?", true);
 		return;
 	}
 	vm_name(pid, name, sizeof(name));
-	run_add_vm(run, pid, name, false);
+	run_add_vm(run, pid, start, name, false);
 }
 
 /* Walk the (small) key sets for VMs we have not named yet. */
@@ -271,7 +276,7 @@ static void remember_vm_names(struct vmexitprof_bpf *skel, struct run *run)
 		while (!bpf_map__get_next_key(maps[m], prev, &next, sizeof(next))) {
 			key = next;
 			prev = &key;
-			remember_name(run, key.pid);
+			remember_name(run, key.pid, key.vm_start);
 		}
 	}
 }
@@ -312,11 +317,11 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 {
 	static const __u32 common_uexits[] = { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_HLT };
 	static __u32 pids[1024], vcpus[MAX_VCPU_FILTER];
+	static const struct hist zero;
 	const char *const *common = NULL;
 	unsigned int isa = 0, nr_common = 0, budget = env->max_hist_keys / 4;
-	int ncpus = libbpf_num_possible_cpus(), nr_pids;
 	struct hist_key keys[32];
-	struct hist *zero;
+	int nr_pids;
 
 	/* No kvm_amd/kvm_intel (PVM): no kvm_exit, only the VMM handling keys. */
 	if (!access("/sys/module/kvm_amd", F_OK)) {
@@ -328,9 +333,6 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 		common = common_vmx_reasons;
 		nr_common = sizeof(common_vmx_reasons) / sizeof(common[0]);
 	}
-	zero = calloc(ncpus, sizeof(*zero));
-	if (!zero)
-		return;
 	if (env->nr_pids) {
 		memcpy(pids, env->pids, env->nr_pids * sizeof(pids[0]));
 		nr_pids = env->nr_pids;
@@ -339,6 +341,7 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 	}
 	for (int p = 0; p < nr_pids && budget; p++) {
 		int nr_vcpus = vm_vcpu_ids(pids[p], vcpus, MAX_VCPU_FILTER);
+		__u64 start = pid_start_ticks(pids[p]);
 
 		for (int v = 0; v < nr_vcpus && budget; v++) {
 			unsigned int nr_keys = 0;
@@ -346,33 +349,43 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct env *env,
 			if (!vcpu_selected(env, vcpus[v]))
 				continue;
 			for (unsigned int r = 0; r < nr_common; r++) {
-				keys[nr_keys] = (struct hist_key){ .pid = pids[p], .vcpu = vcpus[v], .isa = isa };
+				keys[nr_keys] = (struct hist_key){ .pid = pids[p], .vm_start = start,
+								   .vcpu = vcpus[v], .isa = isa };
 				if (!reason_lookup(names, isa, common[r], &keys[nr_keys].reason))
 					nr_keys++;
 			}
 			for (unsigned int r = 0; r < sizeof(common_uexits) / sizeof(common_uexits[0]); r++)
-				keys[nr_keys++] = (struct hist_key){ .pid = pids[p], .vcpu = vcpus[v],
-								     .isa = ISA_VMM, .reason = common_uexits[r] };
+				keys[nr_keys++] = (struct hist_key){ .pid = pids[p], .vm_start = start,
+								     .vcpu = vcpus[v], .isa = ISA_VMM,
+								     .reason = common_uexits[r] };
 			for (unsigned int k = 0; k < nr_keys && budget; k++)
-				if (!bpf_map__update_elem(skel->maps.hists, &keys[k], sizeof(keys[k]), zero,
-							  ncpus * sizeof(*zero), BPF_NOEXIST))
+				if (!bpf_map__update_elem(skel->maps.hists, &keys[k], sizeof(keys[k]), &zero,
+							  sizeof(zero), BPF_NOEXIST))
 					budget--;
 		}
 	}
-	free(zero);
 }
 
 /*
- * Call add(snap, key, values, ncpus) for each key of a per-CPU map, values
- * holding every possible CPU's value (ours are all multiples of 8 bytes, as
- * the kernel lays per-CPU values out). Stops at add's first error.
+ * Call add(snap, key, values, ncpus) for each key of a map. For a per-CPU
+ * map values holds every possible CPU's value (ours are all multiples of 8
+ * bytes, as the kernel lays per-CPU values out), else ncpus is 1. Stops at
+ * add's first error.
  */
-typedef int (*percpu_add_fn)(struct snapshot *snap, const void *key, const void *values, int ncpus);
+typedef int (*map_add_fn)(struct snapshot *snap, const void *key, const void *values, int ncpus);
 
-static int for_each_percpu(struct bpf_map *map, percpu_add_fn add, struct snapshot *snap)
+static bool map_is_percpu(const struct bpf_map *map)
+{
+	enum bpf_map_type type = bpf_map__type(map);
+
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static int for_each_value(struct bpf_map *map, map_add_fn add, struct snapshot *snap)
 {
 	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	int ncpus = map_is_percpu(map) ? libbpf_num_possible_cpus() : 1, err = 0;
 	char *key = malloc(key_size), *next = malloc(key_size);
 	void *values = calloc(ncpus, value_size);
 	bool first = true;
@@ -439,13 +452,13 @@ static int read_snapshot(struct vmexitprof_bpf *skel, struct snapshot *snap)
 	int err = read_counters(skel, snap->counters);
 
 	if (!err)
-		err = for_each_percpu(skel->maps.hists, add_hist, snap);
+		err = for_each_value(skel->maps.hists, add_hist, snap);
 	if (!err)
-		err = for_each_percpu(skel->maps.hists_reserve, add_hist, snap);
+		err = for_each_value(skel->maps.hists_reserve, add_hist, snap);
 	if (!err)
-		err = for_each_percpu(skel->maps.uexits, add_uexit, snap);
+		err = for_each_value(skel->maps.uexits, add_uexit, snap);
 	if (!err)
-		err = for_each_percpu(skel->maps.io_tallies, add_io, snap);
+		err = for_each_value(skel->maps.io_tallies, add_io, snap);
 	snapshot_sort(snap);
 	return err;
 }
@@ -481,11 +494,12 @@ static bool host_is_silent(const __u64 *counters)
 static void name_vms(struct run *run, const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nr_hists; i++)
-		remember_name(run, snap->hists[i].key.pid);
+		remember_name(run, snap->hists[i].key.pid, snap->hists[i].key.vm_start);
 	for (size_t i = 0; i < snap->nr_uexits; i++)
-		remember_name(run, snap->uexits[i].key.pid);
+		remember_name(run, snap->uexits[i].key.pid, snap->uexits[i].key.vm_start);
+	/* Gone, or its pid now belongs to a later process. */
 	for (size_t i = 0; i < run->nr_vms; i++)
-		run->vms[i].exited = !pid_alive(run->vms[i].pid);
+		run->vms[i].exited = !vm_alive(run->vms[i].pid, run->vms[i].start);
 }
 
 /*
@@ -591,7 +605,9 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, vmm_clock == VMM_CLOCK_USDT);
 	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, vmm_clock == VMM_CLOCK_SYSCALL);
 	bpf_program__set_autoattach(skel->progs.kvm_userspace_exit, false);	/* last: see below */
+	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.uexits, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
 		release_libbpf_log(!bpf_refused(err));
@@ -629,7 +645,7 @@ int main(int argc, char **argv)
 		report_print_interval_header(stdout, &env);
 
 	for (unsigned int i = 0; i < env.nr_pids; i++)
-		remember_name(&run, env.pids[i]);
+		remember_name(&run, env.pids[i], pid_start_ticks(env.pids[i]));
 	kvm_modules_init(&kvm_modules);
 	start = now_ns();
 	while (!exiting) {

@@ -19,6 +19,33 @@ bool pid_alive(__u32 pid)
 	return !access(path, F_OK);
 }
 
+__u64 pid_start_ticks(__u32 pid)
+{
+	char path[32], stat[1024], *p;
+	unsigned long long start = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = 0;
+	/* After "pid (comm)", where comm may hold spaces and parentheses: field 22. */
+	p = strrchr(stat, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+bool vm_alive(__u32 pid, __u64 start_ticks)
+{
+	return start_ticks ? pid_start_ticks(pid) == start_ticks : pid_alive(pid);
+}
+
 bool pid_is_vm(__u32 pid)
 {
 	char dir[32], path[300], target[64];

@@ -67,6 +67,8 @@ enum {
 struct task_struct {
 	int pid;
 	int tgid;
+	struct task_struct *group_leader;
+	u64 start_boottime;
 };
 
 /* The common header of every trace event record. */

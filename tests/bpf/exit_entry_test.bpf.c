@@ -21,22 +21,28 @@ struct {
 	__type(value, struct inflight);
 } inflight_by_tid SEC(".maps");
 
-/* As bpf_task_storage_get(..., BPF_LOCAL_STORAGE_GET_F_CREATE): a zeroed slot. */
-static __always_inline struct inflight *slot_get_or_create(__u64 *tid)
+/*
+ * As current_slot() in bpf/vmexitprof.bpf.c: the thread's slot, created
+ * zeroed if need be, with its process's start time filled in.
+ */
+static __always_inline struct inflight *slot_get(__u64 *tid, __u64 vm_start, bool create)
 {
 	static const struct inflight zero_slot;
 	struct inflight *slot = bpf_map_lookup_elem(&inflight_by_tid, tid);
 
-	if (slot)
-		return slot;
-	bpf_map_update_elem(&inflight_by_tid, tid, &zero_slot, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&inflight_by_tid, tid);
+	if (!slot && create) {
+		bpf_map_update_elem(&inflight_by_tid, tid, &zero_slot, BPF_NOEXIST);
+		slot = bpf_map_lookup_elem(&inflight_by_tid, tid);
+	}
+	if (slot && !slot->vm_start)
+		slot->vm_start = vm_start;
+	return slot;
 }
 
 SEC("raw_tp")
 int exit_entry_event(struct ee_event *ev)
 {
-	__u64 tid = ev->tid;
+	__u64 tid = ev->tid, vm_start = ev->vm_start;
 	__u32 pid = ev->pid, vcpu;
 	struct inflight *slot;
 
@@ -44,7 +50,7 @@ int exit_entry_event(struct ee_event *ev)
 	case EE_EXIT:	/* as kvm_exit in bpf/vmexitprof.bpf.c */
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
-		slot = slot_get_or_create(&tid);
+		slot = slot_get(&tid, vm_start, true);
 		if (!slot)
 			return EE_RET_NO_SLOT;
 		record_exit(slot, ev->now, ev->vcpu, ev->isa, ev->reason);
@@ -52,23 +58,24 @@ int exit_entry_event(struct ee_event *ev)
 	case EE_ENTRY:	/* as kvm_entry: no slot yet means NULL */
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
-		record_entry(bpf_map_lookup_elem(&inflight_by_tid, &tid), ev->now, pid);
+		record_entry(slot_get(&tid, vm_start, false), ev->now, pid);
 		return EE_RET_HANDLED;
 	case EE_UEXIT:	/* as kvm_userspace_exit: no slot is created; vcpu stands in for the comm's */
 		if (!pid_wanted(pid))
 			return EE_RET_FILTERED;
 		vcpu = ev->vcpu;	/* read ctx once: no pointer arithmetic on it */
-		slot = bpf_map_lookup_elem(&inflight_by_tid, &tid);
+		slot = slot_get(&tid, vm_start, false);
 		if (slot && (slot->marks & INFLIGHT_VCPU_KNOWN))
 			vcpu = slot->vcpu;
 		if (!vcpu_wanted(vcpu))
 			return EE_RET_FILTERED;
-		record_userspace_exit(slot, ev->now, pid, vcpu, ev->reason, (int)ev->isa);
+		record_userspace_exit(slot, ev->now, pid, slot ? slot->vm_start : vm_start, vcpu,
+				      ev->reason, (int)ev->isa);
 		return EE_RET_HANDLED;
 	case EE_KVM_RUN:	/* as kvm_fpu load */
 		if (!pid_wanted(pid))
 			return EE_RET_FILTERED;
-		record_kvm_run(bpf_map_lookup_elem(&inflight_by_tid, &tid), ev->now, pid);
+		record_kvm_run(slot_get(&tid, vm_start, false), ev->now, pid);
 		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;

@@ -9,9 +9,9 @@
  *
  * `hists` is preallocated here (BPF_F_NO_PREALLOC cleared, max_entries
  * TEST_HIST_KEYS unless a scenario sets its own): as compiled, creating a
- * key allocates per-CPU memory from BPF context, which can fail with
- * -ENOMEM under load (counted as CNT_HIST_ALLOC_FAILED, not lost silently),
- * so exact counts would be flaky. --as-compiled keeps the map as compiled.
+ * key allocates memory from BPF context, which can fail with -ENOMEM
+ * (counted as CNT_HIST_ALLOC_FAILED, not lost silently), so exact counts
+ * could be flaky. --as-compiled keeps the map as compiled.
  *
  * Last, bpf/vmexitprof.bpf.c itself must pass the verifier with pid and
  * vCPU filters set (skipped, with a note, where it cannot load at all).
@@ -57,6 +57,10 @@
 
 static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
 
+/* The process start time (hist_key.vm_start) of the events sent, unless a scenario changes it. */
+#define VM_START 4242
+static __u64 vm_start = VM_START;
+
 static unsigned int nr_checks, nr_failed;
 static const char *scenario = "setup";
 static int ncpus;		/* possible CPUs: per-CPU value array length */
@@ -90,8 +94,8 @@ static const char *key_str(const struct hist_key *k)
 {
 	static char buf[128];
 
-	snprintf(buf, sizeof(buf), "{pid %u vcpu %u isa %u reason 0x%x flags %u}", k->pid,
-		 k->vcpu, k->isa, k->reason, k->flags);
+	snprintf(buf, sizeof(buf), "{pid %u start %llu vcpu %u isa %u reason 0x%x flags %u}", k->pid,
+		 (unsigned long long)k->vm_start, k->vcpu, k->isa, k->reason, k->flags);
 	return buf;
 }
 
@@ -186,7 +190,7 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 	};
 	struct ee_event ev = {
 		.kind = kind, .tid = tid, .now = now,
-		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason,
+		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason, .vm_start = vm_start,
 	};
 	const char *what = kind == EE_EXIT ? "exit" : kind == EE_ENTRY ? "entry" :
 			   kind == EE_UEXIT ? "userspace exit" : "KVM_RUN";
@@ -234,43 +238,16 @@ static struct hist_key mkkey(__u32 pid, __u32 vcpu, __u32 isa, __u32 reason, __u
 	k.isa = isa;
 	k.reason = reason;
 	k.flags = flags;
+	k.vm_start = VM_START;
 	return k;
 }
 
-/* Sum of one key's per-CPU histograms; min over the CPUs that have samples. */
+/* One key's histogram (one for all CPUs: hists is not per CPU). */
 static int read_hist(struct exit_entry_test_bpf *skel, const struct hist_key *key,
-		     struct hist *sum)
+		     struct hist *h)
 {
-	struct hist *v = calloc(ncpus, sizeof(*v));
-	int err;
-
-	memset(sum, 0, sizeof(*sum));
-	if (!v)
-		return -ENOMEM;
-	err = bpf_map__lookup_elem(skel->maps.hists, key, sizeof(*key), v, ncpus * sizeof(*v), 0);
-	for (int cpu = 0; !err && cpu < ncpus; cpu++) {
-		if (!v[cpu].count) {
-			/* A CPU's copy without samples must be all zero. */
-			for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
-				if (v[cpu].buckets[b] || v[cpu].sum_ns || v[cpu].min_ns ||
-				    v[cpu].max_ns) {
-					fail("%s: cpu %d has count 0 but other fields set",
-					     key_str(key), cpu);
-					break;
-				}
-			continue;
-		}
-		if (!sum->count || v[cpu].min_ns < sum->min_ns)
-			sum->min_ns = v[cpu].min_ns;
-		if (v[cpu].max_ns > sum->max_ns)
-			sum->max_ns = v[cpu].max_ns;
-		sum->count += v[cpu].count;
-		sum->sum_ns += v[cpu].sum_ns;
-		for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
-			sum->buckets[b] += v[cpu].buckets[b];
-	}
-	free(v);
-	return err;
+	memset(h, 0, sizeof(*h));
+	return bpf_map__lookup_elem(skel->maps.hists, key, sizeof(*key), h, sizeof(*h), 0);
 }
 
 /* The key's summed histogram must hold exactly these latencies. */
@@ -356,20 +333,15 @@ static unsigned int count_keys(struct bpf_map *map)
 	return count_keys_of(map, sizeof(struct hist_key));
 }
 
-/* The to_userspace count of one histogram, summed over CPUs. */
+/* The to_userspace count of one histogram. */
 static void expect_to_userspace(struct exit_entry_test_bpf *skel, struct hist_key k, __u64 want)
 {
-	struct hist *v;
-	__u64 sum = 0;
+	struct hist h;
 
 	if (!skel)
 		return;
-	v = calloc(ncpus, sizeof(*v));
-	if (v && !bpf_map__lookup_elem(skel->maps.hists, &k, sizeof(k), v, ncpus * sizeof(*v), 0))
-		for (int c = 0; c < ncpus; c++)
-			sum += v[c].to_userspace;
-	free(v);
-	check_u64("to_userspace", sum, want);
+	read_hist(skel, &k, &h);
+	check_u64("to_userspace", h.to_userspace, want);
 }
 
 /* n keys in hists and none in the reserve. */
@@ -413,7 +385,7 @@ static void expect_counters(struct exit_entry_test_bpf *skel, const __u64 want[N
 static bool slot_of(struct exit_entry_test_bpf *skel, __u64 tid, __u64 *exit_ns)
 {
 	/* struct inflight is BPF-side only: exit_ns is its first member. */
-	__u64 v[8];
+	__u64 v[16];
 
 	if (bpf_map__value_size(skel->maps.inflight_by_tid) > sizeof(v) ||
 	    bpf_map__lookup_elem(skel->maps.inflight_by_tid, &tid, sizeof(tid), v,
@@ -777,19 +749,11 @@ static void scenario_map_full(void)
 	if (skel) {
 		/* The reserve's samples, read from the reserve map itself. */
 		struct hist_key k = mkkey(PID_C, max, ISA_SVM, SVM_NPF, 0);
-		struct hist *v = calloc(ncpus, sizeof(*v));
-		__u64 count = 0, sum = 0;
+		struct hist h = {};
 
-		if (v && !bpf_map__lookup_elem(skel->maps.hists_reserve, &k, sizeof(k), v,
-					       ncpus * sizeof(*v), 0)) {
-			for (int c = 0; c < ncpus; c++) {
-				count += v[c].count;
-				sum += v[c].sum_ns;
-			}
-		}
-		check_u64("reserve key: samples", count, 2);
-		check_u64("reserve key: sum_ns", sum, 100 + max + 50);
-		free(v);
+		bpf_map__lookup_elem(skel->maps.hists_reserve, &k, sizeof(k), &h, sizeof(h), 0);
+		check_u64("reserve key: samples", h.count, 2);
+		check_u64("reserve key: sum_ns", h.sum_ns, 100 + max + 50);
 	}
 	exit_entry_test_bpf__destroy(skel);
 }
@@ -798,7 +762,8 @@ static void scenario_map_full(void)
 static __u64 uexit_count(struct exit_entry_test_bpf *skel, __u32 pid, __u32 vcpu, __u32 reason,
 			 __u32 flags)
 {
-	struct uexit_key k = { .pid = pid, .vcpu = vcpu, .reason = reason, .flags = flags };
+	struct uexit_key k = { .pid = pid, .vcpu = vcpu, .reason = reason, .flags = flags,
+			       .vm_start = VM_START };
 	__u64 *v = calloc(ncpus, sizeof(*v)), sum = 0;
 
 	if (v && !bpf_map__lookup_elem(skel->maps.uexits, &k, sizeof(k), v, ncpus * sizeof(*v), 0))
@@ -841,6 +806,63 @@ static void scenario_userspace_exits(void)
 	expect_hist(skel, mkkey(PID_A, 3, ISA_VMM, KVM_EXIT_IO, 0), (__u64[]){ 300 }, 1);
 	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2,
 				       [CNT_USERSPACE_EXITS] = 4, [CNT_VMM_PAIRED] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/*
+ * A pid reused: a VM process exits and a new one gets its pid. Each
+ * thread's slot carries its own process's start time, so the two VMs keep
+ * apart histograms and returns to userspace under the same pid.
+ */
+static void scenario_pid_reused(void)
+{
+	struct exit_entry_test_bpf *skel;
+	struct hist_key old_io = mkkey(PID_A, 0, ISA_SVM, SVM_IOIO, 0), new_io = old_io;
+	struct hist_key old_vmm = mkkey(PID_A, 0, ISA_VMM, KVM_EXIT_IO, 0), new_vmm = old_vmm;
+	struct uexit_key old_ue = { .pid = PID_A, .vcpu = 0, .reason = KVM_EXIT_IO,
+				    .vm_start = VM_START };
+	struct uexit_key new_ue = old_ue;
+	__u64 n = 0;
+
+	begin("a pid reused by a new VM process: its own keys");
+	new_io.vm_start = new_vmm.vm_start = new_ue.vm_start = VM_START + 1;
+	skel = load(NULL);
+	/* The first process: thread 1, vCPU 0. */
+	EXIT(1, PID_A, 0, ISA_SVM, SVM_IOIO, 1000);
+	UEXIT(1, PID_A, 0, KVM_EXIT_IO, 0, 1100);
+	KVM_RUN_AGAIN(1, PID_A, 1200);
+	ENTRY(1, PID_A, 0, 1500);
+	/* The second, started later under the same pid: thread 2, vCPU 0 again. */
+	vm_start = VM_START + 1;
+	EXIT(2, PID_A, 0, ISA_SVM, SVM_IOIO, 5000);
+	UEXIT(2, PID_A, 0, KVM_EXIT_IO, 0, 5100);
+	KVM_RUN_AGAIN(2, PID_A, 5400);
+	ENTRY(2, PID_A, 0, 5600);
+	UEXIT(2, PID_A, 0, KVM_EXIT_IO, 0, 6000);
+	vm_start = VM_START;
+	expect_hist(skel, old_io, (__u64[]){ 500 }, 1);
+	expect_hist(skel, new_io, (__u64[]){ 600 }, 1);
+	expect_hist(skel, old_vmm, (__u64[]){ 100 }, 1);
+	expect_hist(skel, new_vmm, (__u64[]){ 300 }, 1);
+	if (skel) {
+		__u64 *v = calloc(ncpus, sizeof(*v));
+
+		for (int which = 0; v && which < 2; which++) {
+			struct uexit_key *k = which ? &new_ue : &old_ue;
+
+			n = 0;
+			if (!bpf_map__lookup_elem(skel->maps.uexits, k, sizeof(*k), v,
+						  ncpus * sizeof(*v), 0))
+				for (int c = 0; c < ncpus; c++)
+					n += v[c];
+			check_u64(which ? "returns of the new process" : "returns of the old process",
+				  n, which ? 2 : 1);
+		}
+		free(v);
+		check_u64("number of keys in hists", count_keys(skel->maps.hists), 4);
+	}
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 2, [CNT_ENTRIES] = 2, [CNT_PAIRED] = 2,
+				       [CNT_USERSPACE_EXITS] = 3, [CNT_VMM_PAIRED] = 2));
 	exit_entry_test_bpf__destroy(skel);
 }
 
@@ -996,6 +1018,7 @@ int main(int argc, char **argv)
 	scenario_stats();
 	scenario_map_full();
 	scenario_userspace_exits();
+	scenario_pid_reused();
 	scenario_real_program_verifies();
 
 	printf("%u checks, %u failed\n", nr_checks, nr_failed);

@@ -25,6 +25,7 @@ struct ee_event {
 	__u32 vcpu;	/* vcpu_id of the event */
 	__u32 isa;	/* exits only: ISA_VMX or ISA_SVM */
 	__u32 reason;	/* exits only: raw exit_reason as the tracepoint gives it */
+	__u64 vm_start;	/* the process's start time, as bpf/vmexitprof.bpf.c reads it from the task */
 };
 
 enum ee_ret {

@@ -36,7 +36,7 @@ static void render(const struct run *run, const struct reason_table *names)
 	report_free(&rep);
 	for (size_t v = 0; v < run->nr_vms; v++) {
 		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-			if (heatmap_build(&hm, run, run->vms[v].pid, VCPU_UNKNOWN, views[i], names))
+			if (heatmap_build(&hm, run, &run->vms[v], VCPU_UNKNOWN, views[i], names))
 				continue;
 			heatmap_print(devnull, &hm, 80, true);
 			heatmap_print(devnull, &hm, 30, false);
