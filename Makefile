@@ -22,7 +22,7 @@ TESTVMM := tests/vmm/testvmm
 
 PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o environment.o report.o hist.o reasons.o vms.o usdt.o \
 	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
-TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o
+TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/vms.o
 
 .PHONY: all deps check demo clean sanitize
 .DELETE_ON_ERROR:

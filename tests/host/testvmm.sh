@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # testvmm on this host's KVM (PVM runs its real-mode guest too): phases and
 # per-vCPU scale give exact KVM_RUN returns per reason, vCPU threads are
-# named like QEMU's, and its QEMU-style USDT probes exist (with semaphores)
-# and fire once per KVM_RUN return (qemu:kvm_run_exit) and per vCPU ioctl.
+# named like QEMU's, hot-added vCPUs can take finished ones' thread ids,
+# and its QEMU-style USDT probes exist (with semaphores) and fire once per
+# KVM_RUN return (qemu:kvm_run_exit) and per vCPU ioctl.
 . "$(dirname "$0")/../lib/common.sh"
 [[ -c /dev/kvm ]] || skip "no /dev/kvm on this host"
 tmp=$(mktemp -d)
@@ -38,6 +39,45 @@ for e in errors:
     print("assertion failed:", e)
 sys.exit(1 if errors else 0)
 PY
+
+# Hot-add: vCPUs 2 and 3 start once 0 and 1 are done, on threads that got
+# 0's and 1's thread ids back (--reuse-tids; root in the initial pid
+# namespace here). --linger-for keeps the VM after the JSON; start_ticks is
+# /proc/PID/stat's starttime.
+tests/vmm/testvmm --vcpus 4 --hot-add 2 --reuse-tids --scale 1,2,3,4 --pio 5 --hlt 1 \
+	--linger-for "$tmp/leave" >"$tmp/hot.json" 2>"$tmp/hot.err" &
+vmm=$!
+for _ in $(seq 100); do [[ -s $tmp/hot.json ]] && break; sleep 0.1; done
+kill -0 $vmm 2>/dev/null || die "testvmm did not linger after its JSON: $(cat "$tmp/hot.err")"
+start=$(awk '{ print $22 }' /proc/$vmm/stat)
+touch "$tmp/leave"
+wait $vmm || die "testvmm --hot-add failed: $(cat "$tmp/hot.err")"
+python3 - "$tmp/hot.json" "$start" <<'PY'
+import json, sys
+t, start = json.load(open(sys.argv[1])), int(sys.argv[2])
+errors = []
+if t["start_ticks"] != start:
+    errors.append(f"start_ticks {t['start_ticks']} != /proc/PID/stat's {start}")
+v = t["vcpus"]
+if [x["hot_added"] for x in v] != [False, False, True, True]:
+    errors.append(f"hot_added {[x['hot_added'] for x in v]}")
+if [v[2]["tid"], v[3]["tid"]] != [v[0]["tid"], v[1]["tid"]]:
+    errors.append(f"thread ids not reused: {[x['tid'] for x in v]}")
+for x in v:
+    s = x["id"] + 1
+    if x["caused"] != {"cpuid": 0, "pio": 5 * s, "mmio": 0, "hlt": s, "control": 1}:
+        errors.append(f"vcpu {x['id']}: caused {x['caused']}")
+for e in errors:
+    print("assertion failed:", e)
+sys.exit(1 if errors else 0)
+PY
+expect_status 2 tests/vmm/testvmm --vcpus 2 --hot-add 2
+assert_match "$err" "^testvmm: --hot-add: 2 of 2 vCPUs leaves none to start with$"
+expect_status 2 tests/vmm/testvmm --vcpus 3 --hot-add 2 --reuse-tids
+assert_match "$err" "^testvmm: --reuse-tids needs --hot-add K with K at most --vcpus - K$"
+expect_status 2 tests/vmm/testvmm --vcpus 2 --reuse-tids
+expect_status 2 tests/vmm/testvmm --vcpus 2 --hot-add 1 --duration 1
+assert_match "$err" "^testvmm: --hot-add needs count mode"
 
 # USDT: the notes, each with a semaphore, then the probes firing.
 notes=$(readelf -n tests/vmm/testvmm)

@@ -35,6 +35,7 @@
 #include <sys/sdt.h>
 
 #include "testvmm_abi.h"
+#include "vms.h"
 
 __extension__ unsigned short qemu_kvm_vcpu_ioctl_semaphore
 	__attribute__((unused)) __attribute__((section(".probes")));
@@ -125,6 +126,9 @@ struct config {
 	uint32_t delay_ms;
 	const char *wait_for;		/* start once this path exists */
 	uint32_t hlt_sleep_us;
+	unsigned int hot_add;		/* the last hot_add vCPUs start once the others are done */
+	bool reuse_tids;		/* hot-added vCPU j gets vCPU j's thread id */
+	const char *linger_for;		/* after the JSON, exit once this path exists */
 };
 
 struct vmm;
@@ -138,6 +142,7 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	pid_t tid;
+	bool hot_added;			/* created after the first vCPUs were done */
 	bool failed;
 
 	/* Results, owned by the vCPU thread until it is joined. */
@@ -227,7 +232,8 @@ static void usage(FILE *f)
 		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
 		"               [--scale M0,M1,...] [--phase cpuid=N,pio=N,mmio=N,hlt=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
-		"               [--hlt-sleep-us US] [--help]\n"
+		"               [--hlt-sleep-us US] [--hot-add K [--reuse-tids]]\n"
+		"               [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
 		"a byte write to MMIO 0x%x and hlt the given number of times, then marks\n"
@@ -244,7 +250,13 @@ static void usage(FILE *f)
 		"  --delay MS         after printing the ready line, wait MS before running\n"
 		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n"
 		"                     exists: lets a test attach a tracer first\n"
-		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n",
+		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
+		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n"
+		"                     threads, only once the others have finished\n"
+		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n"
+		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n"
+		"                     namespace); the JSON's tids say whether it did\n"
+		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n",
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
@@ -438,6 +450,7 @@ static int parse_scale(struct config *cfg, const char *list)
 enum {
 	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_HLT_SLEEP_US,
+	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR,
 };
 
 /* Returns 0 to run, 1 after --help, -1 on bad usage. */
@@ -455,6 +468,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "delay", required_argument, NULL, OPT_DELAY },
 		{ "wait-for", required_argument, NULL, OPT_WAIT_FOR },
 		{ "hlt-sleep-us", required_argument, NULL, OPT_HLT_SLEEP_US },
+		{ "hot-add", required_argument, NULL, OPT_HOT_ADD },
+		{ "reuse-tids", no_argument, NULL, OPT_REUSE_TIDS },
+		{ "linger-for", required_argument, NULL, OPT_LINGER_FOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -523,6 +539,21 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (parse_u32("--hlt-sleep-us", optarg, &cfg->hlt_sleep_us))
 				return -1;
 			break;
+		case OPT_HOT_ADD:
+			if (parse_uint("--hot-add", optarg, TESTVMM_MAX_VCPUS, &v))
+				return -1;
+			cfg->hot_add = v;
+			break;
+		case OPT_REUSE_TIDS:
+			cfg->reuse_tids = true;
+			break;
+		case OPT_LINGER_FOR:
+			if (!*optarg) {
+				fprintf(stderr, "testvmm: --linger-for needs a path\n");
+				return -1;
+			}
+			cfg->linger_for = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -549,6 +580,19 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	}
 	if (!cfg->nr_phases)
 		cfg->nr_phases = 1;
+	if (cfg->hot_add && cfg->hot_add >= cfg->nr_vcpus) {
+		fprintf(stderr, "testvmm: --hot-add: %u of %u vCPUs leaves none to start with\n",
+			cfg->hot_add, cfg->nr_vcpus);
+		return -1;
+	}
+	if (cfg->hot_add && cfg->duration_ns) {
+		fprintf(stderr, "testvmm: --hot-add needs count mode: it cannot be mixed with --duration\n");
+		return -1;
+	}
+	if (cfg->reuse_tids && (!cfg->hot_add || cfg->hot_add > cfg->nr_vcpus - cfg->hot_add)) {
+		fprintf(stderr, "testvmm: --reuse-tids needs --hot-add K with K at most --vcpus - K\n");
+		return -1;
+	}
 
 	cfg->scale = calloc(cfg->nr_vcpus, sizeof(*cfg->scale));
 	if (!cfg->scale) {
@@ -939,6 +983,24 @@ static void write_u16(unsigned char *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+static int vcpu_create(struct vmm *vmm, struct vcpu *v)
+{
+	void *run;
+
+	v->fd = ioctl(vmm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
+	if (v->fd < 0) {
+		fprintf(stderr, "testvmm: KVM_CREATE_VCPU %u: %s\n", v->id, strerror(errno));
+		return -1;
+	}
+	run = mmap(NULL, vmm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (run == MAP_FAILED) {
+		fprintf(stderr, "testvmm: mmap kvm_run of vCPU %u: %s\n", v->id, strerror(errno));
+		return -1;
+	}
+	v->run = run;
+	return 0;
+}
+
 /* Returns 0, 1 on runtime failure, 2 on a request the host cannot meet. */
 static int vm_create(struct vmm *vmm)
 {
@@ -1053,25 +1115,10 @@ static int vm_create(struct vmm *vmm)
 	}
 	vmm->run_size = r;
 
-	for (i = 0; i < cfg->nr_vcpus; i++) {
-		struct vcpu *v = &vmm->vcpus[i];
-		void *run;
-
-		v->fd = ioctl(vmm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
-		if (v->fd < 0) {
-			fprintf(stderr, "testvmm: KVM_CREATE_VCPU %u: %s\n", i,
-				strerror(errno));
+	/* The hot-added ones come later (hot_add_vcpus). */
+	for (i = 0; i < cfg->nr_vcpus - cfg->hot_add; i++)
+		if (vcpu_create(vmm, &vmm->vcpus[i]))
 			return 1;
-		}
-		run = mmap(NULL, vmm->run_size, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, v->fd, 0);
-		if (run == MAP_FAILED) {
-			fprintf(stderr, "testvmm: mmap kvm_run of vCPU %u: %s\n",
-				i, strerror(errno));
-			return 1;
-		}
-		v->run = run;
-	}
 	return 0;
 }
 
@@ -1110,12 +1157,13 @@ static void print_json(const struct vmm *vmm)
 	unsigned int i, p;
 	int c;
 
-	printf("{\"pid\":%d,\"mode\":\"%s\",\"duration_ns\":%" PRIu64
+	printf("{\"pid\":%d,\"start_ticks\":%llu,\"mode\":\"%s\",\"duration_ns\":%" PRIu64
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
 	       ",\"hlt_sleep_us\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
-	       (int)getpid(), cfg->duration_ns ? "duration" : "count",
+	       (int)getpid(), (unsigned long long)pid_start_ticks(getpid()),
+	       cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
 	       cfg->hlt_sleep_us, read_u32(vmm->bios + TESTVMM_STRAY_COUNTER));
 	for (p = 0; p < cfg->nr_phases; p++) {
@@ -1130,10 +1178,10 @@ static void print_json(const struct vmm *vmm)
 		const struct vcpu *v = &vmm->vcpus[i];
 		uint32_t r;
 
-		printf("%s{\"id\":%u,\"tid\":%d,\"scale\":%" PRIu32
+		printf("%s{\"id\":%u,\"tid\":%d,\"hot_added\":%s,\"scale\":%" PRIu32
 		       ",\"rounds\":%" PRIu64 ",\"caused\":",
-		       i ? "," : "", v->id, (int)v->tid, cfg->scale[i],
-		       v->rounds);
+		       i ? "," : "", v->id, (int)v->tid, v->hot_added ? "true" : "false",
+		       cfg->scale[i], v->rounds);
 		print_causes(v->caused);
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
@@ -1205,6 +1253,89 @@ static void wait_for_vcpus(struct vmm *vmm)
 	pthread_mutex_unlock(&vmm->lock);
 }
 
+static int start_vcpu_thread(struct vmm *vmm, struct vcpu *v)
+{
+	int r;
+
+	pthread_mutex_lock(&vmm->lock);
+	vmm->nr_running++;
+	pthread_mutex_unlock(&vmm->lock);
+	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (r) {
+		pthread_mutex_lock(&vmm->lock);
+		vmm->nr_running--;
+		pthread_mutex_unlock(&vmm->lock);
+		fprintf(stderr, "testvmm: creating thread of vCPU %u: %s\n", v->id, strerror(r));
+		return -1;
+	}
+	v->thread_started = true;
+	return 0;
+}
+
+/*
+ * The next thread this process creates gets id tid, unless something else
+ * takes it first: the kernel hands out the id after ns_last_pid, if free.
+ * The old thread's id is free once /proc no longer lists it, which can be
+ * a moment after pthread_join returned.
+ */
+static int ask_for_tid(pid_t tid)
+{
+	char path[64];
+	int fd, n, tries;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+	for (tries = 0; !access(path, F_OK) && tries < 1000; tries++) {
+		struct timespec ts = { .tv_nsec = 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "testvmm: --reuse-tids: /proc/sys/kernel/ns_last_pid: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	n = dprintf(fd, "%d", (int)tid - 1);
+	if (n < 0) {
+		fprintf(stderr, "testvmm: --reuse-tids: writing /proc/sys/kernel/ns_last_pid: %s\n",
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Hot-add: once the first vCPUs are done and their threads gone, create
+ * the last cfg.hot_add vCPUs (KVM_CREATE_VCPU on the running VM, as QEMU
+ * does) and run them, each on a new thread; with --reuse-tids, hot-added
+ * vCPU j's thread asks for the id vCPU j's thread had.
+ */
+static int hot_add_vcpus(struct vmm *vmm)
+{
+	const struct config *cfg = &vmm->cfg;
+	unsigned int nr_first = cfg->nr_vcpus - cfg->hot_add, i;
+
+	for (i = 0; i < nr_first; i++) {
+		pthread_join(vmm->vcpus[i].thread, NULL);
+		vmm->vcpus[i].thread_started = false;
+	}
+	for (i = nr_first; i < cfg->nr_vcpus; i++) {
+		struct vcpu *v = &vmm->vcpus[i];
+
+		v->hot_added = true;
+		if (vcpu_create(vmm, v))
+			return -1;
+		if (cfg->reuse_tids && ask_for_tid(vmm->vcpus[i - nr_first].tid))
+			return -1;
+		if (start_vcpu_thread(vmm, v))
+			return -1;
+	}
+	wait_for_vcpus(vmm);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm vmm = { .kvm_fd = -1, .vm_fd = -1, .gate = GATE_WAIT };
@@ -1212,6 +1343,7 @@ int main(int argc, char **argv)
 	pthread_condattr_t cattr;
 	struct sigaction sa;
 	unsigned int i;
+	unsigned int nr_first;
 	bool failed;
 	int status = 1, r;
 
@@ -1238,6 +1370,7 @@ int main(int argc, char **argv)
 		status = r;
 		goto cleanup;
 	}
+	nr_first = cfg->nr_vcpus - cfg->hot_add;
 	for (i = 0; i < cfg->nr_vcpus; i++)
 		vmm.vcpus[i].params = vmm.mem + TESTVMM_PARAM_BASE +
 				      i * TESTVMM_PARAM_STRIDE;
@@ -1258,30 +1391,16 @@ int main(int argc, char **argv)
 	pthread_condattr_destroy(&cattr);
 	vmm.sync_ready = true;
 
-	for (i = 0; i < cfg->nr_vcpus; i++) {
-		struct vcpu *v = &vmm.vcpus[i];
-
-		pthread_mutex_lock(&vmm.lock);
-		vmm.nr_running++;
-		pthread_mutex_unlock(&vmm.lock);
-		r = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (r) {
-			pthread_mutex_lock(&vmm.lock);
-			vmm.nr_running--;
-			pthread_mutex_unlock(&vmm.lock);
-			fprintf(stderr, "testvmm: creating thread of vCPU %u: %s\n",
-				i, strerror(r));
+	for (i = 0; i < nr_first; i++)
+		if (start_vcpu_thread(&vmm, &vmm.vcpus[i]))
 			goto cleanup;
-		}
-		v->thread_started = true;
-	}
 
 	/* All threads named and registers set before anyone can attach. */
 	pthread_mutex_lock(&vmm.lock);
-	while (vmm.nr_ready < cfg->nr_vcpus)
+	while (vmm.nr_ready < nr_first)
 		pthread_cond_wait(&vmm.cond, &vmm.lock);
 	failed = false;
-	for (i = 0; i < cfg->nr_vcpus; i++)
+	for (i = 0; i < nr_first; i++)
 		failed |= vmm.vcpus[i].failed;
 	pthread_mutex_unlock(&vmm.lock);
 	if (failed)
@@ -1310,8 +1429,12 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&vmm.lock);
 
 	wait_for_vcpus(&vmm);
+	if (cfg->hot_add && !vmm.failed && hot_add_vcpus(&vmm))
+		vmm.failed = true;
 	stop_vcpus(&vmm);
 	for (i = 0; i < cfg->nr_vcpus; i++) {
+		if (!vmm.vcpus[i].thread_started)
+			continue;
 		pthread_join(vmm.vcpus[i].thread, NULL);
 		vmm.vcpus[i].thread_started = false;
 	}
@@ -1323,6 +1446,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	print_json(&vmm);
 	status = 0;
+	/* Still a VM (its fds open) until told to go. */
+	while (cfg->linger_for && access(cfg->linger_for, F_OK)) {
+		struct timespec ts = { .tv_nsec = 10000000L };
+
+		nanosleep(&ts, NULL);
+	}
 
 cleanup:
 	if (vmm.sync_ready) {
