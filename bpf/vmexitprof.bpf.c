@@ -23,6 +23,19 @@ struct {
 	__type(value, struct inflight);
 } inflight_by_task SEC(".maps");
 
+/*
+ * Every VM (pid, start) that had a thread traced, with its process name:
+ * the loader names VMs from /proc while they run, and from here those
+ * that came and went between two of its looks. Sized from --max-keys.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);
+	__type(key, struct vm_id);
+	__type(value, struct vm_seen);
+} vms_seen SEC(".maps");
+
 /* /proc's unit for a process's start time; the loader sets it from sysconf(_SC_CLK_TCK). */
 const volatile __u64 ns_per_clock_tick = 10000000;
 
@@ -30,6 +43,15 @@ const volatile __u64 ns_per_clock_tick = 10000000;
 static __always_inline __u64 current_vm_start(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, group_leader, start_boottime) / ns_per_clock_tick;
+}
+
+static __always_inline void note_vm(struct task_struct *task, __u64 start)
+{
+	struct vm_id id = { .pid = bpf_get_current_pid_tgid() >> 32, .start = start };
+	struct vm_seen seen = {};
+
+	BPF_CORE_READ_STR_INTO(&seen.comm, task, group_leader, comm);
+	bpf_map_update_elem(&vms_seen, &id, &seen, BPF_NOEXIST);
 }
 
 /*
@@ -43,8 +65,11 @@ static __always_inline struct inflight *current_slot(bool create)
 
 	slot = bpf_task_storage_get(&inflight_by_task, task, 0,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (slot && !slot->vm_start)
+	if (slot && !slot->vm_start) {
+		/* The thread's first traced event. */
 		slot->vm_start = current_vm_start(task);
+		note_vm(task, slot->vm_start);
+	}
 	return slot;
 }
 

@@ -33,6 +33,17 @@
  * had the same pid one after the other during a run.
  */
 
+/* The VMs seen (vms_seen), with their process name for those that exit before the loader looks. */
+struct vm_id {
+	__u32 pid;
+	__u32 pad;
+	__u64 start;		/* as hist_key.vm_start */
+};
+
+struct vm_seen {
+	char comm[16];		/* the process's name (its main thread's) */
+};
+
 /* One histogram per VM, vCPU, ISA and exit reason. */
 struct hist_key {
 	__u32 pid;		/* the VM process (tgid of the vCPU thread) */

@@ -246,38 +246,42 @@ static int read_counters(struct vmexitprof_bpf *skel, __u64 *out)
 }
 
 /*
- * Name a VM (pid and start) the first time it is seen while it runs, so
- * that one that exits is still named, and a pid's next process is not
- * named for it.
+ * Name a VM (pid and start) the first time it is seen, so that one that
+ * exits is still named, and a pid's next process is not named for it:
+ * from /proc while it runs, else by its process name as the BPF side saw
+ * it (comm; NULL: not known).
  */
-static void remember_name(struct run *run, __u32 pid, __u64 start)
+static void remember_name(struct run *run, __u32 pid, __u64 start, const char *comm)
 {
 	char name[128];
 
 	if (run_vm(run, pid, start))
 		return;
-	/* Came and went between two looks: no name left, but it did exit. */
-	if (!vm_alive(pid, start)) {
-		run_add_vm(run, pid, start, "?", true);
+	if (vm_alive(pid, start)) {
+		vm_name(pid, name, sizeof(name));
+		run_add_vm(run, pid, start, name, false);
 		return;
 	}
-	vm_name(pid, name, sizeof(name));
-	run_add_vm(run, pid, start, name, false);
+	/* Came and went between two looks: named as the BPF side saw it, if it did. */
+	snprintf(name, sizeof(name), "%.15s", comm ? comm : "?");
+	name_sanitize(name);
+	run_add_vm(run, pid, start, name, true);
 }
 
-/* Walk the (small) key sets for VMs we have not named yet. */
+/* Name the VMs seen since the last look (one key per VM: cheap to walk). */
 static void remember_vm_names(struct vmexitprof_bpf *skel, struct run *run)
 {
-	struct bpf_map *maps[] = { skel->maps.hists, skel->maps.hists_reserve };
+	struct vm_id id, next, *prev = NULL;
+	struct vm_seen seen;
 
-	for (int m = 0; m < 2; m++) {
-		struct hist_key key, next, *prev = NULL;
-
-		while (!bpf_map__get_next_key(maps[m], prev, &next, sizeof(next))) {
-			key = next;
-			prev = &key;
-			remember_name(run, key.pid, key.vm_start);
-		}
+	while (!bpf_map__get_next_key(skel->maps.vms_seen, prev, &next, sizeof(next))) {
+		id = next;
+		prev = &id;
+		if (run_vm(run, id.pid, id.start) ||
+		    bpf_map__lookup_elem(skel->maps.vms_seen, &id, sizeof(id), &seen, sizeof(seen), 0))
+			continue;
+		seen.comm[sizeof(seen.comm) - 1] = 0;
+		remember_name(run, id.pid, id.start, seen.comm);
 	}
 }
 
@@ -494,9 +498,9 @@ static bool host_is_silent(const __u64 *counters)
 static void name_vms(struct run *run, const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nr_hists; i++)
-		remember_name(run, snap->hists[i].key.pid, snap->hists[i].key.vm_start);
+		remember_name(run, snap->hists[i].key.pid, snap->hists[i].key.vm_start, NULL);
 	for (size_t i = 0; i < snap->nr_uexits; i++)
-		remember_name(run, snap->uexits[i].key.pid, snap->uexits[i].key.vm_start);
+		remember_name(run, snap->uexits[i].key.pid, snap->uexits[i].key.vm_start, NULL);
 	/* Gone, or its pid now belongs to a later process. */
 	for (size_t i = 0; i < run->nr_vms; i++)
 		run->vms[i].exited = !vm_alive(run->vms[i].pid, run->vms[i].start);
@@ -549,7 +553,7 @@ int main(int argc, char **argv)
 	struct usdt_links usdt = {};
 	enum vmm_clock vmm_clock;
 	struct kvm_modules kvm_modules;
-	__u64 start, now, elapsed_ms, last_names_ms = 0, interval_start = 0, nr_done = 0;
+	__u64 start, now, elapsed_ms, interval_start = 0, nr_done = 0;
 	__u64 counters[NR_COUNTERS];
 	bool checked_silence = false, no_kvm_exit = false, keep;
 	struct env env;
@@ -608,6 +612,7 @@ int main(int argc, char **argv)
 	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, env.max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, env.max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vms_seen, env.max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
 		release_libbpf_log(!bpf_refused(err));
@@ -645,7 +650,7 @@ int main(int argc, char **argv)
 		report_print_interval_header(stdout, &env);
 
 	for (unsigned int i = 0; i < env.nr_pids; i++)
-		remember_name(&run, env.pids[i], pid_start_ticks(env.pids[i]));
+		remember_name(&run, env.pids[i], pid_start_ticks(env.pids[i]), NULL);
 	kvm_modules_init(&kvm_modules);
 	start = now_ns();
 	while (!exiting) {
@@ -658,10 +663,7 @@ int main(int argc, char **argv)
 		kvm_modules_check(&kvm_modules);
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
-		if (elapsed_ms - last_names_ms >= 1000) {
-			last_names_ms = elapsed_ms;
-			remember_vm_names(skel, &run);
-		}
+		remember_vm_names(skel, &run);
 		if (env.duration_ms && elapsed_ms >= env.duration_ms)
 			break;
 		if (all_targets_exited(&env))
@@ -711,6 +713,7 @@ int main(int argc, char **argv)
 	if (!no_kvm_exit && !cur.counters[CNT_EXITS] && cur.counters[CNT_USERSPACE_EXITS])
 		no_kvm_exit = host_is_silent(cur.counters);
 	run.kvm_exit_fired = !no_kvm_exit;
+	remember_vm_names(skel, &run);
 	name_vms(&run, &cur);
 	for (unsigned int i = 0; i < env.nr_pids; i++)
 		if (!pid_alive(env.pids[i]))

@@ -69,6 +69,7 @@ struct task_struct {
 	int tgid;
 	struct task_struct *group_leader;
 	u64 start_boottime;
+	char comm[16];
 };
 
 /* The common header of every trace event record. */
