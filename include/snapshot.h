@@ -108,7 +108,10 @@ int run_report(const struct run *run, size_t first, size_t nr, struct report *re
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h);
 int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count);
 int snapshot_add_io(struct snapshot *s, const struct io_key *key, const struct io_stats *st);
+/* Sort, and merge entries added twice under one key into one. */
 void snapshot_sort(struct snapshot *s);
+/* Append copies of src's entries (not its counters) to dst. -ENOMEM or 0. */
+int snapshot_add_all(struct snapshot *dst, const struct snapshot *src);
 void snapshot_free(struct snapshot *s);
 
 /*

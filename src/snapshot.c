@@ -87,6 +87,40 @@ static int cmp_io(const void *a, const void *b)
 		      sizeof(struct io_key));
 }
 
+/*
+ * A key is in the maps once, but the entries of exited VMs are kept apart
+ * once moved out of them, and a key can be in both (a VM taken for gone
+ * that was not): merge such pairs, sorted next to each other.
+ */
+static void merge_duplicates(struct snapshot *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nr_hists; i++) {
+		if (n && !cmp_hist(&s->hists[n - 1], &s->hists[i]))
+			hist_merge(&s->hists[n - 1].h, &s->hists[i].h);
+		else
+			s->hists[n++] = s->hists[i];
+	}
+	s->nr_hists = n;
+	n = 0;
+	for (size_t i = 0; i < s->nr_uexits; i++) {
+		if (n && !cmp_uexit(&s->uexits[n - 1], &s->uexits[i]))
+			s->uexits[n - 1].count += s->uexits[i].count;
+		else
+			s->uexits[n++] = s->uexits[i];
+	}
+	s->nr_uexits = n;
+	n = 0;
+	for (size_t i = 0; i < s->nr_io; i++) {
+		if (n && !cmp_io(&s->io[n - 1], &s->io[i]))
+			io_stats_merge(&s->io[n - 1].st, &s->io[i].st);
+		else
+			s->io[n++] = s->io[i];
+	}
+	s->nr_io = n;
+}
+
 void snapshot_sort(struct snapshot *s)
 {
 	if (s->nr_hists)
@@ -95,6 +129,21 @@ void snapshot_sort(struct snapshot *s)
 		qsort(s->uexits, s->nr_uexits, sizeof(s->uexits[0]), cmp_uexit);
 	if (s->nr_io)
 		qsort(s->io, s->nr_io, sizeof(s->io[0]), cmp_io);
+	merge_duplicates(s);
+}
+
+int snapshot_add_all(struct snapshot *dst, const struct snapshot *src)
+{
+	for (size_t i = 0; i < src->nr_hists; i++)
+		if (snapshot_add_hist(dst, &src->hists[i].key, &src->hists[i].h))
+			return -ENOMEM;
+	for (size_t i = 0; i < src->nr_uexits; i++)
+		if (snapshot_add_uexit(dst, &src->uexits[i].key, src->uexits[i].count))
+			return -ENOMEM;
+	for (size_t i = 0; i < src->nr_io; i++)
+		if (snapshot_add_io(dst, &src->io[i].key, &src->io[i].st))
+			return -ENOMEM;
+	return 0;
 }
 
 void snapshot_free(struct snapshot *s)

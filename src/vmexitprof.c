@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ _Static_assert(UEXIT_REASON_IO == KVM_EXIT_IO && UEXIT_REASON_MMIO == KVM_EXIT_M
 #define POLL_MS 100
 /* How long VMM handling under way at the end may take to finish and be timed. */
 #define DETACH_GRACE_MS 20
+/* How often the entries of exited VMs move from the maps to userspace. */
+#define MOVE_EXITED_MS 1000
 
 static volatile sig_atomic_t exiting;
 
@@ -446,15 +449,127 @@ static int add_io(struct snapshot *snap, const void *key, const void *values, in
 	return sum.count ? snapshot_add_io(snap, key, &sum) : 0;
 }
 
+/* Every key type starts with the VM's pid and has its start at the same offset. */
+#define KEY_VM_START_OFFSET 16
+_Static_assert(offsetof(struct hist_key, vm_start) == KEY_VM_START_OFFSET &&
+	       offsetof(struct uexit_key, vm_start) == KEY_VM_START_OFFSET &&
+	       offsetof(struct io_key, vm_start) == KEY_VM_START_OFFSET &&
+	       offsetof(struct hist_key, pid) == 0 && offsetof(struct uexit_key, pid) == 0 &&
+	       offsetof(struct io_key, pid) == 0, "key layout");
+
+static bool key_of_vms(const void *key, const struct vm_id *vms, size_t nr)
+{
+	__u32 pid;
+	__u64 start;
+
+	memcpy(&pid, key, sizeof(pid));
+	memcpy(&start, (const char *)key + KEY_VM_START_OFFSET, sizeof(start));
+	for (size_t i = 0; i < nr; i++)
+		if (vms[i].pid == pid && vms[i].start == start)
+			return true;
+	return false;
+}
+
+/*
+ * Add the entries of the given VMs to snap and delete them from the map.
+ * Keys first, then values: deleting while walking would restart the walk.
+ */
+static int move_vms(struct bpf_map *map, map_add_fn add, struct snapshot *snap,
+		    const struct vm_id *vms, size_t nr_vms)
+{
+	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
+	int ncpus = map_is_percpu(map) ? libbpf_num_possible_cpus() : 1, err = 0;
+	char *keys = NULL, *next = malloc(key_size), *more;
+	void *values = calloc(ncpus, value_size);
+	size_t nr = 0, cap = 0;
+
+	if (!next || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!bpf_map__get_next_key(map, nr ? keys + (nr - 1) * key_size : NULL, next, key_size)) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 64;
+			more = realloc(keys, cap * key_size);
+			if (!more) {
+				err = -ENOMEM;
+				goto out;
+			}
+			keys = more;
+		}
+		memcpy(keys + nr++ * key_size, next, key_size);
+	}
+	for (size_t i = 0; i < nr && !err; i++) {
+		const char *key = keys + i * key_size;
+
+		if (!key_of_vms(key, vms, nr_vms) ||
+		    bpf_map__lookup_elem(map, key, key_size, values, ncpus * value_size, 0))
+			continue;
+		err = add(snap, key, values, ncpus);
+		if (!err)
+			bpf_map__delete_elem(map, key, key_size, 0);
+	}
+out:
+	free(keys);
+	free(next);
+	free(values);
+	return err;
+}
+
+/*
+ * A VM that has exited gets no more events (a later process on its pid is
+ * another VM: the start time differs). Move what the maps hold of it to
+ * gone, which every snapshot then includes, so that the maps hold only
+ * running VMs: --max-keys bounds the VMs that run at the same time, not
+ * all those a long run saw.
+ */
+static int move_exited_vms(struct vmexitprof_bpf *skel, struct snapshot *gone)
+{
+	struct { struct bpf_map *map; map_add_fn add; } maps[] = {
+		{ skel->maps.hists, add_hist }, { skel->maps.hists_reserve, add_hist },
+		{ skel->maps.uexits, add_uexit }, { skel->maps.io_tallies, add_io },
+	};
+	struct vm_id id, next, *prev = NULL, *vms = NULL, *more;
+	size_t nr_vms = 0;
+	int err = 0;
+
+	while (!bpf_map__get_next_key(skel->maps.vms_seen, prev, &next, sizeof(next))) {
+		id = next;
+		prev = &id;
+		if (vm_alive(id.pid, id.start))
+			continue;
+		more = realloc(vms, (nr_vms + 1) * sizeof(*vms));
+		if (!more) {
+			err = -ENOMEM;
+			break;
+		}
+		vms = more;
+		vms[nr_vms++] = id;
+	}
+	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]) && nr_vms && !err; m++)
+		err = move_vms(maps[m].map, maps[m].add, gone, vms, nr_vms);
+	/* Merges a key moved twice (a VM wrongly taken for gone, seen again). */
+	snapshot_sort(gone);
+	/* Forgotten last: a VM stays in vms_seen until all its entries moved. */
+	for (size_t i = 0; i < nr_vms && !err; i++)
+		bpf_map__delete_elem(skel->maps.vms_seen, &vms[i], sizeof(vms[i]), 0);
+	free(vms);
+	return err;
+}
+
 /*
  * Everything the programs aggregated so far. A key's histogram is in hists
  * or, when that could not take it, in hists_reserve. Lookups of per-CPU
  * maps take no lock the programs take, so reading never stalls them.
  */
-static int read_snapshot(struct vmexitprof_bpf *skel, struct snapshot *snap)
+static int read_snapshot(struct vmexitprof_bpf *skel, const struct snapshot *gone,
+			 struct snapshot *snap)
 {
 	int err = read_counters(skel, snap->counters);
 
+	/* The exited VMs' entries, moved out of the maps earlier. */
+	if (!err)
+		err = snapshot_add_all(snap, gone);
 	if (!err)
 		err = for_each_value(skel->maps.hists, add_hist, snap);
 	if (!err)
@@ -549,11 +664,11 @@ int main(int argc, char **argv)
 	struct vmexitprof_bpf *skel = NULL;
 	struct reason_table names = {};
 	struct run run = {};
-	struct snapshot prev = {}, cur = {};
+	struct snapshot prev = {}, cur = {}, gone = {};
 	struct usdt_links usdt = {};
 	enum vmm_clock vmm_clock;
 	struct kvm_modules kvm_modules;
-	__u64 start, now, elapsed_ms, interval_start = 0, nr_done = 0;
+	__u64 start, now, elapsed_ms, interval_start = 0, nr_done = 0, last_move_ms = 0;
 	__u64 counters[NR_COUNTERS];
 	bool checked_silence = false, no_kvm_exit = false, keep;
 	struct env env;
@@ -664,6 +779,15 @@ int main(int argc, char **argv)
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
 		remember_vm_names(skel, &run);
+		if (elapsed_ms - last_move_ms >= MOVE_EXITED_MS) {
+			last_move_ms = elapsed_ms;
+			err = move_exited_vms(skel, &gone);
+			if (err) {
+				fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
+				err = 1;
+				goto cleanup;
+			}
+		}
 		if (env.duration_ms && elapsed_ms >= env.duration_ms)
 			break;
 		if (all_targets_exited(&env))
@@ -672,7 +796,7 @@ int main(int argc, char **argv)
 			/* The last interval is read after detaching, below. */
 			if (env.interval_count && nr_done + 1 >= env.interval_count)
 				break;
-			err = read_snapshot(skel, &cur);
+			err = read_snapshot(skel, &gone, &cur);
 			if (!err)
 				err = end_interval(&run, &cur, &prev, interval_start, now - start, keep,
 						   &env, &names);
@@ -704,7 +828,7 @@ int main(int argc, char **argv)
 	sleep_ms(DETACH_GRACE_MS);
 	detach_usdt(&usdt);
 	vmexitprof_bpf__detach(skel);
-	err = read_snapshot(skel, &cur);
+	err = read_snapshot(skel, &gone, &cur);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;
@@ -734,6 +858,7 @@ cleanup:
 	vmexitprof_bpf__destroy(skel);
 	snapshot_free(&prev);
 	snapshot_free(&cur);
+	snapshot_free(&gone);
 	run_free(&run);
 	reasons_free(&names);
 	return err;
