@@ -24,7 +24,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o environment.o rep
 	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/vms.o
 
-.PHONY: all deps check demo clean sanitize
+.PHONY: all deps check demo soak clean sanitize
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
@@ -80,6 +80,19 @@ check:
 	tools/install-deps
 	$(MAKE) all sanitize
 	tests/run-all
+
+# A longer churn run than make check's minute (tests/rig/vmexitprof-churn.sh),
+# in each rig kernel: SOAK_SECONDS of VMs starting and stopping.
+SOAK_SECONDS ?= 600
+RIG_KERNELS ?= 6.1 6.12
+soak:
+	tools/install-deps
+	$(MAKE) all
+	for kernel in $(RIG_KERNELS); do \
+		echo "== churn for $(SOAK_SECONDS) s in the $$kernel guest"; \
+		tests/vm/run --kernel $$kernel --timeout $$(($(SOAK_SECONDS) + 600)) -- \
+			env CHURN_SECONDS=$(SOAK_SECONDS) tests/rig/vmexitprof-churn.sh || exit 1; \
+	done
 
 clean:
 	rm -rf $(OUTPUT) $(PROFILER) $(TESTVMM)
