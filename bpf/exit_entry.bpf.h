@@ -164,7 +164,9 @@ static __always_inline int hist_insert(void *map, struct hist_key *key)
 	return err == -EEXIST ? 0 : err;
 }
 
-static __always_inline struct hist *hist_for(struct hist_key *key)
+/* key's histogram, created if need be; NULL, counted as full or nomem, if it cannot be. */
+static __always_inline struct hist *hist_for(struct hist_key *key, enum counter full,
+					     enum counter nomem)
 {
 	struct hist *h = bpf_map_lookup_elem(&hists, key);
 	int err;
@@ -186,7 +188,7 @@ static __always_inline struct hist *hist_for(struct hist_key *key)
 			return h;
 	}
 	/* Both failed. A full map says E2BIG; anything else is the allocator. */
-	count_event(err == -E2BIG ? CNT_HIST_FULL : CNT_HIST_ALLOC_FAILED);
+	count_event(err == -E2BIG ? full : nomem);
 	return NULL;
 }
 
@@ -237,7 +239,7 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	key.reason = slot->reason;
 	key.isa = slot->isa;
 	key.flags = slot->flags;
-	h = hist_for(&key);
+	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED);
 	if (!h)
 		return;
 	hist_add(h, delta, to_userspace);
@@ -352,7 +354,7 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 			io->handled_sum_ns += delta;
 		}
 	}
-	h = hist_for(&key);
+	h = hist_for(&key, CNT_VMM_DROPPED, CNT_VMM_DROPPED);
 	if (!h)
 		return;
 	hist_add(h, delta, false);

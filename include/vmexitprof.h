@@ -123,6 +123,7 @@ enum counter {
 	CNT_UEXIT_DROPPED,		/* userspace exit not counted: uexits map full */
 	CNT_VMM_PAIRED,			/* VMM handling intervals recorded */
 	CNT_IO_DROPPED,			/* port/MMIO access not tallied: map full */
+	CNT_VMM_DROPPED,		/* VMM handling interval dropped: hist map and reserve full, or no memory */
 	NR_COUNTERS,
 };
 
@@ -139,6 +140,7 @@ enum counter {
 	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",	\
 	[CNT_VMM_PAIRED] = "vmm_intervals",			\
 	[CNT_IO_DROPPED] = "io_dropped",			\
+	[CNT_VMM_DROPPED] = "vmm_intervals_dropped",		\
 }
 
 #endif /* VMEXITPROF_H */

@@ -434,6 +434,12 @@ static void print_counters(FILE *out, const struct report *r)
 	fprintf(out, "Pending: %llu exits had no entry yet when tracing stopped (a vCPU thread's "
 		"last exit before it stopped or while it waited in the VMM).\n",
 		(unsigned long long)exits_pending(c));
+	if (c[CNT_UEXIT_DROPPED] || c[CNT_VMM_DROPPED] || c[CNT_IO_DROPPED])
+		fprintf(out, "Also dropped: %llu returns to userspace (their map was full, --max-keys), "
+			"%llu VMM handling times (the histogram map and its reserve were full, or "
+			"the kernel had no memory), %llu port/MMIO accesses (their map was full).\n",
+			(unsigned long long)c[CNT_UEXIT_DROPPED], (unsigned long long)c[CNT_VMM_DROPPED],
+			(unsigned long long)c[CNT_IO_DROPPED]);
 }
 
 /* --sort time orders by the VMM's handling time, anything else by count. */

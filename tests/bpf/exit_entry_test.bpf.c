@@ -60,7 +60,7 @@ int exit_entry_event(struct ee_event *ev)
 			return EE_RET_FILTERED;
 		record_entry(slot_get(&tid, vm_start, false), ev->now, pid);
 		return EE_RET_HANDLED;
-	case EE_UEXIT:	/* as kvm_userspace_exit: no slot is created; vcpu stands in for the comm's */
+	case EE_UEXIT:	/* as kvm_userspace_exit; vcpu stands in for the comm's */
 		if (!pid_wanted(pid))
 			return EE_RET_FILTERED;
 		vcpu = ev->vcpu;	/* read ctx once: no pointer arithmetic on it */
@@ -69,6 +69,9 @@ int exit_entry_event(struct ee_event *ev)
 			vcpu = slot->vcpu;
 		if (!vcpu_wanted(vcpu))
 			return EE_RET_FILTERED;
+		/* Only now create the slot, for the VMM handling time. */
+		if (!slot)
+			slot = slot_get(&tid, vm_start, true);
 		record_userspace_exit(slot, ev->now, pid, slot ? slot->vm_start : vm_start, vcpu,
 				      ev->reason, (int)ev->isa);
 		return EE_RET_HANDLED;

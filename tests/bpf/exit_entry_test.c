@@ -730,6 +730,9 @@ static void scenario_map_full(void)
 	/* A key already in the reserve keeps collecting there. */
 	EXIT(200 + max, PID_C, max, ISA_SVM, SVM_NPF, t + 3000);
 	ENTRY(200 + max, PID_C, max, t + 3050);
+	/* A VMM handling time for a new key: dropped too, counted as such, not as an exit's. */
+	UEXIT(400, PID_C, 998, KVM_EXIT_IO, 0, t + 4000);
+	KVM_RUN_AGAIN(400, PID_C, t + 4100);
 
 	if (skel) {
 		check_u64("number of keys in hists", count_keys(skel->maps.hists), max);
@@ -745,7 +748,8 @@ static void scenario_map_full(void)
 	expect_counters(skel, COUNTERS([CNT_EXITS] = max + extra + 3,
 				       [CNT_ENTRIES] = max + extra + 3,
 				       [CNT_PAIRED] = max + reserve + 2,
-				       [CNT_HIST_FULL] = extra - reserve + 1));
+				       [CNT_HIST_FULL] = extra - reserve + 1,
+				       [CNT_USERSPACE_EXITS] = 1, [CNT_VMM_DROPPED] = 1));
 	if (skel) {
 		/* The reserve's samples, read from the reserve map itself. */
 		struct hist_key k = mkkey(PID_C, max, ISA_SVM, SVM_NPF, 0);

@@ -146,7 +146,8 @@ keys = sum(len(v["reasons"]) + sum(1 for u in v["userspace"] if u["handling"])
 # More than the map and its reserve (32) hold at once.
 check(keys > max_keys + 32, f"the run used only {keys} histogram keys: too few to show that exited VMs free theirs")
 print(f"{keys} histogram keys over the run, --max-keys {max_keys}")
-for k in ("exit_overwritten", "hist_full", "hist_alloc_failed", "userspace_exits_dropped", "io_dropped"):
+for k in ("exit_overwritten", "hist_full", "hist_alloc_failed", "userspace_exits_dropped",
+          "vmm_intervals_dropped", "io_dropped"):
     check(c[k] == 0, f"{k} {c[k]}")
 finish()
 PY
