@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/kvm.h>
 
 /* Same probe ABI as QEMU's dtrace backend: probes behind semaphores. */
@@ -1343,6 +1344,7 @@ int main(int argc, char **argv)
 	pthread_condattr_t cattr;
 	struct sigaction sa;
 	unsigned int i;
+	struct rlimit nofile;
 	unsigned int nr_first;
 	bool failed;
 	int status = 1, r;
@@ -1354,6 +1356,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* A file descriptor per vCPU: as QEMU does, raise the soft limit to the hard one. */
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	vmm.vcpus = calloc(cfg->nr_vcpus, sizeof(*vmm.vcpus));
 	if (!vmm.vcpus) {
 		perror("testvmm: calloc");
