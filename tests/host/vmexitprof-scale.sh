@@ -21,19 +21,7 @@ done
 grep -q "exceeds this host's KVM_CAP_MAX_VCPUS" "$tmp/big.err" && skip "$(cat "$tmp/big.err")"
 grep -q ready "$tmp/big.err" || die "testvmm --vcpus $n did not start: $(cat "$tmp/big.err")"
 
-start_profiler full -p "$big_pid" --per-vcpu --json
-start_profiler small -p "$big_pid" --per-vcpu --json --max-keys 64
-start_profiler small_text -p "$big_pid" --max-keys 64
-echo "== maps of vmexitprof -p PID --per-vcpu (--max-keys 16384), $n vCPUs prewarmed"
-tools/map-memory "$full_pid"
-echo "== maps of vmexitprof -p PID --max-keys 64"
-tools/map-memory "$small_pid"
-release_vmm big
-wait_ok "$big_pid" "testvmm --vcpus $n"
-for p in full small small_text; do
-	pid_var=${p}_pid
-	wait_ok "${!pid_var}" "vmexitprof ($p)"
-done
+profile_at_two_sizes big "$big_pid" 64
 grep -q -E '^Also dropped: [1-9][0-9]* returns to userspace \(their map was full, --max-keys\), [1-9][0-9]* VMM handling times' \
 	"$tmp/small_text.out" || die "--max-keys 64: no 'Also dropped:' line: $(tail -n 5 "$tmp/small_text.out")"
 

@@ -59,3 +59,25 @@ wait_ok() {
 	wait "$1" || rc=$?
 	((rc == 0)) || die "$2 exited $rc"
 }
+
+# For the scale tests: profile VM PID at full size (full: --per-vcpu --json)
+# and with --max-keys SMALL (small: --per-vcpu --json, small_text: text),
+# print the maps' memory of both sizes, run the VM (release_vmm NAME), and
+# wait for all of them.
+# profile_at_two_sizes NAME PID SMALL
+profile_at_two_sizes() {
+	local name=$1 pid=$2 small=$3 p pid_var
+	start_profiler full -p "$pid" --per-vcpu --json
+	start_profiler small -p "$pid" --per-vcpu --json --max-keys "$small"
+	start_profiler small_text -p "$pid" --max-keys "$small"
+	echo "== maps of vmexitprof -p PID --per-vcpu (--max-keys 16384)"
+	tools/map-memory "$full_pid"
+	echo "== maps of vmexitprof -p PID --max-keys $small"
+	tools/map-memory "$small_pid"
+	release_vmm "$name"
+	wait_ok "$pid" "testvmm ($name)"
+	for p in full small small_text; do
+		pid_var=${p}_pid
+		wait_ok "${!pid_var}" "vmexitprof ($p)"
+	done
+}

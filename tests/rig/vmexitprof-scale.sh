@@ -11,19 +11,7 @@
 n=${SCALE_VCPUS:-256}
 
 start_vmm big --vcpus "$n" --cpuid 40 --pio 4 --mmio 1 --hlt 1
-start_profiler full -p "$big_pid" --per-vcpu --json
-start_profiler small -p "$big_pid" --json --max-keys 16
-start_profiler small_text -p "$big_pid" --max-keys 16
-echo "== maps of vmexitprof -p PID --per-vcpu (--max-keys 16384), $n vCPUs prewarmed"
-tools/map-memory "$full_pid"
-echo "== maps of vmexitprof -p PID --max-keys 16"
-tools/map-memory "$small_pid"
-release_vmm big
-wait_ok "$big_pid" "testvmm --vcpus $n"
-for p in full small small_text; do
-	pid_var=${p}_pid
-	wait_ok "${!pid_var}" "vmexitprof ($p)"
-done
+profile_at_two_sizes big "$big_pid" 16
 grep -q -E 'dropped: [1-9][0-9]* intervals because the histogram map and its reserve were full \(--max-keys\)' \
 	"$tmp/small_text.out" || die "--max-keys 16: dropped intervals not shown: $(tail -n 4 "$tmp/small_text.out")"
 
