@@ -147,6 +147,15 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 	return 1;
 }
 
+/* The thread is entering KVM_RUN again: the VMM's handling under way, if any, ends. */
+static __always_inline void kvm_run_entered(void)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (pid_wanted(pid))
+		record_kvm_run(current_slot(false), bpf_ktime_get_ns(), pid);
+}
+
 /*
  * kvm_fpu load fires as KVM_RUN enters (on 6.1, 6.12 and 6.18, PVM too),
  * so it ends the VMM's handling without a uprobe or a syscall tracepoint.
@@ -154,14 +163,8 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 SEC("tp/kvm/kvm_fpu")
 int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 {
-	__u32 pid;
-
-	if (!ctx->load)
-		return 1;
-	pid = bpf_get_current_pid_tgid() >> 32;
-	if (!pid_wanted(pid))
-		return 1;
-	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), pid);
+	if (ctx->load)
+		kvm_run_entered();
 	return 1;
 }
 
@@ -184,9 +187,8 @@ int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
 SEC("usdt")
 int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
 {
-	if (type != KVM_RUN_IOCTL)
-		return 0;
-	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), bpf_get_current_pid_tgid() >> 32);
+	if (type == KVM_RUN_IOCTL)
+		kvm_run_entered();
 	return 0;
 }
 
@@ -194,14 +196,8 @@ int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
 SEC("tp/syscalls/sys_enter_ioctl")
 int sys_enter_ioctl(struct syscall_trace_enter *ctx)
 {
-	__u32 pid;
-
-	if (ctx->args[1] != KVM_RUN_IOCTL)
-		return 1;
-	pid = bpf_get_current_pid_tgid() >> 32;
-	if (!pid_wanted(pid))
-		return 1;
-	record_kvm_run(current_slot(false), bpf_ktime_get_ns(), pid);
+	if (ctx->args[1] == KVM_RUN_IOCTL)
+		kvm_run_entered();
 	return 1;
 }
 

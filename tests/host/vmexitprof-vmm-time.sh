@@ -99,13 +99,16 @@ sys.exit(not (r["vmm_time_source"] == "kvm_fpu" and h > 0))' "$tmp/prof_stripped
 # every return counted is timed (the start of a handling is traced only
 # while its end is), but for at most one per vCPU thread left under way.
 for mech in usdt syscall kvm_fpu; do
-	tests/vmm/testvmm --vcpus 2 --pio 1000 --duration 4 >/dev/null 2>"$tmp/busy-$mech.err" &
+	# Busy for longer than vmexitprof takes to load, even under TCG; ended by us.
+	tests/vmm/testvmm --vcpus 2 --pio 1000 --duration 120 >/dev/null 2>"$tmp/busy-$mech.err" &
 	busy=$!
 	wait_for_line "$tmp/busy-$mech.err" "testvmm: pid [0-9]+ ready" 30
 	sleep 0.5
-	./vmexitprof -p "$busy" -d 1.5 --vmm-time="$mech" --json >"$tmp/busy-$mech.json" 2>/dev/null ||
-		die "vmexitprof on a busy VMM ($mech) failed"
-	wait_ok "$busy" "testvmm (busy, $mech)"
+	./vmexitprof -p "$busy" -d 1.5 --vmm-time="$mech" --json >"$tmp/busy-$mech.json" \
+		2>"$tmp/busy-$mech.prof.err" ||
+		die "vmexitprof on a busy VMM ($mech) failed: $(cat "$tmp/busy-$mech.prof.err")"
+	kill "$busy"
+	wait "$busy" || true
 	python3 -c 'import json, sys
 vm = json.load(open(sys.argv[1]))["vms"][0]
 io = next(u for u in vm["userspace"] if u["reason"] == "IO")
