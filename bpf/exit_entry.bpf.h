@@ -34,6 +34,8 @@ struct inflight {
 	__u32 uexit_reason;	/* its KVM_EXIT_* */
 	__u32 uexit_vcpu;
 	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
+	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once comm_read */
+	__u32 comm_read;
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */

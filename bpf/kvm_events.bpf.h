@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What each kvm tracepoint does, with the tracepoint's fields as scalar
+ * arguments: bpf/vmexitprof.bpf.c calls these from its programs, and
+ * bench/bpf_cost.bpf.c runs the same code through BPF_PROG_TEST_RUN to
+ * time it natively where kvm_exit never fires. Pairs per thread (task
+ * storage), never per CPU: a vCPU thread may be preempted and migrate
+ * between exit and entry.
+ */
+#ifndef VMEXITPROF_KVM_EVENTS_BPF_H
+#define VMEXITPROF_KVM_EVENTS_BPF_H
+
+#include "exit_entry.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight_by_task SEC(".maps");
+
+/*
+ * Every VM (pid, start) that had a thread traced, with its process name:
+ * the loader names VMs from /proc while they run, and from here those
+ * that came and went between two of its looks. Sized from --max-keys.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);
+	__type(key, struct vm_id);
+	__type(value, struct vm_seen);
+} vms_seen SEC(".maps");
+
+/* /proc's unit for a process's start time; the loader sets it from sysconf(_SC_CLK_TCK). */
+const volatile __u64 ns_per_clock_tick = 10000000;
+
+/* When the current thread's process started, as /proc/PID/stat says: part of the VM's identity. */
+static __always_inline __u64 current_vm_start(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime) / ns_per_clock_tick;
+}
+
+static __always_inline void note_vm(struct task_struct *task, __u64 start)
+{
+	struct vm_id id = { .pid = bpf_get_current_pid_tgid() >> 32, .start = start };
+	struct vm_seen seen = {};
+
+	BPF_CORE_READ_STR_INTO(&seen.comm, task, group_leader, comm);
+	bpf_map_update_elem(&vms_seen, &id, &seen, BPF_NOEXIST);
+}
+
+/*
+ * The current thread's slot (task is bpf_get_current_task_btf()), created
+ * if create is set. Task storage dies with its task, so a new thread that
+ * gets a dead one's id starts afresh.
+ */
+static __always_inline struct inflight *current_slot(struct task_struct *task, bool create)
+{
+	struct inflight *slot;
+
+	slot = bpf_task_storage_get(&inflight_by_task, task, 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (slot && !slot->vm_start) {
+		/* The thread's first traced event. */
+		slot->vm_start = current_vm_start(task);
+		note_vm(task, slot->vm_start);
+	}
+	return slot;
+}
+
+/*
+ * The current thread, and its process id read through it: one helper call
+ * where bpf_get_current_pid_tgid() would be a second one on every event.
+ */
+static __always_inline struct task_struct *current_task(__u32 *pid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	*pid = task->tgid;
+	return task;
+}
+
+/* kvm_exit: vcpu is VCPU_UNKNOWN and isa ISA_VMX on kernels without those fields. */
+static __always_inline void on_kvm_exit(__u32 vcpu, __u32 isa, __u32 exit_reason)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!event_wanted(pid, vcpu))
+		return;
+	slot = current_slot(task, true);
+	if (slot)
+		record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
+}
+
+static __always_inline void on_kvm_entry(__u32 vcpu)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+
+	if (!event_wanted(pid, vcpu))
+		return;
+	record_entry(current_slot(task, false), bpf_ktime_get_ns(), pid);
+}
+
+/* "CPU 12/KVM", QEMU's name for a vCPU thread (testvmm's too): 12. */
+static __always_inline __u32 vcpu_from_comm(void)
+{
+	char comm[16];
+	__u32 id = 0;
+	int i;
+
+	if (bpf_get_current_comm(comm, sizeof(comm)) ||
+	    comm[0] != 'C' || comm[1] != 'P' || comm[2] != 'U' || comm[3] != ' ')
+		return VCPU_UNKNOWN;
+	for (i = 4; i < 9; i++) {
+		if (comm[i] < '0' || comm[i] > '9')
+			break;
+		id = id * 10 + (comm[i] - '0');
+	}
+	if (i == 4 || comm[i] != '/')
+		return VCPU_UNKNOWN;
+	return id;
+}
+
+/* kvm_userspace_exit: fires even where kvm_exit does not (PVM). */
+static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
+{
+	__u32 pid, vcpu;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!pid_wanted(pid))
+		return;
+	slot = current_slot(task, false);
+	if (slot && (slot->marks & INFLIGHT_VCPU_KNOWN))
+		vcpu = slot->vcpu;
+	else if (slot && slot->comm_read)
+		vcpu = slot->comm_vcpu;	/* read once per thread: bpf_get_current_comm is dear */
+	else
+		vcpu = vcpu_from_comm();
+	if (!vcpu_wanted(vcpu))
+		return;
+	/* Only now create the slot, for the VMM handling time (no kvm_exit on PVM). */
+	if (!slot)
+		slot = current_slot(task, true);
+	if (slot && !(slot->marks & INFLIGHT_VCPU_KNOWN) && !slot->comm_read) {
+		slot->comm_vcpu = vcpu;
+		slot->comm_read = 1;
+	}
+	record_userspace_exit(slot, bpf_ktime_get_ns(), pid,
+			      slot ? slot->vm_start : current_vm_start(task),
+			      vcpu, reason, err);
+}
+
+/* The thread is entering KVM_RUN again: the VMM's handling under way, if any, ends. */
+static __always_inline void kvm_run_entered(void)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+
+	if (pid_wanted(pid))
+		record_kvm_run(current_slot(task, false), bpf_ktime_get_ns(), pid);
+}
+
+/* Slot of the current thread, created if need be, for a target's event; fills key's VM. */
+static __always_inline struct inflight *io_slot(struct io_key *key)
+{
+	struct task_struct *task = current_task(&key->pid);
+	struct inflight *slot;
+
+	if (!pid_wanted(key->pid))
+		return NULL;
+	slot = current_slot(task, true);
+	if (slot)
+		key->vm_start = slot->vm_start;
+	return slot;
+}
+
+static __always_inline void on_kvm_pio(__u32 rw, __u32 size, __u32 port)
+{
+	struct io_key key = { .kind = IO_KIND_PIO };
+	struct inflight *slot = io_slot(&key);
+
+	if (!slot)
+		return;
+	key.dir = rw ? IO_DIR_WRITE : IO_DIR_READ;
+	key.size = size;
+	key.addr = port;
+	record_io(slot, &key);
+}
+
+/* kvm_mmio type: 0 a read the VMM must satisfy, 1 read, 2 write. */
+static __always_inline void on_kvm_mmio(__u32 type, __u32 len, __u64 gpa)
+{
+	struct io_key key = { .kind = IO_KIND_MMIO };
+	struct inflight *slot = io_slot(&key);
+
+	if (!slot)
+		return;
+	/* A read handed to the VMM is traced again when it completes: count it once. */
+	if (type == 1 && (slot->marks & INFLIGHT_MMIO_READ)) {
+		slot->marks &= ~INFLIGHT_MMIO_READ;
+		return;
+	}
+	if (type == 0)
+		slot->marks |= INFLIGHT_MMIO_READ;
+	key.dir = type == 2 ? IO_DIR_WRITE : IO_DIR_READ;
+	key.size = len;
+	key.addr = gpa & MMIO_PAGE_MASK;
+	record_io(slot, &key);
+}
+
+#endif /* VMEXITPROF_KVM_EVENTS_BPF_H */
