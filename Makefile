@@ -24,7 +24,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o environment.o rep
 	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/vms.o
 
-.PHONY: all deps check demo soak clean sanitize
+.PHONY: all deps check demo soak bench clean sanitize
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
@@ -94,14 +94,22 @@ soak:
 			env CHURN_SECONDS=$(SOAK_SECONDS) tests/rig/vmexitprof-churn.sh || exit 1; \
 	done
 
+# The overhead benchmark (docs/performance.md); not part of check.
+bench:
+	tools/install-deps --bench
+	$(MAKE) all
+	bench/run
+
 clean:
 	rm -rf $(OUTPUT) $(PROFILER) $(TESTVMM)
 
 # Test builds (unit tests, BPF tests) add themselves to TEST_BINS.
 TEST_BINS :=
+BENCH_BINS :=
 include tests/unit/unit.mk
 include tests/bpf/bpf.mk
 include tests/fuzz/fuzz.mk
-all: $(TEST_BINS)
+include bench/bench.mk
+all: $(TEST_BINS) $(BENCH_BINS)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

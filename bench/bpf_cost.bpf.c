@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Native cost of vmexitprof's BPF code, for bench/bpf_cost.c.
+ *
+ * kvm_exit and kvm_entry never fire on a PVM host, so bench_kvm_exit and
+ * bench_kvm_entry run the very handlers of bpf/vmexitprof.bpf.c
+ * (bpf/kvm_events.bpf.h, task storage, clock and all) on the runner's own
+ * thread through BPF_PROG_TEST_RUN, which bpf_stats times like any other
+ * run. The empty raw_tp pair, run the same way, is the floor: what
+ * bpf_stats reads for a program that does nothing (mostly its own clock
+ * reads). Two reference pairs, run the same way, show what part of the
+ * cost any per-thread exit->entry timer must pay: clock_* only read the
+ * clock, timer_* are the least such a timer does (the clock, and a
+ * task-storage slot for the exit time). The empty classic-tracepoint
+ * programs are the floor on the tracepoints themselves, attached beside
+ * vmexitprof's or alone; the empty raw_tp ones the floor of raw
+ * tracepoints.
+ */
+#include "kvm_events.bpf.h"
+#include "bpf_cost.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("raw_tp")
+int bench_kvm_exit(struct bench_kvm_event *ev)
+{
+	on_kvm_exit(ev->vcpu, ev->isa, ev->reason);
+	return 0;
+}
+
+SEC("raw_tp")
+int bench_kvm_entry(struct bench_kvm_event *ev)
+{
+	on_kvm_entry(ev->vcpu);
+	return 0;
+}
+
+SEC("raw_tp")
+int empty_exit(void *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp")
+int empty_entry(void *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp")
+int clock_exit(void *ctx)
+{
+	return bpf_ktime_get_ns() != 0;
+}
+
+SEC("raw_tp")
+int clock_entry(void *ctx)
+{
+	return bpf_ktime_get_ns() != 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} exit_ns_by_task SEC(".maps");
+
+__u64 timer_total_ns;
+
+SEC("raw_tp")
+int timer_exit(void *ctx)
+{
+	__u64 *t = bpf_task_storage_get(&exit_ns_by_task, bpf_get_current_task_btf(), 0,
+					BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (t)
+		*t = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("raw_tp")
+int timer_entry(void *ctx)
+{
+	__u64 *t = bpf_task_storage_get(&exit_ns_by_task, bpf_get_current_task_btf(), 0, 0);
+
+	if (t && *t) {
+		timer_total_ns += bpf_ktime_get_ns() - *t;
+		*t = 0;
+	}
+	return 0;
+}
+
+/* Return 1, as vmexitprof's do, so perf still sees the events. */
+SEC("tp/kvm/kvm_userspace_exit")
+int empty_userspace_exit(void *ctx)
+{
+	return 1;
+}
+
+SEC("tp/kvm/kvm_fpu")
+int empty_fpu(void *ctx)
+{
+	return 1;
+}
+
+SEC("tp/kvm/kvm_pio")
+int empty_pio(void *ctx)
+{
+	return 1;
+}
+
+SEC("tp/kvm/kvm_exit")
+int empty_tp_exit(void *ctx)
+{
+	return 1;
+}
+
+SEC("tp/kvm/kvm_entry")
+int empty_tp_entry(void *ctx)
+{
+	return 1;
+}
+
+/* The floor of raw tracepoints, which skip the classic record: for comparison. */
+SEC("raw_tp/kvm_exit")
+int empty_raw_exit(void *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp/kvm_entry")
+int empty_raw_entry(void *ctx)
+{
+	return 0;
+}
