@@ -281,42 +281,27 @@ def cmd_throughput(args):
                     f"{res.get('rate', 0):.0f} exits/s")
 
 
-def prog_ids_of(pid):
-    """BPF program ids a process holds (its fds' fdinfo), by program name."""
-    ids = {}
-    fddir = f"/proc/{pid}/fd"
-    for fd in os.listdir(fddir):
-        try:
-            info = open(f"/proc/{pid}/fdinfo/{fd}").read()
-        except OSError:
-            continue
-        m = re.search(r"^prog_id:\s*(\d+)", info, re.M)
-        if m:
-            ids[int(m[1])] = True
-    out = {}
-    if not ids:
-        return out
-    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
-                                      text=True, check=True).stdout)
-    for p in progs:
-        if p["id"] in ids:
-            out[p["name"]] = p
-    return out
-
-
-def map_ids_of(pid):
+def bpf_objects_of(pid, kind):
+    """The BPF programs or maps (kind "prog" or "map") a process holds, as bpftool
+    lists them: another tool's or instance's are told apart by the ids in the
+    process's own fdinfo."""
     ids = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             info = open(f"/proc/{pid}/fdinfo/{fd}").read()
         except OSError:
             continue
-        m = re.search(r"^map_id:\s*(\d+)", info, re.M)
+        m = re.search(rf"^{kind}_id:\s*(\d+)", info, re.M)
         if m:
             ids.add(int(m[1]))
-    maps = json.loads(subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True,
-                                     text=True, check=True).stdout)
-    return [m for m in maps if m["id"] in ids]
+    listed = json.loads(subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True,
+                                       text=True, check=True).stdout)
+    return [o for o in listed if o["id"] in ids]
+
+
+def prog_ids_of(pid):
+    """The process's BPF programs by name."""
+    return {p["name"]: p for p in bpf_objects_of(pid, "prog")}
 
 
 def holder(tmp):
@@ -388,7 +373,7 @@ def cmd_memory(args):
                               r"^Tracing KVM exits", os.path.join(tmp, "prof.out"), os.path.join(tmp, "prof.err"))
             run.release()
             run.vmm.wait()
-            maps = map_ids_of(prof.pid)
+            maps = bpf_objects_of(prof.pid, "map")
             hold.release()
             hold.vmm.wait()
             prof.wait()
