@@ -60,6 +60,25 @@ static void skip_space(struct parser *ps)
 		ps->p++;
 }
 
+/*
+ * After an array item or object member: 1 after a ',' (another follows),
+ * 0 after the closing bracket, -1 after an error.
+ */
+static int after_item(struct parser *ps, char close)
+{
+	skip_space(ps);
+	if (ps->p == ps->end)
+		return end_of_input(ps), -1;
+	if (*ps->p == close) {
+		ps->p++;
+		return 0;
+	}
+	if (*ps->p != ',')
+		return fail(ps, ps->p, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'"), -1;
+	ps->p++;
+	return 1;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -414,6 +433,7 @@ static int parse_array(struct parser *ps, struct json_value *v, unsigned int dep
 {
 	struct json_value *items = NULL, *bigger;
 	size_t len = 0, cap = 0;
+	int more;
 
 	ps->p++;	/* '[' */
 	skip_space(ps);
@@ -431,20 +451,11 @@ static int parse_array(struct parser *ps, struct json_value *v, unsigned int dep
 		if (parse_value(ps, &items[len], depth))
 			goto err;
 		len++;
-		skip_space(ps);
-		if (ps->p == ps->end) {
-			end_of_input(ps);
+		more = after_item(ps, ']');
+		if (more < 0)
 			goto err;
-		}
-		if (*ps->p == ']') {
-			ps->p++;
+		if (!more)
 			break;
-		}
-		if (*ps->p != ',') {
-			fail(ps, ps->p, "expected ',' or ']'");
-			goto err;
-		}
-		ps->p++;
 	}
 done:
 	memset(v, 0, sizeof(*v));
@@ -463,6 +474,7 @@ static int parse_object(struct parser *ps, struct json_value *v, unsigned int de
 {
 	struct json_member *members = NULL, *bigger, *m;
 	size_t len = 0, cap = 0;
+	int more;
 
 	ps->p++;	/* '{' */
 	skip_space(ps);
@@ -504,20 +516,11 @@ static int parse_object(struct parser *ps, struct json_value *v, unsigned int de
 			goto err;
 		}
 		len++;
-		skip_space(ps);
-		if (ps->p == ps->end) {
-			end_of_input(ps);
+		more = after_item(ps, '}');
+		if (more < 0)
 			goto err;
-		}
-		if (*ps->p == '}') {
-			ps->p++;
+		if (!more)
 			break;
-		}
-		if (*ps->p != ',') {
-			fail(ps, ps->p, "expected ',' or '}'");
-			goto err;
-		}
-		ps->p++;
 	}
 done:
 	memset(v, 0, sizeof(*v));
