@@ -638,9 +638,10 @@ static int end_interval(struct run *run, struct snapshot *cur, struct snapshot *
 	iv.start_ns = start_ns;
 	iv.end_ns = end_ns;
 	err = run_add_interval(run, &iv);
-	if (!err)
-		err = run_report(run, run->nr_intervals - 1, 1, &rep);
 	run->nr_ended++;
+	/* Without -I, nothing to print: the total is the run's report. */
+	if (!err && env->interval_ms)
+		err = run_report(run, run->nr_intervals - 1, 1, &rep);
 	if (!err && env->interval_ms) {
 		rep.interval_index = run->nr_ended;
 		if (env->json)
