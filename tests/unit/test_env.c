@@ -174,6 +174,12 @@ static const struct good good[] = {
 
 static char all_vcpus[MAX_VCPU_FILTER * 5];
 
+/* Both unset, or both set and equal. */
+static bool same_opt_str(const char *got, const char *want)
+{
+	return !got == !want && (!want || !strcmp(got, want));
+}
+
 static void check_good(const struct good *g)
 {
 	const char *args_buf[MAX_ARGS + 1];
@@ -219,14 +225,12 @@ static void check_good(const struct good *g)
 	CHECK_EQ_U64(r.env.interval_count, g->interval_count, "[%s] interval_count", what);
 	CHECK_EQ_U64(r.env.color, g->color, "[%s] color", what);
 	CHECK_EQ_U64(r.env.heatmap_out_kind, g->heatmap_out_kind, "[%s] heatmap_out_kind", what);
-	CHECK(!g->heatmap == !r.env.heatmap && (!g->heatmap || !strcmp(g->heatmap, r.env.heatmap)),
-	      "[%s] heatmap '%s', expected '%s'", what, r.env.heatmap, g->heatmap);
-	CHECK(!g->heatmap_out == !r.env.heatmap_out &&
-	      (!g->heatmap_out || !strcmp(g->heatmap_out, r.env.heatmap_out)),
-	      "[%s] heatmap_out '%s', expected '%s'", what, r.env.heatmap_out, g->heatmap_out);
-	CHECK(!g->report_file == !r.env.report_file &&
-	      (!g->report_file || !strcmp(g->report_file, r.env.report_file)),
-	      "[%s] report_file '%s', expected '%s'", what, r.env.report_file, g->report_file);
+	CHECK(same_opt_str(r.env.heatmap, g->heatmap), "[%s] heatmap '%s', expected '%s'", what,
+	      r.env.heatmap, g->heatmap);
+	CHECK(same_opt_str(r.env.heatmap_out, g->heatmap_out), "[%s] heatmap_out '%s', expected '%s'",
+	      what, r.env.heatmap_out, g->heatmap_out);
+	CHECK(same_opt_str(r.env.report_file, g->report_file), "[%s] report_file '%s', expected '%s'",
+	      what, r.env.report_file, g->report_file);
 	CHECK_EQ_U64(r.env.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
 	if (g->hist)
