@@ -26,3 +26,10 @@ $(OUTPUT)/tests/unit/test_json: $(OUTPUT)/tests/unit/test_json.o $(OUTPUT)/src/j
 $(OUTPUT)/tests/unit/test_snapshot: $(OUTPUT)/tests/unit/test_snapshot.o \
 		$(addprefix $(OUTPUT)/src/,snapshot.o report.o hist.o reasons.o vms.o)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
+
+# tests/host/golden-output.sh's renderer of a dump's -I lines.
+GOLDEN_RENDER := $(OUTPUT)/tests/golden/render_intervals
+TEST_BINS += $(GOLDEN_RENDER)
+$(GOLDEN_RENDER): $(OUTPUT)/tests/golden/render_intervals.o \
+		$(addprefix $(OUTPUT)/src/,dump_read.o json.o snapshot.o report.o hist.o reasons.o vms.o)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
