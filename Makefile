@@ -14,15 +14,23 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 # The multiarch dir is for <asm/errno.h>, which libbpf's usdt.bpf.h pulls in.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
-LIBS := -lbpf -lelf -lz -lm
+LIBS := -lbpf -lelf -lz -ljson-c -lm
 
 # The sanitizer build (make sanitize) overrides PROFILER with its own path.
 PROFILER := vmexitprof
 TESTVMM := tests/vmm/testvmm
 
-PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,vmexitprof.o env.o environment.o report.o hist.o reasons.o vms.o usdt.o \
-	snapshot.o heatmap.o dump.o dump_read.o output.o json.o)
-TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/vms.o
+# src/ by layer (docs/layout.md): main and the CLI; host, /proc and ELF
+# notes; the BPF side's life and the maps read; the model; the printers and
+# what decides between them; helpers that know no tool.
+PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
+	host.o proc.o usdt.o \
+	loader.o collect.o \
+	snapshot.o summary.o \
+	output.o print_text.o print_json.o heatmap.o dump.o dump_read.o json_writer.o \
+	hist.o reasons.o util.o)
+TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
+	$(OUTPUT)/src/util.o
 
 .PHONY: all deps check demo soak bench clean sanitize
 .DELETE_ON_ERROR:
@@ -38,8 +46,8 @@ deps:
 $(PROFILER): $(PROFILER_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
-# The loader includes the skeleton, so it must exist before its compile.
-$(OUTPUT)/src/vmexitprof.o: $(OUTPUT)/vmexitprof.skel.h
+# The loader and the collector include the skeleton: it must exist before their compile.
+$(OUTPUT)/src/loader.o $(OUTPUT)/src/collect.o: $(OUTPUT)/vmexitprof.skel.h
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@

@@ -34,6 +34,14 @@ struct heatmap {
 int heatmap_build(struct heatmap *hm, const struct run *run, const struct run_vm *vm, __u32 vcpu,
 		  const char *what, const struct reason_table *names);
 void heatmap_free(struct heatmap *hm);
+/*
+ * The heatmaps of every VM of run, and of each of its vCPUs if per_vcpu,
+ * for what (as in heatmap_build; "all" becomes "vmm" where kvm_exit never
+ * fired): *out holds *nr, to be freed by heatmaps_free(). -ENOMEM or 0.
+ */
+int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
+		   const struct reason_table *names, struct heatmap **out, size_t *nr);
+void heatmaps_free(struct heatmap *maps, size_t nr);
 
 /* Draw in width columns (downsampling intervals to fit), in ANSI colour or in ASCII. */
 void heatmap_print(FILE *out, const struct heatmap *hm, unsigned int width, bool color);

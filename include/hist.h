@@ -15,6 +15,10 @@
 #ifndef VMEXITPROF_HIST_H
 #define VMEXITPROF_HIST_H
 
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
 #define HIST_SUB_BITS	4
 #define HIST_SUB	(1U << HIST_SUB_BITS)
 #define HIST_MIN_SHIFT	4	/* 16 ns */
@@ -69,5 +73,14 @@ static inline __u64 hist_bucket_lower(__u32 b)
 	msb = HIST_MIN_SHIFT + b / HIST_SUB;
 	return (1ULL << msb) + ((__u64)(b % HIST_SUB) << (msb - HIST_SUB_BITS));
 }
+
+#ifndef __bpf__
+/* Userspace arithmetic on struct hist (vmexitprof.h), in src/hist.c. */
+struct hist;
+/* dst += src: counts and buckets add, min and max combine. */
+void hist_merge(struct hist *dst, const struct hist *src);
+/* The q-quantile (0 < q <= 1) read from the buckets, clamped to [min, max]. */
+__u64 hist_percentile(const struct hist *h, double q);
+#endif
 
 #endif /* VMEXITPROF_HIST_H */

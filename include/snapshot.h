@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "report.h"
 #include "vmexitprof.h"
 
 struct snap_hist {
@@ -67,6 +66,11 @@ struct interval {
 	size_t nr_io;
 };
 
+/* What marks the next KVM_RUN, which ends the VMM's handling time (--vmm-time). */
+enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL, NR_VMM_CLOCKS };
+/* Their names on the command line, in reports and in dumps: "auto", "kvm_fpu", ... */
+extern const char *const vmm_clock_names[NR_VMM_CLOCKS];
+
 /* A VM as the report names it: pid and start (hist_key.vm_start) say which. */
 struct run_vm {
 	__u32 pid;
@@ -85,7 +89,7 @@ struct run {
 	size_t nr_ended;		/* intervals ended so far, kept or not */
 	__u64 interval_ns;		/* -I; 0 without */
 	__u64 duration_ns;
-	char vmm_time_source[16];
+	char vmm_time_source[16];	/* vmm_clock_names[] but auto, or "none" */
 	bool kvm_exit_fired;
 	bool ports, mmio;		/* whether the tallies were taken */
 	struct run_vm *vms;
@@ -98,12 +102,6 @@ int run_add_interval(struct run *run, struct interval *iv);
 int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited);
 const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
 void run_free(struct run *run);
-/*
- * The report of intervals [first, first + nr) of run: their sums, with the
- * run's VM names and flags. -ENOMEM or 0.
- */
-int run_report(const struct run *run, size_t first, size_t nr, struct report *rep);
-
 /* Append to a snapshot (ENOMEM: -1); snapshot_sort() once all are in. */
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h);
 int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count);
@@ -127,7 +125,9 @@ void interval_free(struct interval *iv);
 void io_stats_merge(struct io_stats *dst, const struct io_stats *src);
 /* Expand a sparse histogram. */
 void sparse_hist_expand(const struct sparse_hist *s, struct hist *h);
-/* Add an interval's numbers to a report (several intervals add up). -ENOMEM or 0. */
-int interval_add_to_report(const struct interval *iv, struct report *rep);
+/* The counters' names (enum counter) in JSON, dumps and the -I lines. */
+extern const char *const counter_names[NR_COUNTERS];
+/* Exits neither paired, overwritten nor dropped: still waiting for their entry at the end. */
+__u64 counters_exits_pending(const __u64 *counters);
 
 #endif /* VMEXITPROF_SNAPSHOT_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* QEMU's KVM_RUN USDT probes in a target's binary, and attaching to them. */
+/* QEMU's KVM_RUN USDT probes found in a target's binary (the loader attaches them). */
 #ifndef VMEXITPROF_USDT_H
 #define VMEXITPROF_USDT_H
 

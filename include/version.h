@@ -1,3 +1,4 @@
+/* The version --version prints. */
 #ifndef VMEXITPROF_VERSION_H
 #define VMEXITPROF_VERSION_H
 

@@ -127,20 +127,4 @@ enum counter {
 	NR_COUNTERS,
 };
 
-/* The counters' names in the report's JSON (and in tests). */
-#define COUNTER_NAMES {						\
-	[CNT_EXITS] = "exits",					\
-	[CNT_ENTRIES] = "entries",				\
-	[CNT_PAIRED] = "paired",				\
-	[CNT_ENTRY_WITHOUT_EXIT] = "entry_without_exit",	\
-	[CNT_EXIT_OVERWRITTEN] = "exit_overwritten",		\
-	[CNT_HIST_FULL] = "hist_full",				\
-	[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",		\
-	[CNT_USERSPACE_EXITS] = "userspace_exits",		\
-	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",	\
-	[CNT_VMM_PAIRED] = "vmm_intervals",			\
-	[CNT_IO_DROPPED] = "io_dropped",			\
-	[CNT_VMM_DROPPED] = "vmm_intervals_dropped",		\
-}
-
 #endif /* VMEXITPROF_H */

@@ -1,111 +1,230 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Writing the run's data (include/dump.h); reading it back is in dump_read.c. */
-#include <stdio.h>
+/*
+ * Writing the run's data (include/dump.h): the JSON dump through the JSON
+ * emitter, the CSV of heatmap cells; and the field tables the reader
+ * (dump_read.c) shares.
+ */
+#include <stddef.h>
 #include <string.h>
 
 #include "dump.h"
+#include "json_writer.h"
+#include "util.h"
 
-static void names_json(FILE *out, const char *field, const struct reason_name *tab, size_t nr)
+#define FIELD(type, member, name, kind, min, max) \
+	{ name, offsetof(type, member), sizeof(((type *)0)->member), kind, min, max, NULL }
+#define UINT(type, member, name, min, max) FIELD(type, member, name, DUMP_UINT, min, max)
+#define U64(type, member, name) UINT(type, member, name, 0, ~0ULL)
+/* A VM is its pid and its process's start time. */
+#define VM_FIELDS(type, pid, start)						\
+	UINT(type, pid, "pid", 1, 0x7fffffff),					\
+	FIELD(type, start, "start_ticks", DUMP_OPTIONAL, 0, ~0ULL)
+#define RECORD(type, array_name, table) \
+	{ array_name, table, ARRAY_SIZE(table), sizeof(type) }
+
+static const struct dump_field run_fields[] = {
+	U64(struct run, interval_ns, "interval_ns"),
+	U64(struct run, duration_ns, "duration_ns"),
+	FIELD(struct run, kvm_exit_fired, "kvm_exit_fired", DUMP_BOOL, 0, 1),
+	FIELD(struct run, ports, "ports", DUMP_BOOL, 0, 1),
+	FIELD(struct run, mmio, "mmio", DUMP_BOOL, 0, 1),
+};
+
+static const struct dump_field vm_fields[] = {
+	VM_FIELDS(struct run_vm, pid, start),
+	FIELD(struct run_vm, exited, "exited", DUMP_BOOL, 0, 1),
+};
+
+static const struct dump_field hist_fields[] = {
+	VM_FIELDS(struct sparse_hist, key.pid, key.vm_start),
+	FIELD(struct sparse_hist, key.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
+	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_VMM),
+	UINT(struct sparse_hist, key.reason, "reason", 0, 0xffffffff),
+	UINT(struct sparse_hist, key.flags, "flags", 0, 0xffff),
+	/* An interval holds only the keys that moved in it. */
+	UINT(struct sparse_hist, count, "count", 1, ~0ULL),
+	U64(struct sparse_hist, sum_ns, "sum_ns"),
+	U64(struct sparse_hist, min_ns, "min_ns"),
+	{ "max_ns", offsetof(struct sparse_hist, max_ns), 8, DUMP_UINT, 0, ~0ULL, "min_ns" },
+	/* Not bounded by count: an interval can see the one before its bucket. */
+	U64(struct sparse_hist, to_userspace, "to_userspace"),
+};
+
+static const struct dump_field uexit_fields[] = {
+	VM_FIELDS(struct snap_uexit, key.pid, key.vm_start),
+	FIELD(struct snap_uexit, key.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
+	UINT(struct snap_uexit, key.reason, "reason", 0, 0xffffffff),
+	UINT(struct snap_uexit, key.flags, "flags", 0, UEXIT_FLAG_ERRNO),
+	UINT(struct snap_uexit, count, "count", 1, ~0ULL),
+};
+
+static const struct dump_field io_fields[] = {
+	VM_FIELDS(struct snap_io, key.pid, key.vm_start),
+	UINT(struct snap_io, key.kind, "kind", IO_KIND_PIO, IO_KIND_MMIO),
+	UINT(struct snap_io, key.dir, "dir", IO_DIR_READ, IO_DIR_WRITE),
+	UINT(struct snap_io, key.size, "size", 0, 0xffff),
+	U64(struct snap_io, key.addr, "addr"),
+	/* An interval can hold the access and not its handling, or the reverse. */
+	U64(struct snap_io, st.count, "count"),
+	U64(struct snap_io, st.to_userspace, "to_userspace"),
+	U64(struct snap_io, st.handled, "handled"),
+	U64(struct snap_io, st.handled_sum_ns, "handled_sum_ns"),
+	U64(struct snap_io, st.handled_min_ns, "handled_min_ns"),
+	{ "handled_max_ns", offsetof(struct snap_io, st.handled_max_ns), 8, DUMP_UINT, 0, ~0ULL,
+	  "handled_min_ns" },
+};
+
+const struct dump_record dump_run_record = RECORD(struct run, NULL, run_fields);
+const struct dump_record dump_vm_record = RECORD(struct run_vm, DUMP_KEY_VMS, vm_fields);
+const struct dump_record dump_hist_record = RECORD(struct sparse_hist, "hists", hist_fields);
+const struct dump_record dump_uexit_record = RECORD(struct snap_uexit, "userspace", uexit_fields);
+const struct dump_record dump_io_record = RECORD(struct snap_io, "io", io_fields);
+
+const struct dump_names_table dump_names_tables[3] = {
+	{ "vmx_reasons", ISA_VMX }, { "svm_reasons", ISA_SVM }, { "kvm_exit_reasons", ISA_VMM },
+};
+
+__u64 dump_field_get(const struct dump_field *f, const void *record)
 {
-	fprintf(out, ",\n\"%s\":[", field);
+	const char *p = (const char *)record + f->offset;
+	__u64 v = 0;
+
+	switch (f->size) {
+	case 1: v = *(const __u8 *)p; break;
+	case 2: v = *(const __u16 *)p; break;
+	case 4: v = *(const __u32 *)p; break;
+	case 8: v = *(const __u64 *)p; break;
+	}
+	return v;
+}
+
+void dump_field_set(const struct dump_field *f, void *record, __u64 v)
+{
+	char *p = (char *)record + f->offset;
+
+	switch (f->size) {
+	case 1: *(__u8 *)p = v; break;
+	case 2: *(__u16 *)p = v; break;
+	case 4: *(__u32 *)p = v; break;
+	case 8: *(__u64 *)p = v; break;
+	}
+}
+
+/* The fields of one record, as members of the object being written. */
+static void record_fields(struct json_writer *w, const struct dump_record *rec, const void *record)
+{
+	for (size_t i = 0; i < rec->nr_fields; i++) {
+		const struct dump_field *f = &rec->fields[i];
+		__u64 v = dump_field_get(f, record);
+
+		if (f->kind == DUMP_VCPU && v == VCPU_UNKNOWN)
+			jsonw_null_field(w, f->name);
+		else if (f->kind == DUMP_BOOL)
+			jsonw_bool_field(w, f->name, v);
+		else
+			jsonw_uint_field(w, f->name, v);
+	}
+}
+
+/* An interval's array of records; hist records carry their buckets too. */
+static void records_json(struct json_writer *w, const struct dump_record *rec, const void *arr,
+			 size_t nr)
+{
+	jsonw_break(w);
+	jsonw_array_field(w, rec->array);
 	for (size_t i = 0; i < nr; i++) {
-		fprintf(out, "%s{\"code\":%lld,\"name\":", i ? "," : "", tab[i].code);
-		json_string(out, tab[i].name);
-		fputc('}', out);
+		const void *record = (const char *)arr + i * rec->size;
+
+		if (i && rec == &dump_hist_record)
+			jsonw_break(w);
+		jsonw_start_object(w);
+		record_fields(w, rec, record);
+		if (rec == &dump_hist_record) {
+			const struct sparse_hist *h = record;
+
+			jsonw_array_field(w, DUMP_KEY_BUCKETS);
+			for (__u32 b = 0; b < h->nr_buckets; b++) {
+				jsonw_start_array(w);
+				jsonw_uint(w, h->buckets[b].bucket);
+				jsonw_uint(w, h->buckets[b].count);
+				jsonw_end_array(w);
+			}
+			jsonw_end_array(w);
+		}
+		jsonw_end_object(w);
 	}
-	fputc(']', out);
+	jsonw_end_array(w);
 }
 
-static void vcpu_json(FILE *out, __u32 vcpu)
+static void interval_json(struct json_writer *w, const struct interval *iv)
 {
-	if (vcpu == VCPU_UNKNOWN)
-		fputs("null", out);
-	else
-		fprintf(out, "%u", vcpu);
-}
-
-static void interval_json(FILE *out, const struct interval *iv)
-{
-	static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
-
-	fprintf(out, "{\"start_ns\":%llu,\"end_ns\":%llu,\"counters\":{",
-		(unsigned long long)iv->start_ns, (unsigned long long)iv->end_ns);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, DUMP_KEY_START, iv->start_ns);
+	jsonw_uint_field(w, DUMP_KEY_END, iv->end_ns);
+	jsonw_object_field(w, DUMP_KEY_COUNTERS);
 	for (int c = 0; c < NR_COUNTERS; c++)
-		fprintf(out, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
-			(unsigned long long)iv->counters[c]);
-	fputs("},\n \"hists\":[", out);
-	for (size_t i = 0; i < iv->nr_hists; i++) {
-		const struct sparse_hist *h = &iv->hists[i];
+		jsonw_uint_field(w, counter_names[c], iv->counters[c]);
+	jsonw_end_object(w);
+	records_json(w, &dump_hist_record, iv->hists, iv->nr_hists);
+	records_json(w, &dump_uexit_record, iv->uexits, iv->nr_uexits);
+	records_json(w, &dump_io_record, iv->io, iv->nr_io);
+	jsonw_end_object(w);
+}
 
-		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"vcpu\":", i ? ",\n  " : "", h->key.pid,
-			(unsigned long long)h->key.vm_start);
-		vcpu_json(out, h->key.vcpu);
-		fprintf(out, ",\"isa\":%u,\"reason\":%u,\"flags\":%u,\"count\":%llu,\"sum_ns\":%llu,"
-			"\"min_ns\":%llu,\"max_ns\":%llu,\"to_userspace\":%llu,\"buckets\":[",
-			h->key.isa, h->key.reason, h->key.flags, (unsigned long long)h->count,
-			(unsigned long long)h->sum_ns, (unsigned long long)h->min_ns,
-			(unsigned long long)h->max_ns, (unsigned long long)h->to_userspace);
-		for (__u32 b = 0; b < h->nr_buckets; b++)
-			fprintf(out, "%s[%u,%llu]", b ? "," : "", h->buckets[b].bucket,
-				(unsigned long long)h->buckets[b].count);
-		fputs("]}", out);
+static void names_json(struct json_writer *w, const char *key, const struct reason_name *tab,
+		       size_t nr)
+{
+	jsonw_break(w);
+	jsonw_array_field(w, key);
+	for (size_t i = 0; i < nr; i++) {
+		jsonw_start_object(w);
+		jsonw_int_field(w, DUMP_KEY_REASON_CODE, tab[i].code);
+		jsonw_string_field(w, DUMP_KEY_REASON_NAME, tab[i].name);
+		jsonw_end_object(w);
 	}
-	fputs("],\n \"userspace\":[", out);
-	for (size_t i = 0; i < iv->nr_uexits; i++) {
-		const struct snap_uexit *u = &iv->uexits[i];
-
-		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"vcpu\":", i ? "," : "", u->key.pid,
-			(unsigned long long)u->key.vm_start);
-		vcpu_json(out, u->key.vcpu);
-		fprintf(out, ",\"reason\":%u,\"flags\":%u,\"count\":%llu}", u->key.reason, u->key.flags,
-			(unsigned long long)u->count);
-	}
-	fputs("],\n \"io\":[", out);
-	for (size_t i = 0; i < iv->nr_io; i++) {
-		const struct snap_io *e = &iv->io[i];
-
-		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"kind\":%u,\"dir\":%u,\"size\":%u,"
-			"\"addr\":%llu,\"count\":%llu,"
-			"\"to_userspace\":%llu,\"handled\":%llu,\"handled_sum_ns\":%llu,"
-			"\"handled_min_ns\":%llu,\"handled_max_ns\":%llu}", i ? "," : "", e->key.pid,
-			(unsigned long long)e->key.vm_start,
-			e->key.kind, e->key.dir, e->key.size, (unsigned long long)e->key.addr,
-			(unsigned long long)e->st.count, (unsigned long long)e->st.to_userspace,
-			(unsigned long long)e->st.handled, (unsigned long long)e->st.handled_sum_ns,
-			(unsigned long long)e->st.handled_min_ns, (unsigned long long)e->st.handled_max_ns);
-	}
-	fputs("]}", out);
+	jsonw_end_array(w);
 }
 
 void dump_write_json(FILE *out, const struct run *run, const struct reason_table *names)
 {
-	fprintf(out, "{\"format\":\"" DUMP_FORMAT "\",\"version\":%d,\"interval_ns\":%llu,"
-		"\"duration_ns\":%llu,\"vmm_time_source\":", DUMP_VERSION,
-		(unsigned long long)run->interval_ns, (unsigned long long)run->duration_ns);
-	json_string(out, run->vmm_time_source);
-	fprintf(out, ",\"kvm_exit_fired\":%s,\"ports\":%s,\"mmio\":%s,\n\"bucket_lower_ns\":[",
-		run->kvm_exit_fired ? "true" : "false", run->ports ? "true" : "false",
-		run->mmio ? "true" : "false");
+	const struct { const struct reason_name *tab; size_t nr; } tables[] = {
+		{ names->vmx, names->nr_vmx }, { names->svm, names->nr_svm },
+		{ names->kvm_exit, names->nr_kvm_exit },
+	};
+	struct json_writer w;
+
+	jsonw_init(&w, out);
+	jsonw_start_object(&w);
+	jsonw_string_field(&w, DUMP_KEY_FORMAT, DUMP_FORMAT);
+	jsonw_uint_field(&w, DUMP_KEY_VERSION, DUMP_VERSION);
+	record_fields(&w, &dump_run_record, run);
+	jsonw_string_field(&w, DUMP_KEY_VMM_TIME, run->vmm_time_source);
+	jsonw_break(&w);
+	jsonw_array_field(&w, DUMP_KEY_BOUNDS);
 	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++)
-		fprintf(out, "%s%llu", b ? "," : "", (unsigned long long)hist_bucket_lower(b));
-	fputs("],\n\"vms\":[", out);
+		jsonw_uint(&w, hist_bucket_lower(b));
+	jsonw_end_array(&w);
+	jsonw_break(&w);
+	jsonw_array_field(&w, DUMP_KEY_VMS);
 	for (size_t i = 0; i < run->nr_vms; i++) {
-		fprintf(out, "%s{\"pid\":%u,\"start_ticks\":%llu,\"name\":", i ? "," : "", run->vms[i].pid,
-			(unsigned long long)run->vms[i].start);
-		json_string(out, run->vms[i].name);
-		fprintf(out, ",\"exited\":%s}", run->vms[i].exited ? "true" : "false");
+		jsonw_start_object(&w);
+		record_fields(&w, &dump_vm_record, &run->vms[i]);
+		jsonw_string_field(&w, DUMP_KEY_VM_NAME, run->vms[i].name);
+		jsonw_end_object(&w);
 	}
-	fputc(']', out);
-	names_json(out, "vmx_reasons", names->vmx, names->nr_vmx);
-	names_json(out, "svm_reasons", names->svm, names->nr_svm);
-	names_json(out, "kvm_exit_reasons", names->kvm_exit, names->nr_kvm_exit);
-	fputs(",\n\"intervals\":[\n", out);
+	jsonw_end_array(&w);
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
+		names_json(&w, dump_names_tables[t].key, tables[t].tab, tables[t].nr);
+	jsonw_break(&w);
+	jsonw_array_field(&w, DUMP_KEY_INTERVALS);
 	for (size_t i = 0; i < run->nr_intervals; i++) {
-		if (i)
-			fputs(",\n", out);
-		interval_json(out, &run->intervals[i]);
+		jsonw_break(&w);
+		interval_json(&w, &run->intervals[i]);
 	}
-	fputs("\n]}\n", out);
+	jsonw_break(&w);
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	fputc('\n', out);
 }
 
 /* RFC 4180: quoted, with quotes doubled, when it holds a comma, quote or line break. */
@@ -154,4 +273,3 @@ void dump_write_csv(FILE *out, const struct run *run, const struct reason_table 
 		}
 	}
 }
-

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading a JSON dump back (include/dump.h). The file may be truncated,
- * corrupt or not ours at all: every field is checked for type and range,
- * and the first problem is reported with its place in the document
- * ("intervals[3].hists[0].buckets[2]: ..."). tests/fuzz/ fuzzes this.
+ * Reading a JSON dump back (include/dump.h), parsed by json-c. The file
+ * may be truncated, corrupt or not ours at all: every field is checked
+ * for type and range, and the first problem is reported with its place in
+ * the document ("intervals[3].hists[0].buckets[2]: ..."). The fields are
+ * those of dump.c's tables. tests/fuzz/ fuzzes this.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "dump.h"
-#include "json.h"
-#include "vms.h"
+#include "util.h"
+
+/* json-c nests objects and arrays this deep at most; a dump needs five. */
+#define MAX_DEPTH 32
 
 struct reader {
 	char *err;
@@ -34,35 +39,63 @@ static bool fail(struct reader *r, const char *where, const char *fmt, ...)
 	return false;
 }
 
+static json_object *member(const json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+/*
+ * v as an unsigned integer literal. json-c clamps a literal past 2^64 - 1
+ * to that value, so 2^64 - 1 itself is refused as well: no dump field
+ * can reach it.
+ */
+static bool as_u64(const json_object *v, __u64 *out)
+{
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+		return false;
+	*out = json_object_get_uint64(v);
+	return *out != ~0ULL;
+}
+
 /* obj.key as an integer in [min, max]. */
-static bool get_uint(struct reader *r, const struct json_value *obj, const char *key, __u64 min,
+static bool get_uint(struct reader *r, const json_object *obj, const char *key, __u64 min,
 		     __u64 max, __u64 *out, const char *where)
 {
-	const struct json_value *v = json_get(obj, key);
+	const json_object *v = member(obj, key);
 
 	if (!v)
 		return fail(r, where, "\"%s\" is missing", key);
-	if (!json_u64(v, out) || *out < min || *out > max)
+	if (max == ~0ULL)
+		max--;
+	if (!as_u64(v, out) || *out < min || *out > max)
 		return fail(r, where, "\"%s\" must be an integer from %llu to %llu", key,
 			    (unsigned long long)min, (unsigned long long)max);
 	return true;
 }
 
-static bool get_bool(struct reader *r, const struct json_value *obj, const char *key, bool *out,
+static bool get_bool(struct reader *r, const json_object *obj, const char *key, bool *out,
 		     const char *where)
 {
-	if (!json_bool(json_get(obj, key), out))
+	const json_object *v = member(obj, key);
+
+	if (!json_object_is_type(v, json_type_boolean))
 		return fail(r, where, "\"%s\" must be true or false", key);
+	*out = json_object_get_boolean(v);
 	return true;
 }
 
-/* A name: a non-empty string without NULs, at most max bytes. */
-static bool get_name(struct reader *r, const struct json_value *obj, const char *key, char *out,
+/* A name: a non-empty string without NULs or control characters, at most max - 1 bytes. */
+static bool get_name(struct reader *r, const json_object *obj, const char *key, char *out,
 		     size_t max, const char *where)
 {
-	const struct json_value *v = json_get(obj, key);
-	const char *s = json_str(v);
-	size_t len = json_str_len(v);
+	const json_object *v = member(obj, key);
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string((json_object *)v) : NULL;
+	size_t len = s ? (size_t)json_object_get_string_len(v) : 0;
 
 	if (!s || !len || len >= max || memchr(s, 0, len))
 		return fail(r, where, "\"%s\" must be a string of 1 to %zu characters", key, max - 1);
@@ -73,98 +106,106 @@ static bool get_name(struct reader *r, const struct json_value *obj, const char 
 	return true;
 }
 
-/* vcpu: null (not known) or an id. */
-static bool get_vcpu(struct reader *r, const struct json_value *obj, __u32 *out, const char *where)
+static const json_object *get_array(struct reader *r, const json_object *obj, const char *key,
+				    const char *where)
 {
-	const struct json_value *v = json_get(obj, "vcpu");
-	__u64 id;
+	const json_object *v = member(obj, key);
 
-	if (v && v->type == JSON_NULL) {
-		*out = VCPU_UNKNOWN;
-		return true;
-	}
-	if (!get_uint(r, obj, "vcpu", 0, VCPU_UNKNOWN - 1, &id, where))
-		return false;
-	*out = id;
-	return true;
-}
-
-/* start_ticks: which process had the pid (optional: 0 when absent). */
-static bool get_start(struct reader *r, const struct json_value *obj, __u64 *out, const char *where)
-{
-	*out = 0;
-	return !json_get(obj, "start_ticks") || get_uint(r, obj, "start_ticks", 0, ~0ULL, out, where);
-}
-
-static const struct json_value *get_array(struct reader *r, const struct json_value *obj,
-					  const char *key, const char *where)
-{
-	const struct json_value *v = json_get(obj, key);
-
-	if (!v || v->type != JSON_ARRAY) {
+	if (!json_object_is_type(v, json_type_array)) {
 		fail(r, where, "\"%s\" must be an array", key);
 		return NULL;
 	}
 	return v;
 }
 
-static bool read_names(struct reader *r, const struct json_value *doc, const char *key,
-		       unsigned int isa, struct reason_table *names)
+static size_t array_len(const json_object *arr)
 {
-	const struct json_value *arr = get_array(r, doc, key, "");
+	return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+}
+
+static const json_object *array_at(const json_object *arr, size_t i)
+{
+	return json_object_array_get_idx(arr, i);
+}
+
+/* The fields of rec, from obj into record. */
+static bool read_fields(struct reader *r, const json_object *obj, const struct dump_record *rec,
+			void *record, const char *where)
+{
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(r, where, "must be an object");
+	for (size_t i = 0; i < rec->nr_fields; i++) {
+		const struct dump_field *f = &rec->fields[i];
+		const json_object *v = member(obj, f->name);
+		__u64 min = f->min, value = 0;
+		bool b = false;
+
+		if (f->at_least) {
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(rec->fields[j].name, f->at_least))
+					min = dump_field_get(&rec->fields[j], record);
+		}
+		if (f->kind == DUMP_VCPU && json_object_is_type(v, json_type_null))
+			value = VCPU_UNKNOWN;
+		else if (f->kind == DUMP_OPTIONAL && !v)
+			value = 0;
+		else if (f->kind == DUMP_BOOL) {
+			if (!get_bool(r, obj, f->name, &b, where))
+				return false;
+			value = b;
+		} else if (!get_uint(r, obj, f->name, min, f->max, &value, where))
+			return false;
+		dump_field_set(f, record, value);
+	}
+	return true;
+}
+
+static bool read_names(struct reader *r, const json_object *doc, const struct dump_names_table *t,
+		       struct reason_table *names)
+{
+	const json_object *arr = get_array(r, doc, t->key, "");
 	char where[64], name[64];
 
 	if (!arr)
 		return false;
-	for (size_t i = 0; i < json_len(arr); i++) {
-		const struct json_value *e = json_at(arr, i);
-		__s64 code;
+	for (size_t i = 0; i < array_len(arr); i++) {
+		const json_object *e = array_at(arr, i), *code_v = member(e, DUMP_KEY_REASON_CODE);
+		__s64 code = json_object_get_int64(code_v);
 
-		snprintf(where, sizeof(where), "%s[%zu]", key, i);
-		if (!json_s64(json_get(e, "code"), &code) || code < -1 || code > 0xffffffffLL)
-			return fail(r, where, "\"code\" must be an integer from -1 to 4294967295");
-		if (!get_name(r, e, "name", name, sizeof(name), where))
+		snprintf(where, sizeof(where), "%s[%zu]", t->key, i);
+		if (!json_object_is_type(code_v, json_type_int) || code < -1 || code > 0xffffffffLL)
+			return fail(r, where, "\"%s\" must be an integer from -1 to 4294967295",
+				    DUMP_KEY_REASON_CODE);
+		if (!get_name(r, e, DUMP_KEY_REASON_NAME, name, sizeof(name), where))
 			return false;
-		if (reasons_add(names, isa, code, name))
+		if (reasons_add(names, t->isa, code, name))
 			return fail(r, where, "out of memory");
 	}
 	return true;
 }
 
-static bool read_hist(struct reader *r, const struct json_value *e, struct sparse_hist *h,
-		      const char *where)
+/* A histogram's buckets: [[bucket, count], ...], in order, adding up to its count. */
+static bool read_buckets(struct reader *r, const json_object *e, struct sparse_hist *h,
+			 const char *where)
 {
-	const struct json_value *buckets;
-	__u64 pid, start, isa, reason, flags, sum = 0, prev = 0;
+	const json_object *buckets = get_array(r, e, DUMP_KEY_BUCKETS, where);
+	__u64 sum = 0, prev = 0;
 	char at[128];
 
-	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) || !get_start(r, e, &start, where) ||
-	    !get_vcpu(r, e, &h->key.vcpu, where) ||
-	    !get_uint(r, e, "isa", ISA_VMX, ISA_VMM, &isa, where) ||
-	    !get_uint(r, e, "reason", 0, 0xffffffff, &reason, where) ||
-	    !get_uint(r, e, "flags", 0, 0xffff, &flags, where) ||
-	    !get_uint(r, e, "count", 1, ~0ULL, &h->count, where) ||
-	    !get_uint(r, e, "sum_ns", 0, ~0ULL, &h->sum_ns, where) ||
-	    !get_uint(r, e, "min_ns", 0, ~0ULL, &h->min_ns, where) ||
-	    !get_uint(r, e, "max_ns", h->min_ns, ~0ULL, &h->max_ns, where) ||
-	    /* Not bounded by count: an interval can see the one before its bucket. */
-	    !get_uint(r, e, "to_userspace", 0, ~0ULL, &h->to_userspace, where) ||
-	    !(buckets = get_array(r, e, "buckets", where)))
+	if (!buckets)
 		return false;
-	h->key = (struct hist_key){ .pid = pid, .vm_start = start, .vcpu = h->key.vcpu,
-				    .reason = reason, .isa = isa, .flags = flags };
-	if (json_len(buckets) > HIST_NR_BUCKETS)
+	if (array_len(buckets) > HIST_NR_BUCKETS)
 		return fail(r, where, "more buckets than the %d there are", HIST_NR_BUCKETS);
-	h->buckets = calloc(json_len(buckets) ? json_len(buckets) : 1, sizeof(*h->buckets));
+	h->buckets = calloc(array_len(buckets) ? array_len(buckets) : 1, sizeof(*h->buckets));
 	if (!h->buckets)
 		return fail(r, where, "out of memory");
-	for (size_t i = 0; i < json_len(buckets); i++) {
-		const struct json_value *pair = json_at(buckets, i);
+	for (size_t i = 0; i < array_len(buckets); i++) {
+		const json_object *pair = array_at(buckets, i);
 		__u64 b, n;
 
-		snprintf(at, sizeof(at), "%s.buckets[%zu]", where, i);
-		if (json_len(pair) != 2 || pair->type != JSON_ARRAY || !json_u64(json_at(pair, 0), &b) ||
-		    !json_u64(json_at(pair, 1), &n))
+		snprintf(at, sizeof(at), "%s.%s[%zu]", where, DUMP_KEY_BUCKETS, i);
+		if (array_len(pair) != 2 || !as_u64(array_at(pair, 0), &b) ||
+		    !as_u64(array_at(pair, 1), &n))
 			return fail(r, at, "must be [bucket, count]");
 		if (b >= HIST_NR_BUCKETS || (i && b <= prev))
 			return fail(r, at, "bucket %llu is out of order or past %d", (unsigned long long)b,
@@ -182,162 +223,134 @@ static bool read_hist(struct reader *r, const struct json_value *e, struct spars
 	return true;
 }
 
-static bool read_uexit(struct reader *r, const struct json_value *e, struct snap_uexit *u,
-		       const char *where)
+/*
+ * An interval's array of rec's records into a fresh array (*arr, *nr): its
+ * items are counted as read, so that what was read is freed on failure.
+ */
+static bool read_records(struct reader *r, const json_object *iv_json,
+			 const struct dump_record *rec, void **arr, size_t *nr, const char *where)
 {
-	__u64 pid, reason, flags;
-
-	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) ||
-	    !get_start(r, e, &u->key.vm_start, where) || !get_vcpu(r, e, &u->key.vcpu, where) ||
-	    !get_uint(r, e, "reason", 0, 0xffffffff, &reason, where) ||
-	    !get_uint(r, e, "flags", 0, UEXIT_FLAG_ERRNO, &flags, where) ||
-	    !get_uint(r, e, "count", 1, ~0ULL, &u->count, where))
-		return false;
-	u->key.pid = pid;
-	u->key.reason = reason;
-	u->key.flags = flags;
-	return true;
-}
-
-static bool read_io(struct reader *r, const struct json_value *e, struct snap_io *io, const char *where)
-{
-	struct io_stats *st = &io->st;
-	__u64 pid, kind, dir, size;
-
-	if (!get_uint(r, e, "pid", 1, 0x7fffffff, &pid, where) ||
-	    !get_start(r, e, &io->key.vm_start, where) ||
-	    !get_uint(r, e, "kind", IO_KIND_PIO, IO_KIND_MMIO, &kind, where) ||
-	    !get_uint(r, e, "dir", IO_DIR_READ, IO_DIR_WRITE, &dir, where) ||
-	    !get_uint(r, e, "size", 0, 0xffff, &size, where) ||
-	    !get_uint(r, e, "addr", 0, ~0ULL, &io->key.addr, where) ||
-	    /* An interval can hold the access and not its handling, or the reverse. */
-	    !get_uint(r, e, "count", 0, ~0ULL, &st->count, where) ||
-	    !get_uint(r, e, "to_userspace", 0, ~0ULL, &st->to_userspace, where) ||
-	    !get_uint(r, e, "handled", 0, ~0ULL, &st->handled, where) ||
-	    !get_uint(r, e, "handled_sum_ns", 0, ~0ULL, &st->handled_sum_ns, where) ||
-	    !get_uint(r, e, "handled_min_ns", 0, ~0ULL, &st->handled_min_ns, where) ||
-	    !get_uint(r, e, "handled_max_ns", st->handled_min_ns, ~0ULL, &st->handled_max_ns, where))
-		return false;
-	io->key.pid = pid;
-	io->key.kind = kind;
-	io->key.dir = dir;
-	io->key.size = size;
-	return true;
-}
-
-/* Read array key of iv_json into a fresh array of items of size sz, by read_one. */
-#define READ_ITEMS(key, arr, nr, read_one)						\
-	do {										\
-		const struct json_value *a_ = get_array(r, iv_json, key, where);	\
-										\
-		if (!a_)								\
-			return false;							\
-		arr = calloc(json_len(a_) ? json_len(a_) : 1, sizeof(*arr));		\
-		if (!arr)								\
-			return fail(r, where, "out of memory");				\
-		for (size_t i_ = 0; i_ < json_len(a_); i_++) {				\
-			snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i_);		\
-			nr++;								\
-			if (!read_one(r, json_at(a_, i_), &arr[i_], at))		\
-				return false;						\
-		}									\
-	} while (0)
-
-static bool read_interval(struct reader *r, const struct json_value *iv_json, struct interval *iv,
-			  __u64 prev_end, const char *where)
-{
-	static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
-	const struct json_value *counters = json_get(iv_json, "counters");
+	const json_object *a = get_array(r, iv_json, rec->array, where);
 	char at[96];
 
-	if (!get_uint(r, iv_json, "start_ns", prev_end, ~0ULL, &iv->start_ns, where) ||
-	    !get_uint(r, iv_json, "end_ns", iv->start_ns, ~0ULL, &iv->end_ns, where))
+	if (!a)
 		return false;
-	if (!counters || counters->type != JSON_OBJECT)
-		return fail(r, where, "\"counters\" must be an object");
-	snprintf(at, sizeof(at), "%s.counters", where);
+	*arr = calloc(array_len(a) ? array_len(a) : 1, rec->size);
+	if (!*arr)
+		return fail(r, where, "out of memory");
+	for (size_t i = 0; i < array_len(a); i++) {
+		void *record = (char *)*arr + i * rec->size;
+
+		snprintf(at, sizeof(at), "%s.%s[%zu]", where, rec->array, i);
+		(*nr)++;
+		if (!read_fields(r, array_at(a, i), rec, record, at))
+			return false;
+		if (rec == &dump_hist_record && !read_buckets(r, array_at(a, i), record, at))
+			return false;
+	}
+	return true;
+}
+
+static bool read_interval(struct reader *r, const json_object *iv_json, struct interval *iv,
+			  __u64 prev_end, const char *where)
+{
+	const json_object *counters = member(iv_json, DUMP_KEY_COUNTERS);
+	char at[96];
+
+	if (!json_object_is_type(iv_json, json_type_object))
+		return fail(r, where, "must be an object");
+	if (!get_uint(r, iv_json, DUMP_KEY_START, prev_end, ~0ULL, &iv->start_ns, where) ||
+	    !get_uint(r, iv_json, DUMP_KEY_END, iv->start_ns, ~0ULL, &iv->end_ns, where))
+		return false;
+	if (!json_object_is_type(counters, json_type_object))
+		return fail(r, where, "\"%s\" must be an object", DUMP_KEY_COUNTERS);
+	snprintf(at, sizeof(at), "%s.%s", where, DUMP_KEY_COUNTERS);
 	for (int c = 0; c < NR_COUNTERS; c++)
 		if (!get_uint(r, counters, counter_names[c], 0, ~0ULL, &iv->counters[c], at))
 			return false;
-	READ_ITEMS("hists", iv->hists, iv->nr_hists, read_hist);
-	READ_ITEMS("userspace", iv->uexits, iv->nr_uexits, read_uexit);
-	READ_ITEMS("io", iv->io, iv->nr_io, read_io);
+	return read_records(r, iv_json, &dump_hist_record, (void **)&iv->hists, &iv->nr_hists, where) &&
+	       read_records(r, iv_json, &dump_uexit_record, (void **)&iv->uexits, &iv->nr_uexits, where) &&
+	       read_records(r, iv_json, &dump_io_record, (void **)&iv->io, &iv->nr_io, where);
+}
+
+static bool read_vms(struct reader *r, const json_object *doc, struct run *run)
+{
+	const json_object *vms = get_array(r, doc, DUMP_KEY_VMS, "");
+	char where[64];
+
+	if (!vms)
+		return false;
+	for (size_t i = 0; i < array_len(vms); i++) {
+		struct run_vm vm = {};
+
+		snprintf(where, sizeof(where), "%s[%zu]", DUMP_KEY_VMS, i);
+		if (!read_fields(r, array_at(vms, i), &dump_vm_record, &vm, where) ||
+		    !get_name(r, array_at(vms, i), DUMP_KEY_VM_NAME, vm.name, sizeof(vm.name), where))
+			return false;
+		if (run_vm(run, vm.pid, vm.start))
+			return fail(r, where, "pid %u (start %llu) is listed twice", vm.pid,
+				    (unsigned long long)vm.start);
+		if (run_add_vm(run, vm.pid, vm.start, vm.name, vm.exited))
+			return fail(r, where, "out of memory");
+	}
 	return true;
 }
 
-static bool read_run(struct reader *r, const struct json_value *doc, struct run *run,
+static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 		     struct reason_table *names)
 {
-	static const char *const sources[] = { "usdt", "kvm_fpu", "syscall", "none" };
-	const struct json_value *vms, *intervals, *bounds, *format = json_get(doc, "format");
+	const json_object *intervals, *bounds, *format = member(doc, DUMP_KEY_FORMAT);
 	__u64 version, prev_end = 0;
 	char where[64];
 	bool known = false;
 
-	if (!doc || doc->type != JSON_OBJECT || !json_str(format) || strcmp(json_str(format), DUMP_FORMAT))
-		return fail(r, "", "not a vmexitprof dump (no \"format\": \"" DUMP_FORMAT "\")");
-	if (!get_uint(r, doc, "version", 0, ~0ULL, &version, ""))
+	if (!json_object_is_type(format, json_type_string) ||
+	    strcmp(json_object_get_string((json_object *)format), DUMP_FORMAT))
+		return fail(r, "", "not a vmexitprof dump (no \"%s\": \"" DUMP_FORMAT "\")",
+			    DUMP_KEY_FORMAT);
+	if (!get_uint(r, doc, DUMP_KEY_VERSION, 0, ~0ULL, &version, ""))
 		return false;
 	if (version != DUMP_VERSION)
 		return fail(r, "", "dump version %llu; this vmexitprof reads version %d",
 			    (unsigned long long)version, DUMP_VERSION);
-	if (!get_uint(r, doc, "interval_ns", 0, ~0ULL, &run->interval_ns, "") ||
-	    !get_uint(r, doc, "duration_ns", 0, ~0ULL, &run->duration_ns, "") ||
-	    !get_name(r, doc, "vmm_time_source", run->vmm_time_source, sizeof(run->vmm_time_source), "") ||
-	    !get_bool(r, doc, "kvm_exit_fired", &run->kvm_exit_fired, "") ||
-	    !get_bool(r, doc, "ports", &run->ports, "") || !get_bool(r, doc, "mmio", &run->mmio, ""))
+	if (!read_fields(r, doc, &dump_run_record, run, "") ||
+	    !get_name(r, doc, DUMP_KEY_VMM_TIME, run->vmm_time_source, sizeof(run->vmm_time_source), ""))
 		return false;
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
-		known |= !strcmp(run->vmm_time_source, sources[i]);
+	/* A clock the run used (never auto), or none. */
+	known = !strcmp(run->vmm_time_source, "none");
+	for (int i = VMM_CLOCK_AUTO + 1; i < NR_VMM_CLOCKS; i++)
+		known |= !strcmp(run->vmm_time_source, vmm_clock_names[i]);
 	if (!known)
-		return fail(r, "", "\"vmm_time_source\" '%s' is not usdt, kvm_fpu, syscall or none",
-			    run->vmm_time_source);
+		return fail(r, "", "\"%s\" '%s' is not usdt, kvm_fpu, syscall or none",
+			    DUMP_KEY_VMM_TIME, run->vmm_time_source);
 	/* Another build's histogram layout would be misread, not rejected, without this. */
-	if (!(bounds = get_array(r, doc, "bucket_lower_ns", "")))
+	if (!(bounds = get_array(r, doc, DUMP_KEY_BOUNDS, "")))
 		return false;
-	if (json_len(bounds) != HIST_NR_BUCKETS)
-		return fail(r, "", "%zu histogram buckets; this vmexitprof has %d", json_len(bounds),
+	if (array_len(bounds) != HIST_NR_BUCKETS)
+		return fail(r, "", "%zu histogram buckets; this vmexitprof has %d", array_len(bounds),
 			    HIST_NR_BUCKETS);
 	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++) {
 		__u64 lower;
 
-		if (!json_u64(json_at(bounds, b), &lower) || lower != hist_bucket_lower(b))
-			return fail(r, "", "bucket_lower_ns[%u] differs from this vmexitprof's buckets", b);
+		if (!as_u64(array_at(bounds, b), &lower) || lower != hist_bucket_lower(b))
+			return fail(r, "", "%s[%u] differs from this vmexitprof's buckets",
+				    DUMP_KEY_BOUNDS, b);
 	}
-	if (!(vms = get_array(r, doc, "vms", "")))
+	if (!read_vms(r, doc, run))
 		return false;
-	for (size_t i = 0; i < json_len(vms); i++) {
-		const struct json_value *vm = json_at(vms, i);
-		char name[128];
-		__u64 pid, start;
-		bool exited;
-
-		snprintf(where, sizeof(where), "vms[%zu]", i);
-		if (!get_uint(r, vm, "pid", 1, 0x7fffffff, &pid, where) ||
-		    !get_start(r, vm, &start, where) ||
-		    !get_name(r, vm, "name", name, sizeof(name), where) ||
-		    !get_bool(r, vm, "exited", &exited, where))
+	for (size_t t = 0; t < ARRAY_SIZE(dump_names_tables); t++)
+		if (!read_names(r, doc, &dump_names_tables[t], names))
 			return false;
-		if (run_vm(run, pid, start))
-			return fail(r, where, "pid %llu (start %llu) is listed twice",
-				    (unsigned long long)pid, (unsigned long long)start);
-		if (run_add_vm(run, pid, start, name, exited))
-			return fail(r, where, "out of memory");
-	}
-	if (!read_names(r, doc, "vmx_reasons", ISA_VMX, names) ||
-	    !read_names(r, doc, "svm_reasons", ISA_SVM, names) ||
-	    !read_names(r, doc, "kvm_exit_reasons", ISA_VMM, names))
+	if (!(intervals = get_array(r, doc, DUMP_KEY_INTERVALS, "")))
 		return false;
-	if (!(intervals = get_array(r, doc, "intervals", "")))
-		return false;
-	if (!json_len(intervals))
+	if (!array_len(intervals))
 		return fail(r, "", "no intervals");
-	for (size_t i = 0; i < json_len(intervals); i++) {
+	for (size_t i = 0; i < array_len(intervals); i++) {
 		struct interval iv = {};
 		bool ok;
 
-		snprintf(where, sizeof(where), "intervals[%zu]", i);
-		ok = read_interval(r, json_at(intervals, i), &iv, prev_end, where);
+		snprintf(where, sizeof(where), "%s[%zu]", DUMP_KEY_INTERVALS, i);
+		ok = read_interval(r, array_at(intervals, i), &iv, prev_end, where);
 		prev_end = iv.end_ns;
 		if (!ok || run_add_interval(run, &iv)) {
 			interval_free(&iv);
@@ -347,21 +360,66 @@ static bool read_run(struct reader *r, const struct json_value *doc, struct run 
 	return true;
 }
 
+/* Parse buf whole as one JSON value; NULL with a one-line reason ("line 3, column 17: ..."). */
+static json_object *parse(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+	json_object *doc = NULL;
+	enum json_tokener_error e;
+	size_t end, line = 1, col = 1;
+
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* RFC 8259 only, valid UTF-8, nothing after the value. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* json-c takes an int length; read_file() refuses files near that. */
+	if (len > 0x7ffffffe) {
+		snprintf(err, errlen, "too big");
+		json_tokener_free(tok);
+		return NULL;
+	}
+	doc = json_tokener_parse_ex(tok, buf, len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	/* A value that ends with the input (a number) is complete only once the input ends. */
+	if (!doc && e == json_tokener_continue) {
+		doc = json_tokener_parse_ex(tok, "", 1);
+		if (!doc) {
+			snprintf(err, errlen, "unexpected end of input");
+			json_tokener_free(tok);
+			return NULL;
+		}
+	} else if (!doc) {
+		for (size_t i = 0; i < end && i < len; i++, col++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 0;
+			}
+		}
+		snprintf(err, errlen, "line %zu, column %zu: %s", line, col, json_tokener_error_desc(e));
+	}
+	json_tokener_free(tok);
+	return doc;
+}
+
 int dump_read(const char *buf, size_t len, struct run *run, struct reason_table *names,
 	      char *err, size_t errlen)
 {
 	struct reader r = { err, errlen };
-	struct json_value *doc = NULL;
+	json_object *doc;
 	char why[200];
 	bool ok;
 
 	memset(run, 0, sizeof(*run));
-	if (json_parse(buf, len, &doc, why, sizeof(why))) {
+	doc = parse(buf, len, why, sizeof(why));
+	if (!doc) {
 		snprintf(err, errlen, "not valid JSON (truncated or corrupt?): %s", why);
 		return -1;
 	}
 	ok = read_run(&r, doc, run, names);
-	json_free(doc);
+	json_object_put(doc);
 	if (!ok) {
 		run_free(run);
 		reasons_free(names);

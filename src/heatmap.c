@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "heatmap.h"
+#include "util.h"
 
 #define MIN_ROWS 30	/* the issue's "about 30-40 rows" */
 #define LABEL_WIDTH 9	/* "  2.05ms " */
@@ -124,6 +125,67 @@ int heatmap_build(struct heatmap *hm, const struct run *run, const struct run_vm
 	return 0;
 }
 
+int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
+		   const struct reason_table *names, struct heatmap **out, size_t *nr)
+{
+	struct heatmap *maps = NULL, *map;
+	bool any_exit = false;
+	size_t n = 0;
+
+	/* Where kvm_exit never fired, "all" means all there is: the VMM handling time. */
+	for (size_t i = 0; i < run->nr_intervals && !any_exit; i++)
+		for (size_t h = 0; h < run->intervals[i].nr_hists && !any_exit; h++)
+			any_exit = run->intervals[i].hists[h].key.isa != ISA_VMM;
+	if (!any_exit && !strcasecmp(what, "all"))
+		what = "vmm";
+
+	for (size_t v = 0; v < run->nr_vms; v++) {
+		__u32 vcpus[MAX_VCPU_FILTER + 1];
+		size_t nr_vcpus = 0;
+
+		vcpus[nr_vcpus++] = VCPU_UNKNOWN;	/* the VM as a whole */
+		if (per_vcpu) {
+			/* Each vCPU id the VM's histograms have, once, in order seen. */
+			for (size_t i = 0; i < run->nr_intervals; i++) {
+				for (size_t h = 0; h < run->intervals[i].nr_hists; h++) {
+					const struct hist_key *k = &run->intervals[i].hists[h].key;
+					size_t j = 1;
+
+					if (k->pid != run->vms[v].pid || k->vm_start != run->vms[v].start ||
+					    k->vcpu == VCPU_UNKNOWN)
+						continue;
+					while (j < nr_vcpus && vcpus[j] != k->vcpu)
+						j++;
+					if (j == nr_vcpus && nr_vcpus < MAX_VCPU_FILTER + 1)
+						vcpus[nr_vcpus++] = k->vcpu;
+				}
+			}
+		}
+		for (size_t j = 0; j < nr_vcpus; j++) {
+			map = array_append(&maps, &n, sizeof(*maps));
+			if (!map)
+				goto nomem;
+			if (heatmap_build(map, run, &run->vms[v], vcpus[j], what, names)) {
+				n--;
+				goto nomem;
+			}
+		}
+	}
+	*out = maps;
+	*nr = n;
+	return 0;
+nomem:
+	heatmaps_free(maps, n);
+	return -ENOMEM;
+}
+
+void heatmaps_free(struct heatmap *maps, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		heatmap_free(&maps[i]);
+	free(maps);
+}
+
 void heatmap_free(struct heatmap *hm)
 {
 	free(hm->col_start_ns);
@@ -154,7 +216,7 @@ static __u64 level_floor(unsigned int l, __u64 max, unsigned int levels)
 static const unsigned char palette[] = {
 	17, 18, 19, 20, 21, 26, 31, 36, 41, 46, 82, 118, 154, 190, 226, 220, 214, 208, 202, 196,
 };
-#define NR_COLORS (sizeof(palette) / sizeof(palette[0]))
+#define NR_COLORS ARRAY_SIZE(palette)
 static const char ramp[] = " .:-=+*#%@";
 #define NR_SHADES (sizeof(ramp) - 2)
 

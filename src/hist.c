@@ -2,7 +2,8 @@
 /* Userspace side of the log-linear histograms (layout in include/hist.h). */
 #include <linux/types.h>
 
-#include "report.h"
+#include "hist.h"
+#include "vmexitprof.h"
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The report, heatmaps and files at the end of a run, live or saved (include/output.h). */
-#define _GNU_SOURCE	/* O_TMPFILE */
+/* The -I lines, and the end of a run: report, heatmaps, --heatmap-out (include/output.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,23 +11,7 @@
 #include "dump.h"
 #include "heatmap.h"
 #include "output.h"
-#include "report.h"
-
-/*
- * Bigger dumps are refused rather than parsed into memory. A dump takes
- * about 800 bytes per interval per (VM, vCPU, reason) seen in it (624,566
- * bytes for 807 intervals of one such key, measured); long runs at short
- * intervals need a longer -I to stay under this.
- */
-#define MAX_DUMP_BYTES (1ULL << 30)
-
-static void dir_of(const char *path, char *dir, size_t len)
-{
-	char *copy = strdup(path);
-
-	snprintf(dir, len, "%s", copy ? dirname(copy) : ".");
-	free(copy);
-}
+#include "util.h"
 
 int output_check_writable(const char *path)
 {
@@ -54,173 +34,67 @@ int output_check_writable(const char *path)
 	return 0;
 }
 
-struct file_content {
-	const struct run *run;
-	const struct reason_table *names;
-	const struct env *env;
-};
-
-static int build_heatmaps(const struct run *run, const struct env *env,
-			  const struct reason_table *names, struct heatmap **out, size_t *nr);
-
-static int write_content(FILE *f, const struct file_content *c)
+/* The sorted summary printed as text or JSON. */
+static void print_summary(struct summary *sum, const struct output_opts *opts,
+			  const struct reason_table *names, bool interval_line)
 {
-	struct heatmap *maps = NULL;
-	size_t nr = 0;
-	int err;
+	summary_sort(sum, opts->sort);
+	if (opts->json)
+		print_report_json(stdout, sum, names, &opts->print);
+	else if (interval_line)
+		print_interval_text(stdout, sum, names, &opts->print);
+	else
+		print_report_text(stdout, sum, names, &opts->print);
+}
 
-	if (c->env->heatmap_out_kind == OUT_CSV) {
-		dump_write_csv(f, c->run, c->names);
-		return 0;
+void output_interval_header(const struct output_opts *opts)
+{
+	if (!opts->json)
+		print_interval_header(stdout, &opts->print);
+}
+
+int output_interval(const struct run *run, size_t i, __u64 index, const struct output_opts *opts,
+		    const struct reason_table *names)
+{
+	struct summary sum = {};
+	int err = summary_of_run(run, i, 1, &sum);
+
+	if (!err) {
+		sum.interval_index = index;
+		print_summary(&sum, opts, names, true);
+		fflush(stdout);
 	}
-	if (c->env->heatmap_out_kind == OUT_JSON) {
-		dump_write_json(f, c->run, c->names);
-		return 0;
-	}
-	err = build_heatmaps(c->run, c->env, c->names, &maps, &nr);
-	if (!err)
-		heatmap_write_svg(f, maps, nr);
-	for (size_t i = 0; i < nr; i++)
-		heatmap_free(&maps[i]);
-	free(maps);
+	summary_free(&sum);
 	return err;
 }
 
-/* Make a rename durable: sync the directory that holds the name. */
-static void sync_dir(const char *dir)
+struct file_content {
+	const struct run *run;
+	const struct reason_table *names;
+	const struct output_opts *opts;
+};
+
+/* write_file_atomic()'s filler: the file --heatmap-out names. 0 or a positive errno. */
+static int write_content(FILE *f, void *ctx)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/*
- * Write path whole or not at all: into an unnamed file in the same
- * directory (O_TMPFILE; a named temporary where that is unsupported),
- * synced, then linked under a temporary name and renamed over path. A run
- * killed on the way leaves path as it was.
- */
-static int write_atomic(const char *path, const struct file_content *c)
-{
-	char dir[4096], tmp[4200], proc[64];
-	bool named = false;
-	FILE *f = NULL;
-	int fd, err = 0;
-
-	dir_of(path, dir, sizeof(dir));
-	snprintf(tmp, sizeof(tmp), "%s/.vmexitprof-XXXXXX", dir);
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		fd = mkstemp(tmp);
-		named = fd >= 0;
-		if (named)
-			fchmod(fd, 0644);
-	}
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		err = errno;
-		if (fd >= 0)
-			close(fd);
-		goto fail;
-	}
-	if (write_content(f, c)) {
-		err = ENOMEM;
-		goto fail;
-	}
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		err = errno ? errno : EIO;
-		goto fail;
-	}
-	if (!named) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(f));
-		/* linkat cannot replace: link under a fresh name, then rename. */
-		for (int tries = 0;; tries++) {
-			snprintf(tmp, sizeof(tmp), "%s/.vmexitprof-%d-%d", dir, getpid(), tries);
-			if (!linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW))
-				break;
-			if (errno != EEXIST || tries > 100) {
-				err = errno;
-				goto fail;
-			}
-		}
-		named = true;
-	}
-	if (rename(tmp, path)) {
-		err = errno;
-		goto fail;
-	}
-	fclose(f);	/* flushed and synced above: nothing left to fail */
-	sync_dir(dir);
-	return 0;
-fail:
-	if (f)
-		fclose(f);
-	if (named)
-		unlink(tmp);
-	fprintf(stderr, "vmexitprof: --heatmap-out: cannot write %s: %s; it was left as it was\n", path,
-		strerror(err));
-	return -1;
-}
-
-/* Heatmaps of every VM (and of every vCPU with --per-vcpu) for --heatmap, default all. */
-static int build_heatmaps(const struct run *run, const struct env *env,
-			  const struct reason_table *names, struct heatmap **out, size_t *nr)
-{
-	const char *what = env->heatmap ? env->heatmap : "all";
+	const struct file_content *c = ctx;
 	struct heatmap *maps = NULL;
-	bool any_exit = false;
-	size_t n = 0;
+	size_t nr = 0;
 
-	/* Where kvm_exit never fired, "all" means all there is: the VMM handling time. */
-	for (size_t i = 0; i < run->nr_intervals && !any_exit; i++)
-		for (size_t h = 0; h < run->intervals[i].nr_hists && !any_exit; h++)
-			any_exit = run->intervals[i].hists[h].key.isa != ISA_VMM;
-	if (!any_exit && !strcasecmp(what, "all"))
-		what = "vmm";
-
-	for (size_t v = 0; v < run->nr_vms; v++) {
-		__u32 vcpus[MAX_VCPU_FILTER + 1];
-		size_t nr_vcpus = 0;
-
-		vcpus[nr_vcpus++] = VCPU_UNKNOWN;	/* the VM as a whole */
-		if (env->per_vcpu) {
-			/* Each vCPU id the VM's histograms have, once, in order seen. */
-			for (size_t i = 0; i < run->nr_intervals; i++) {
-				for (size_t h = 0; h < run->intervals[i].nr_hists; h++) {
-					const struct hist_key *k = &run->intervals[i].hists[h].key;
-					size_t j = 1;
-
-					if (k->pid != run->vms[v].pid || k->vm_start != run->vms[v].start ||
-					    k->vcpu == VCPU_UNKNOWN)
-						continue;
-					while (j < nr_vcpus && vcpus[j] != k->vcpu)
-						j++;
-					if (j == nr_vcpus && nr_vcpus < MAX_VCPU_FILTER + 1)
-						vcpus[nr_vcpus++] = k->vcpu;
-				}
-			}
-		}
-		for (size_t j = 0; j < nr_vcpus; j++) {
-			struct heatmap *grown = realloc(maps, (n + 1) * sizeof(*maps));
-
-			if (!grown)
-				goto nomem;
-			maps = grown;
-			if (heatmap_build(&maps[n], run, &run->vms[v], vcpus[j], what, names))
-				goto nomem;
-			n++;
-		}
+	if (c->opts->heatmap_out_kind == OUT_CSV) {
+		dump_write_csv(f, c->run, c->names);
+		return 0;
 	}
-	*out = maps;
-	*nr = n;
+	if (c->opts->heatmap_out_kind == OUT_JSON) {
+		dump_write_json(f, c->run, c->names);
+		return 0;
+	}
+	if (heatmaps_build(c->run, c->opts->heatmap ? c->opts->heatmap : "all",
+			   c->opts->print.per_vcpu, c->names, &maps, &nr))
+		return ENOMEM;
+	heatmap_write_svg(f, maps, nr);
+	heatmaps_free(maps, nr);
 	return 0;
-nomem:
-	for (size_t i = 0; i < n; i++)
-		heatmap_free(&maps[i]);
-	free(maps);
-	return -ENOMEM;
 }
 
 static bool use_color(enum color_mode mode)
@@ -245,28 +119,26 @@ static unsigned int terminal_width(void)
 	return 80;
 }
 
-static int print_heatmaps(const struct run *run, const struct env *env,
+static int print_heatmaps(const struct run *run, const struct output_opts *opts,
 			  const struct reason_table *names)
 {
 	struct heatmap *maps = NULL;
-	bool color = use_color(env->color);
+	bool color = use_color(opts->color);
 	unsigned int width = terminal_width();
 	size_t nr = 0;
-	int err = build_heatmaps(run, env, names, &maps, &nr);
+	int err = heatmaps_build(run, opts->heatmap, opts->print.per_vcpu, names, &maps, &nr);
 
-	for (size_t i = 0; i < nr; i++) {
+	for (size_t i = 0; i < nr; i++)
 		heatmap_print(stdout, &maps[i], width, color);
-		heatmap_free(&maps[i]);
-	}
-	free(maps);
+	heatmaps_free(maps, nr);
 	return err;
 }
 
-int output_run(const struct run *run, const struct snapshot *total, const struct env *env,
+int output_run(const struct run *run, const struct snapshot *total, const struct output_opts *opts,
 	       const struct reason_table *names)
 {
 	static const struct snapshot empty;
-	struct report rep = {};
+	struct summary sum = {};
 	struct run whole = *run;
 	struct interval all;
 	int err;
@@ -279,110 +151,33 @@ int output_run(const struct run *run, const struct snapshot *total, const struct
 		all.end_ns = run->duration_ns;
 		whole.intervals = &all;
 		whole.nr_intervals = 1;
-		err = run_report(&whole, 0, 1, &rep);
+		err = summary_of_run(&whole, 0, 1, &sum);
 		interval_free(&all);
 	} else {
-		err = run_report(run, 0, run->nr_intervals, &rep);
+		err = summary_of_run(run, 0, run->nr_intervals, &sum);
 	}
 	if (err)
 		goto nomem;
-	rep.duration_ns = run->duration_ns;
-	rep.interval_start_ns = rep.interval_end_ns = 0;
-	if (env->json)
-		report_print_json(stdout, &rep, names, env);
-	else
-		report_print(stdout, &rep, names, env);
-	report_free(&rep);
-	if (env->heatmap && !env->json && print_heatmaps(run, env, names))
+	sum.duration_ns = run->duration_ns;
+	sum.interval_start_ns = sum.interval_end_ns = 0;
+	print_summary(&sum, opts, names, false);
+	summary_free(&sum);
+	if (opts->heatmap && !opts->json && print_heatmaps(run, opts, names))
 		goto nomem;
 	fflush(stdout);
-	if (env->heatmap_out) {
-		struct file_content c = { run, names, env };
+	if (opts->heatmap_out) {
+		struct file_content c = { run, names, opts };
 
-		return write_atomic(env->heatmap_out, &c) ? 1 : 0;
+		err = write_file_atomic(opts->heatmap_out, write_content, &c);
+		if (err) {
+			fprintf(stderr, "vmexitprof: --heatmap-out: cannot write %s: %s; it was left as "
+				"it was\n", opts->heatmap_out, strerror(err));
+			return 1;
+		}
 	}
 	return 0;
 nomem:
-	report_free(&rep);
+	summary_free(&sum);
 	fprintf(stderr, "vmexitprof: out of memory\n");
 	return 1;
-}
-
-/* The whole file, NUL-terminated; NULL with errno set, EFBIG when too big. */
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *grown;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	errno = 0;
-	do {
-		if (n + 65536 + 1 > cap) {
-			cap = cap ? cap * 2 : 1 << 20;
-			if (cap > MAX_DUMP_BYTES + 65536 + 1) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			grown = realloc(buf, cap);
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, 65536, f);
-		n += got;
-	} while (got == 65536);
-	if (ferror(f)) {
-		int err = errno ? errno : EIO;	/* EISDIR for a directory */
-
-		free(buf);
-		fclose(f);
-		errno = err;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-int report_file(const struct env *env)
-{
-	struct reason_table names = {};
-	struct run run = {};
-	struct env e = *env;
-	char err[256];
-	size_t len;
-	char *buf = read_all(env->report_file, &len);
-	int status = 1;
-
-	if (!buf) {
-		fprintf(stderr, "vmexitprof: report: cannot read %s: %s\n", env->report_file,
-			errno == EFBIG ? "bigger than 1 GiB, not a vmexitprof dump" : strerror(errno));
-		return 1;
-	}
-	if (dump_read(buf, len, &run, &names, err, sizeof(err))) {
-		fprintf(stderr, "vmexitprof: report: %s: %s\n", env->report_file, err);
-		goto out;
-	}
-	if ((e.hist && reason_arg_check(&names, "--hist", e.hist, false)) ||
-	    (e.heatmap && reason_arg_check(&names, "--heatmap", e.heatmap, true))) {
-		status = 2;
-		goto out;
-	}
-	e.ports = run.ports;
-	e.mmio = run.mmio;
-	status = output_run(&run, NULL, &e, &names);
-out:
-	free(buf);
-	run_free(&run);
-	reasons_free(&names);
-	return status;
 }

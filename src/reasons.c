@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Exit reason names, from the tracepoint formats or the uapi tables (include/reasons.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,25 +11,25 @@
 #include <asm/vmx.h>
 
 #include "reasons.h"
+#include "util.h"
 #include "vmexitprof.h"
 
 static const struct { long long code; const char *name; } uapi_vmx[] = { VMX_EXIT_REASONS };
 static const struct { long long code; const char *name; } uapi_svm[] = { SVM_EXIT_REASONS };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int add(struct reason_name **tab, size_t *nr, long long code, const char *name, size_t len)
 {
-	struct reason_name *n = realloc(*tab, (*nr + 1) * sizeof(**tab));
+	struct reason_name *n = array_append(tab, nr, sizeof(**tab));
 
 	if (!n)
 		return -ENOMEM;
-	*tab = n;
-	n[*nr].code = code;
-	n[*nr].name = strndup(name, len);
-	if (!n[*nr].name)
+	n->code = code;
+	n->name = strndup(name, len);
+	if (!n->name) {
+		(*nr)--;
 		return -ENOMEM;
-	(*nr)++;
+	}
 	return 0;
 }
 

@@ -1,33 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Snapshots of the maps, and the intervals between them (include/snapshot.h). */
+/*
+ * Snapshots of the maps, the intervals between them, and the run that
+ * holds them (include/snapshot.h). The model: it knows no printer.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hist.h"
 #include "snapshot.h"
+#include "util.h"
 
-/* Grow *arr (of *nr items of size sz) by one; the new item is zeroed. NULL on ENOMEM. */
-static void *append(void *arr_ptr, size_t *nr, size_t sz)
+const char *const vmm_clock_names[NR_VMM_CLOCKS] = { "auto", "kvm_fpu", "usdt", "syscall" };
+
+const char *const counter_names[NR_COUNTERS] = {
+	[CNT_EXITS] = "exits",
+	[CNT_ENTRIES] = "entries",
+	[CNT_PAIRED] = "paired",
+	[CNT_ENTRY_WITHOUT_EXIT] = "entry_without_exit",
+	[CNT_EXIT_OVERWRITTEN] = "exit_overwritten",
+	[CNT_HIST_FULL] = "hist_full",
+	[CNT_HIST_ALLOC_FAILED] = "hist_alloc_failed",
+	[CNT_USERSPACE_EXITS] = "userspace_exits",
+	[CNT_UEXIT_DROPPED] = "userspace_exits_dropped",
+	[CNT_VMM_PAIRED] = "vmm_intervals",
+	[CNT_IO_DROPPED] = "io_dropped",
+	[CNT_VMM_DROPPED] = "vmm_intervals_dropped",
+};
+
+__u64 counters_exits_pending(const __u64 *c)
 {
-	void **arr = arr_ptr;
-	char *grown;
+	__u64 done = c[CNT_PAIRED] + c[CNT_EXIT_OVERWRITTEN] + c[CNT_HIST_FULL] +
+		     c[CNT_HIST_ALLOC_FAILED];
 
-	/* Doubling: nr is a power of two exactly when the array is full. */
-	if (!*nr || !(*nr & (*nr - 1))) {
-		grown = realloc(*arr, (*nr ? *nr * 2 : 8) * sz);
-		if (!grown)
-			return NULL;
-		*arr = grown;
-	}
-	grown = (char *)*arr + (*nr)++ * sz;
-	memset(grown, 0, sz);
-	return grown;
+	return c[CNT_EXITS] > done ? c[CNT_EXITS] - done : 0;
 }
 
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h)
 {
-	struct snap_hist *e = append(&s->hists, &s->nr_hists, sizeof(*e));
+	struct snap_hist *e = array_append(&s->hists, &s->nr_hists, sizeof(*e));
 
 	__u64 in_buckets = 0;
 
@@ -48,7 +60,7 @@ int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const stru
 
 int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count)
 {
-	struct snap_uexit *e = append(&s->uexits, &s->nr_uexits, sizeof(*e));
+	struct snap_uexit *e = array_append(&s->uexits, &s->nr_uexits, sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
@@ -59,7 +71,7 @@ int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 co
 
 int snapshot_add_io(struct snapshot *s, const struct io_key *key, const struct io_stats *st)
 {
-	struct snap_io *e = append(&s->io, &s->nr_io, sizeof(*e));
+	struct snap_io *e = array_append(&s->io, &s->nr_io, sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
@@ -87,49 +99,50 @@ static int cmp_io(const void *a, const void *b)
 		      sizeof(struct io_key));
 }
 
-/*
- * A key is in the maps once, but the entries of exited VMs are kept apart
- * once moved out of them, and a key can be in both (a VM taken for gone
- * that was not): merge such pairs, sorted next to each other.
- */
-static void merge_duplicates(struct snapshot *s)
+static void merge_hist(void *dst, const void *src)
 {
+	hist_merge(&((struct snap_hist *)dst)->h, &((const struct snap_hist *)src)->h);
+}
+
+static void merge_uexit(void *dst, const void *src)
+{
+	((struct snap_uexit *)dst)->count += ((const struct snap_uexit *)src)->count;
+}
+
+static void merge_io(void *dst, const void *src)
+{
+	io_stats_merge(&((struct snap_io *)dst)->st, &((const struct snap_io *)src)->st);
+}
+
+/*
+ * In a sorted array, merge each run of entries with equal keys into its
+ * first: a key is in the maps once, but the entries of exited VMs are
+ * kept apart once moved out of them, and a key can be in both (a VM taken
+ * for gone that was not).
+ */
+static void merge_equal_keys(void *arr, size_t *nr, size_t sz, int (*cmp)(const void *, const void *),
+			     void (*merge)(void *dst, const void *src))
+{
+	char *a = arr;
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->nr_hists; i++) {
-		if (n && !cmp_hist(&s->hists[n - 1], &s->hists[i]))
-			hist_merge(&s->hists[n - 1].h, &s->hists[i].h);
-		else
-			s->hists[n++] = s->hists[i];
+	for (size_t i = 0; i < *nr; i++) {
+		if (n && !cmp(a + (n - 1) * sz, a + i * sz))
+			merge(a + (n - 1) * sz, a + i * sz);
+		else if (n++ != i)
+			memcpy(a + (n - 1) * sz, a + i * sz, sz);
 	}
-	s->nr_hists = n;
-	n = 0;
-	for (size_t i = 0; i < s->nr_uexits; i++) {
-		if (n && !cmp_uexit(&s->uexits[n - 1], &s->uexits[i]))
-			s->uexits[n - 1].count += s->uexits[i].count;
-		else
-			s->uexits[n++] = s->uexits[i];
-	}
-	s->nr_uexits = n;
-	n = 0;
-	for (size_t i = 0; i < s->nr_io; i++) {
-		if (n && !cmp_io(&s->io[n - 1], &s->io[i]))
-			io_stats_merge(&s->io[n - 1].st, &s->io[i].st);
-		else
-			s->io[n++] = s->io[i];
-	}
-	s->nr_io = n;
+	*nr = n;
 }
 
 void snapshot_sort(struct snapshot *s)
 {
-	if (s->nr_hists)
-		qsort(s->hists, s->nr_hists, sizeof(s->hists[0]), cmp_hist);
-	if (s->nr_uexits)
-		qsort(s->uexits, s->nr_uexits, sizeof(s->uexits[0]), cmp_uexit);
-	if (s->nr_io)
-		qsort(s->io, s->nr_io, sizeof(s->io[0]), cmp_io);
-	merge_duplicates(s);
+	sort_array(s->hists, s->nr_hists, sizeof(s->hists[0]), cmp_hist);
+	sort_array(s->uexits, s->nr_uexits, sizeof(s->uexits[0]), cmp_uexit);
+	sort_array(s->io, s->nr_io, sizeof(s->io[0]), cmp_io);
+	merge_equal_keys(s->hists, &s->nr_hists, sizeof(s->hists[0]), cmp_hist, merge_hist);
+	merge_equal_keys(s->uexits, &s->nr_uexits, sizeof(s->uexits[0]), cmp_uexit, merge_uexit);
+	merge_equal_keys(s->io, &s->nr_io, sizeof(s->io[0]), cmp_io, merge_io);
 }
 
 int snapshot_add_all(struct snapshot *dst, const struct snapshot *src)
@@ -241,7 +254,7 @@ int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struc
 
 		if (p && p->h.count == cur->hists[i].h.count)
 			continue;
-		o = append(&out->hists, &out->nr_hists, sizeof(*o));
+		o = array_append(&out->hists, &out->nr_hists, sizeof(*o));
 		if (!o || diff_hist(&cur->hists[i], p, o))
 			goto nomem;
 	}
@@ -252,7 +265,7 @@ int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struc
 
 		if (p && p->count == cur->uexits[i].count)
 			continue;
-		o = append(&out->uexits, &out->nr_uexits, sizeof(*o));
+		o = array_append(&out->uexits, &out->nr_uexits, sizeof(*o));
 		if (!o)
 			goto nomem;
 		o->key = cur->uexits[i].key;
@@ -265,7 +278,7 @@ int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struc
 
 		if (p && !memcmp(&p->st, &cur->io[i].st, sizeof(p->st)))
 			continue;
-		o = append(&out->io, &out->nr_io, sizeof(*o));
+		o = array_append(&out->io, &out->nr_io, sizeof(*o));
 		if (!o)
 			goto nomem;
 		diff_io(&cur->io[i], p, o);
@@ -311,56 +324,9 @@ void io_stats_merge(struct io_stats *dst, const struct io_stats *src)
 	dst->handled_sum_ns += src->handled_sum_ns;
 }
 
-/* Merge an io tally into the VM's row for the same key, or add one. */
-static int add_io(struct report *rep, const struct snap_io *e)
-{
-	for (size_t v = 0; v < rep->nr_vms; v++) {
-		struct io_set *set = &rep->vms[v].io;
-
-		if (rep->vms[v].pid != e->key.pid || rep->vms[v].start != e->key.vm_start)
-			continue;
-		for (size_t i = 0; i < set->nr; i++) {
-			struct io_stats *s = &set->rows[i].stats;
-
-			if (memcmp(&set->rows[i].key, &e->key, sizeof(e->key)))
-				continue;
-			io_stats_merge(s, &e->st);
-			return 0;
-		}
-	}
-	return report_add_io(rep, &e->key, &e->st) ? 0 : -ENOMEM;
-}
-
-int interval_add_to_report(const struct interval *iv, struct report *rep)
-{
-	struct hist *h = malloc(sizeof(*h));
-	int err = 0;
-
-	if (!h)
-		return -ENOMEM;
-	for (int c = 0; c < NR_COUNTERS; c++)
-		rep->counters[c] += iv->counters[c];
-	for (size_t i = 0; i < iv->nr_hists && !err; i++) {
-		if (!iv->hists[i].count)
-			continue;
-		sparse_hist_expand(&iv->hists[i], h);
-		if (!report_add(rep, &iv->hists[i].key, h))
-			err = -ENOMEM;
-	}
-	for (size_t i = 0; i < iv->nr_uexits && !err; i++)
-		if (iv->uexits[i].count && !report_add_uexit(rep, &iv->uexits[i].key, iv->uexits[i].count))
-			err = -ENOMEM;
-	/* Handled in this interval, accessed in an earlier one: still counts. */
-	for (size_t i = 0; i < iv->nr_io && !err; i++)
-		if (iv->io[i].st.count || iv->io[i].st.to_userspace || iv->io[i].st.handled)
-			err = add_io(rep, &iv->io[i]);
-	free(h);
-	return err;
-}
-
 int run_add_interval(struct run *run, struct interval *iv)
 {
-	struct interval *slot = append(&run->intervals, &run->nr_intervals, sizeof(*slot));
+	struct interval *slot = array_append(&run->intervals, &run->nr_intervals, sizeof(*slot));
 
 	if (!slot)
 		return -ENOMEM;
@@ -382,7 +348,7 @@ int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool e
 	struct run_vm *vm = (struct run_vm *)run_vm(run, pid, start);
 
 	if (!vm) {
-		vm = append(&run->vms, &run->nr_vms, sizeof(*vm));
+		vm = array_append(&run->vms, &run->nr_vms, sizeof(*vm));
 		if (!vm)
 			return -ENOMEM;
 		vm->pid = pid;
@@ -400,30 +366,4 @@ void run_free(struct run *run)
 	free(run->intervals);
 	free(run->vms);
 	memset(run, 0, sizeof(*run));
-}
-
-int run_report(const struct run *run, size_t first, size_t nr, struct report *rep)
-{
-	int err = 0;
-
-	for (size_t i = first; i < first + nr && i < run->nr_intervals && !err; i++)
-		err = interval_add_to_report(&run->intervals[i], rep);
-	if (err)
-		return err;
-	if (nr == 1 && first < run->nr_intervals) {
-		rep->interval_start_ns = run->intervals[first].start_ns;
-		rep->interval_end_ns = run->intervals[first].end_ns;
-		rep->duration_ns = rep->interval_end_ns - rep->interval_start_ns;
-	} else {
-		rep->duration_ns = run->duration_ns;
-	}
-	rep->no_kvm_exit = !run->kvm_exit_fired;
-	rep->vmm_time_source = run->vmm_time_source;
-	for (size_t i = 0; i < rep->nr_vms; i++) {
-		const struct run_vm *vm = run_vm(run, rep->vms[i].pid, rep->vms[i].start);
-
-		snprintf(rep->vms[i].name, sizeof(rep->vms[i].name), "%s", vm ? vm->name : "?");
-		rep->vms[i].exited = vm && vm->exited;
-	}
-	return 0;
 }

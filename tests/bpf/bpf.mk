@@ -19,7 +19,8 @@ $(OUTPUT)/tests/bpf/exit_entry_test.skel.h: $(OUTPUT)/tests/bpf/exit_entry_test.
 $(OUTPUT)/tests/bpf/exit_entry_test.o: $(OUTPUT)/tests/bpf/exit_entry_test.skel.h \
 	$(OUTPUT)/vmexitprof.skel.h
 
-$(EXIT_ENTRY_TEST): $(OUTPUT)/tests/bpf/exit_entry_test.o
+$(EXIT_ENTRY_TEST): $(OUTPUT)/tests/bpf/exit_entry_test.o \
+		$(addprefix $(OUTPUT)/src/,snapshot.o hist.o util.o)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 TEST_BINS += $(EXIT_ENTRY_TEST)

@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include <linux/kvm.h>	/* KVM_EXIT_* */
 
+#include "snapshot.h"	/* counter_names */
 #include "vmexitprof.h"
 #include "exit_entry_test.h"
 #include "tests/bpf/exit_entry_test.skel.h"
@@ -55,7 +56,6 @@
 #define SVM_NPF			0x400
 #define SVM_VMGEXIT		0x403
 
-static const char *const counter_names[NR_COUNTERS] = COUNTER_NAMES;
 
 /* The process start time (hist_key.vm_start) of the events sent, unless a scenario changes it. */
 #define VM_START 4242

@@ -24,12 +24,12 @@ $(OUTPUT)/fuzz/%.o: %.c
 define fuzz_target
 FUZZ_BINS += $(OUTPUT)/fuzz/fuzz_$(1)
 $(OUTPUT)/fuzz/fuzz_$(1): $(OUTPUT)/fuzz/tests/fuzz/fuzz_$(1).o $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(2))
-	$$(CLANG) $$(FUZZ_CFLAGS) -fsanitize=fuzzer,$$(FUZZ_SANITIZERS) -o $$@ $$^ -lm
+	$$(CLANG) $$(FUZZ_CFLAGS) -fsanitize=fuzzer,$$(FUZZ_SANITIZERS) -o $$@ $$^ -ljson-c -lm
 endef
 
-$(eval $(call fuzz_target,json,src/json.c))
-$(eval $(call fuzz_target,dump,src/dump_read.c src/dump.c src/json.c src/snapshot.c \
-	src/report.c src/hist.c src/reasons.c src/heatmap.c src/vms.c))
+$(eval $(call fuzz_target,dump,src/dump_read.c src/dump.c src/json_writer.c src/snapshot.c \
+	src/summary.c src/print_text.c src/print_json.c src/hist.c src/reasons.c src/heatmap.c \
+	src/util.c))
 
 TEST_BINS += $(FUZZ_BINS)
 

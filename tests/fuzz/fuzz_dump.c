@@ -13,27 +13,29 @@
 
 #include "dump.h"
 #include "heatmap.h"
-#include "report.h"
+#include "print.h"
+#include "summary.h"
 
 static FILE *devnull;
 
 static void render(const struct run *run, const struct reason_table *names)
 {
-	struct env env = { .per_vcpu = true, .hist = "all", .ports = run->ports, .mmio = run->mmio };
+	const struct print_opts opts = { .per_vcpu = true, .hist = "all" };
 	static const char *const views[] = { "all", "vmm", "hlt" };
-	struct report rep = {};
+	struct summary sum = {};
 	struct heatmap hm;
 
-	if (!run_report(run, 0, run->nr_intervals, &rep)) {
-		report_print(devnull, &rep, names, &env);
-		report_print_json(devnull, &rep, names, &env);
+	if (!summary_of_run(run, 0, run->nr_intervals, &sum)) {
+		summary_sort(&sum, SORT_P99);
+		print_report_text(devnull, &sum, names, &opts);
+		print_report_json(devnull, &sum, names, &opts);
 	}
-	report_free(&rep);
-	if (run->nr_intervals && !run_report(run, 0, 1, &rep)) {
-		rep.interval_index = 1;
-		report_print_interval(devnull, &rep, names, &env);
+	summary_free(&sum);
+	if (run->nr_intervals && !summary_of_run(run, 0, 1, &sum)) {
+		sum.interval_index = 1;
+		print_interval_text(devnull, &sum, names, &opts);
 	}
-	report_free(&rep);
+	summary_free(&sum);
 	for (size_t v = 0; v < run->nr_vms; v++) {
 		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
 			if (heatmap_build(&hm, run, &run->vms[v], VCPU_UNKNOWN, views[i], names))

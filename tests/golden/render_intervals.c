@@ -13,58 +13,39 @@
 #include <string.h>
 
 #include "dump.h"
-#include "report.h"
+#include "output.h"
+#include "util.h"
 
 int main(int argc, char **argv)
 {
-	struct env env = {};
+	struct output_opts opts = { .sort = SORT_COUNT };
 	struct reason_table names = {};
 	struct run run = {};
 	char err[256], *buf = NULL;
 	const char *path = NULL;
-	size_t len = 0, cap = 0, got;
-	FILE *f;
+	size_t len;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
-			env.json = true;
+			opts.json = true;
 		else if (!strcmp(argv[i], "--per-vcpu"))
-			env.per_vcpu = true;
+			opts.print.per_vcpu = true;
 		else
 			path = argv[i];
 	}
-	if (!path || !(f = fopen(path, "rb"))) {
+	if (!path || !(buf = read_file(path, 1 << 30, &len))) {
 		fprintf(stderr, "usage: render_intervals [--json] [--per-vcpu] DUMP.json\n");
 		return 2;
 	}
-	do {
-		if (len + 65536 + 1 > cap && !(buf = realloc(buf, cap = cap * 2 + 65537)))
-			return 1;
-		got = fread(buf + len, 1, 65536, f);
-		len += got;
-	} while (got);
-	fclose(f);
 	if (dump_read(buf, len, &run, &names, err, sizeof(err))) {
 		fprintf(stderr, "render_intervals: %s: %s\n", path, err);
 		return 1;
 	}
-	env.ports = run.ports;
-	env.mmio = run.mmio;
-	env.interval_ms = run.interval_ns / 1000000;
-	if (!env.json)
-		report_print_interval_header(stdout, &env);
-	for (size_t i = 0; i < run.nr_intervals; i++) {
-		struct report rep = {};
-
-		if (run_report(&run, i, 1, &rep))
+	/* What the live loop calls after each interval. */
+	output_interval_header(&opts);
+	for (size_t i = 0; i < run.nr_intervals; i++)
+		if (output_interval(&run, i, i + 1, &opts, &names))
 			return 1;
-		rep.interval_index = i + 1;
-		if (env.json)
-			report_print_json(stdout, &rep, &names, &env);
-		else
-			report_print_interval(stdout, &rep, &names, &env);
-		report_free(&rep);
-	}
 	free(buf);
 	run_free(&run);
 	reasons_free(&names);

@@ -2,7 +2,7 @@
 /*
  * include/hist.h bucket math against a reference computed another way,
  * src/hist.c (hist_merge, hist_percentile) against exact percentiles of
- * known samples, and format_ns from src/report.c.
+ * known samples, and format_ns from src/util.c.
  */
 #include <linux/types.h>
 #include <math.h>
@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "hist.h"
-#include "report.h"
+#include "util.h"
+#include "vmexitprof.h"
 #include "check.h"
 
 #define NR_QUANTILES 4

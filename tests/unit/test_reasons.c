@@ -23,6 +23,7 @@
 #include <asm/vmx.h>
 
 #include "reasons.h"
+#include "util.h"
 #include "vmexitprof.h"
 #include "check.h"
 
@@ -31,31 +32,20 @@ static const char *data_dir = "tests/unit/data";
 /* The uapi tables, expanded here independently of src/reasons.c. */
 static const struct { long long code; const char *name; } uapi_vmx[] = { VMX_EXIT_REASONS };
 static const struct { long long code; const char *name; } uapi_svm[] = { SVM_EXIT_REASONS };
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static char *read_file(const char *name)
+/* A file of tests/unit/data, whole; exits when it cannot be read. */
+static char *read_data(const char *name)
 {
 	char path[512];
-	FILE *f;
+	size_t len;
 	char *buf;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "test_reasons: cannot open %s: %s\n", path, strerror(errno));
+	buf = read_file(path, 1 << 20, &len);
+	if (!buf) {
+		fprintf(stderr, "test_reasons: cannot read %s: %s\n", path, strerror(errno));
 		exit(2);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n) {
-		fprintf(stderr, "test_reasons: cannot read %s\n", path);
-		exit(2);
-	}
-	buf[n] = 0;
-	fclose(f);
 	return buf;
 }
 
@@ -149,7 +139,7 @@ static const struct expect unknown[] = {
 static void check_format(const char *file, int is_618)
 {
 	struct reason_table t;
-	char *text = read_file(file);
+	char *text = read_data(file);
 	size_t entries;
 	static char title[3][128];	/* SECTION keeps the pointer */
 	static int nr_titles;
@@ -202,7 +192,7 @@ static void check_format(const char *file, int is_618)
 static void test_halt_and_lookup(void)
 {
 	struct reason_table t;
-	char *text = read_file("kvm_exit_format_6.18.txt");
+	char *text = read_data("kvm_exit_format_6.18.txt");
 	unsigned int isa;
 	__u32 code;
 	static const struct { const char *name; int halt; } halts[] = {
@@ -278,7 +268,7 @@ static void test_vmx_only(void)
 		"{ 10, \"CPUID\" }, { 12, \"HLT\" }, { 48, \"EPT_VIOLATION\" }), "
 		"REC->guest_rip, REC->info1, REC->info2\n";
 	struct reason_table t;
-	char *text = read_file("kvm_exit_format_6.18.txt"), *a, *b;
+	char *text = read_data("kvm_exit_format_6.18.txt"), *a, *b;
 	const char *svm_start = ") : __print_symbolic(REC->exit_reason, ";
 	const char *svm_end = "{ -1, \"invalid_guest_state\" })";
 	int err;
@@ -381,7 +371,7 @@ static void test_truncated(void)
 	static const char *const where[] = {
 		"inside the VMX table", "between the VMX and SVM tables", "inside the SVM table",
 	};
-	char *text = read_file("kvm_exit_format_6.18.txt");
+	char *text = read_data("kvm_exit_format_6.18.txt");
 	const char *svm_marker = " : __print_symbolic(REC->exit_reason, ";
 	const char *end_marker = "{ -1, \"invalid_guest_state\" })";
 	const char *vmx_end, *svm_start, *tables_end;
@@ -445,7 +435,7 @@ out:
 static void test_uapi_vs_format(void)
 {
 	struct reason_table t;
-	char *text = read_file("kvm_exit_format_6.18.txt");
+	char *text = read_data("kvm_exit_format_6.18.txt");
 	size_t same = 0, differ = 0;
 
 	SECTION("the uapi VMX_EXIT_REASONS/SVM_EXIT_REASONS this is built with name codes as the 6.18 "
@@ -615,7 +605,7 @@ static void test_kvm_exit_names(void)
 		{ 17, "INTERNAL_ERROR" }, { 30, "X86_WRMSR" }, { 999, "unknown(999)" },
 	};
 	struct reason_table t = {};
-	char *text = read_file("kvm_userspace_exit_format_6.18.txt");
+	char *text = read_data("kvm_userspace_exit_format_6.18.txt");
 	char buf[32];
 
 	SECTION("KVM_EXIT_* names from the 6.18 kvm_userspace_exit format");

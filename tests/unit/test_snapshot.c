@@ -2,14 +2,15 @@
 /*
  * Snapshots and intervals (src/snapshot.c): a histogram read half-updated
  * (count ahead of its bucket) must not split an interval, and intervals
- * must add up to the run; and names (src/vms.c) are made safe to print.
+ * must add up to the run; and names (src/util.c) are made safe to print.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "snapshot.h"
-#include "vms.h"
+#include "summary.h"
+#include "util.h"
 
 static struct hist *hist_with(__u64 count, const __u32 *buckets, const __u64 *n, int nr)
 {
@@ -32,7 +33,8 @@ static void test_torn_reads(void)
 	static const __u64 first[] = { 4, 0 }, second[] = { 5, 3 }, third[] = { 6, 3 };
 	struct snapshot s0 = {}, s1 = {}, s2 = {}, s3 = {}, empty = {};
 	struct interval iv[3], all;
-	struct report rep = {};
+	struct summary rep = {};
+	struct run run = {};
 	struct hist *h;
 	__u64 sum = 0;
 
@@ -62,8 +64,9 @@ static void test_torn_reads(void)
 	}
 	CHECK_EQ_U64(sum, 9, "intervals add up to the last read");
 	CHECK(!snapshot_diff(&s3, &empty, &all) && all.hists[0].count == 9, "the whole run: 9");
-	for (int i = 0; i < 3; i++)
-		CHECK(!interval_add_to_report(&iv[i], &rep), "add interval %d", i);
+	run.intervals = iv;
+	run.nr_intervals = 3;
+	CHECK(!summary_of_run(&run, 0, 3, &rep), "the three intervals summed");
 	CHECK(rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1, "one VM, one reason");
 	if (rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1) {
 		const struct hist *t = &rep.vms[0].reasons.rows[0].h;
@@ -73,13 +76,49 @@ static void test_torn_reads(void)
 		CHECK_EQ_U64(t->min_ns, all.hists[0].min_ns, "merged intervals: min");
 		CHECK_EQ_U64(t->max_ns, all.hists[0].max_ns, "merged intervals: max");
 	}
-	report_free(&rep);
+	summary_free(&rep);
 	for (int i = 0; i < 3; i++)
 		interval_free(&iv[i]);
 	interval_free(&all);
 	snapshot_free(&s1);
 	snapshot_free(&s2);
 	snapshot_free(&s3);
+}
+
+/* A key added twice (moved out of the maps, then read there again) is one entry after the sort. */
+static void test_merge_equal_keys(void)
+{
+	const struct hist_key a = { .pid = 7, .reason = 1, .isa = ISA_SVM }, b = { .pid = 7, .reason = 2, .isa = ISA_SVM };
+	const struct uexit_key u = { .pid = 7, .reason = 2 };
+	const struct io_key io = { .pid = 7, .addr = 0x70 };
+	const struct io_stats st = { .count = 3, .handled = 1, .handled_sum_ns = 10, .handled_min_ns = 10,
+				     .handled_max_ns = 10 };
+	static const __u32 bk[] = { 100 };
+	static const __u64 n1[] = { 2 }, n2[] = { 5 };
+	struct hist *h1 = hist_with(2, bk, n1, 1), *h2 = hist_with(5, bk, n2, 1);
+	struct snapshot s = {};
+
+	SECTION("snapshot_sort merges entries added twice under one key");
+	snapshot_add_hist(&s, &b, h1);
+	snapshot_add_hist(&s, &a, h1);
+	snapshot_add_hist(&s, &b, h2);
+	snapshot_add_hist(&s, &b, h1);
+	snapshot_add_uexit(&s, &u, 4);
+	snapshot_add_uexit(&s, &u, 6);
+	snapshot_add_io(&s, &io, &st);
+	snapshot_add_io(&s, &io, &st);
+	snapshot_sort(&s);
+	CHECK_EQ_U64(s.nr_hists, 2, "two keys");
+	if (s.nr_hists == 2) {
+		CHECK(s.hists[0].key.reason == 1 && s.hists[0].h.count == 2, "a, once");
+		CHECK(s.hists[1].key.reason == 2 && s.hists[1].h.count == 9 &&
+		      s.hists[1].h.buckets[100] == 9, "b, merged from three");
+	}
+	CHECK(s.nr_uexits == 1 && s.uexits[0].count == 10, "returns to userspace merged");
+	CHECK(s.nr_io == 1 && s.io[0].st.count == 6 && s.io[0].st.handled == 2, "io merged");
+	snapshot_free(&s);
+	free(h1);
+	free(h2);
 }
 
 static void test_names(void)
@@ -111,6 +150,7 @@ static void test_names(void)
 int main(void)
 {
 	test_torn_reads();
+	test_merge_equal_keys();
 	test_names();
 	return check_done();
 }

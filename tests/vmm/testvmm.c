@@ -36,7 +36,8 @@
 #include <sys/sdt.h>
 
 #include "testvmm_abi.h"
-#include "vms.h"
+#include "proc.h"
+#include "util.h"
 
 __extension__ unsigned short qemu_kvm_vcpu_ioctl_semaphore
 	__attribute__((unused)) __attribute__((section(".probes")));
@@ -52,7 +53,6 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 #define QEMU_KVM_RUN_EXIT(cpu_index, reason) \
 	DTRACE_PROBE2(qemu, kvm_run_exit, cpu_index, reason)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_DURATION_SEC 1000000000ULL
 #define X86_EFLAGS_CF 0x1

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * src/env.c: env_parse, table-driven. Good command lines must give the
- * expected struct env and print nothing; bad ones must return -1 and print
+ * src/cli.c: cli_parse, table-driven. Good command lines must give the
+ * expected struct cli and print nothing; bad ones must return -1 and print
  * exactly one line, to stderr; --help and --version return 1.
  */
 #define _GNU_SOURCE
@@ -13,16 +13,16 @@
 #include <sys/wait.h>
 #include <linux/types.h>
 
-#include "env.h"
+#include "cli.h"
 #include "version.h"
 #include "check.h"
 
 #define MAX_ARGS 32
 
-/* What env_parse did with one command line. */
-struct run {
+/* What cli_parse did with one command line. */
+struct parsed {
 	int ret;
-	struct env env;
+	struct cli cli;
 	char out[8192];		/* what it printed to stdout */
 	char err[8192];		/* ... and to stderr */
 };
@@ -39,10 +39,10 @@ static void slurp(FILE *f, char *buf, size_t len)
 }
 
 /*
- * Run env_parse on "vmexitprof" + args (NULL-terminated) with stdout and
+ * Run cli_parse on "vmexitprof" + args (NULL-terminated) with stdout and
  * stderr going to temporary files.
  */
-static void run(struct run *r, const char *const *args)
+static void run(struct parsed *r, const char *const *args)
 {
 	char *argv[MAX_ARGS + 2];
 	int argc = 0, saved_out, saved_err;
@@ -63,8 +63,8 @@ static void run(struct run *r, const char *const *args)
 	saved_err = dup(STDERR_FILENO);
 	dup2(fileno(out), STDOUT_FILENO);
 	dup2(fileno(err), STDERR_FILENO);
-	memset(&r->env, 0x5a, sizeof(r->env));	/* env_parse must set every field */
-	r->ret = env_parse(&r->env, argc, argv);
+	memset(&r->cli, 0x5a, sizeof(r->cli));	/* cli_parse must set every field */
+	r->ret = cli_parse(&r->cli, argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
@@ -185,7 +185,7 @@ static void check_good(const struct good *g)
 	const char *args_buf[MAX_ARGS + 1];
 	const char *const *args = g->args;
 	const char *what;
-	struct run r;
+	struct parsed r;
 	int nr_vcpus = g->nr_vcpus;
 
 	if (nr_vcpus < 0) {
@@ -206,37 +206,37 @@ static void check_good(const struct good *g)
 		return;
 	CHECK(!r.out[0] && !r.err[0], "[%s] printed something: stdout '%s', stderr '%s'", what,
 	      r.out, r.err);
-	CHECK_EQ_U64(r.env.nr_pids, g->nr_pids, "[%s] nr_pids", what);
-	for (unsigned int i = 0; i < g->nr_pids && i < r.env.nr_pids; i++)
-		CHECK_EQ_U64(r.env.pids[i], g->pids[i], "[%s] pids[%u]", what, i);
-	CHECK_EQ_U64(r.env.nr_vcpus, nr_vcpus, "[%s] nr_vcpus", what);
-	for (int i = 0; i < nr_vcpus && i < (int)r.env.nr_vcpus; i++)
-		CHECK_EQ_U64(r.env.vcpus[i], g->nr_vcpus < 0 ? (__u32)i : g->vcpus[i], "[%s] vcpus[%d]",
+	CHECK_EQ_U64(r.cli.trace.nr_pids, g->nr_pids, "[%s] nr_pids", what);
+	for (unsigned int i = 0; i < g->nr_pids && i < r.cli.trace.nr_pids; i++)
+		CHECK_EQ_U64(r.cli.trace.pids[i], g->pids[i], "[%s] pids[%u]", what, i);
+	CHECK_EQ_U64(r.cli.trace.nr_vcpus, nr_vcpus, "[%s] nr_vcpus", what);
+	for (int i = 0; i < nr_vcpus && i < (int)r.cli.trace.nr_vcpus; i++)
+		CHECK_EQ_U64(r.cli.trace.vcpus[i], g->nr_vcpus < 0 ? (__u32)i : g->vcpus[i], "[%s] vcpus[%d]",
 			     what, i);
-	CHECK_EQ_U64(r.env.duration_ms, g->duration_ms, "[%s] duration_ms", what);
-	CHECK_EQ_U64(r.env.sort, g->sort, "[%s] sort", what);
-	CHECK_EQ_U64(r.env.per_vcpu, g->per_vcpu, "[%s] per_vcpu", what);
-	CHECK_EQ_U64(r.env.json, g->json, "[%s] json", what);
-	CHECK_EQ_U64(r.env.verbose, g->verbose, "[%s] verbose", what);
-	CHECK_EQ_U64(r.env.ports, g->ports, "[%s] ports", what);
-	CHECK_EQ_U64(r.env.mmio, g->mmio, "[%s] mmio", what);
-	CHECK_EQ_U64(r.env.vmm_clock, g->vmm_clock, "[%s] vmm_clock", what);
-	CHECK_EQ_U64(r.env.interval_ms, g->interval_ms, "[%s] interval_ms", what);
-	CHECK_EQ_U64(r.env.interval_count, g->interval_count, "[%s] interval_count", what);
-	CHECK_EQ_U64(r.env.color, g->color, "[%s] color", what);
-	CHECK_EQ_U64(r.env.heatmap_out_kind, g->heatmap_out_kind, "[%s] heatmap_out_kind", what);
-	CHECK(same_opt_str(r.env.heatmap, g->heatmap), "[%s] heatmap '%s', expected '%s'", what,
-	      r.env.heatmap, g->heatmap);
-	CHECK(same_opt_str(r.env.heatmap_out, g->heatmap_out), "[%s] heatmap_out '%s', expected '%s'",
-	      what, r.env.heatmap_out, g->heatmap_out);
-	CHECK(same_opt_str(r.env.report_file, g->report_file), "[%s] report_file '%s', expected '%s'",
-	      what, r.env.report_file, g->report_file);
-	CHECK_EQ_U64(r.env.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
+	CHECK_EQ_U64(r.cli.duration_ms, g->duration_ms, "[%s] duration_ms", what);
+	CHECK_EQ_U64(r.cli.output.sort, g->sort, "[%s] sort", what);
+	CHECK_EQ_U64(r.cli.output.print.per_vcpu, g->per_vcpu, "[%s] per_vcpu", what);
+	CHECK_EQ_U64(r.cli.output.json, g->json, "[%s] json", what);
+	CHECK_EQ_U64(r.cli.trace.verbose, g->verbose, "[%s] verbose", what);
+	CHECK_EQ_U64(r.cli.trace.ports, g->ports, "[%s] ports", what);
+	CHECK_EQ_U64(r.cli.trace.mmio, g->mmio, "[%s] mmio", what);
+	CHECK_EQ_U64(r.cli.trace.vmm_clock, g->vmm_clock, "[%s] vmm_clock", what);
+	CHECK_EQ_U64(r.cli.interval_ms, g->interval_ms, "[%s] interval_ms", what);
+	CHECK_EQ_U64(r.cli.interval_count, g->interval_count, "[%s] interval_count", what);
+	CHECK_EQ_U64(r.cli.output.color, g->color, "[%s] color", what);
+	CHECK_EQ_U64(r.cli.output.heatmap_out_kind, g->heatmap_out_kind, "[%s] heatmap_out_kind", what);
+	CHECK(same_opt_str(r.cli.output.heatmap, g->heatmap), "[%s] heatmap '%s', expected '%s'", what,
+	      r.cli.output.heatmap, g->heatmap);
+	CHECK(same_opt_str(r.cli.output.heatmap_out, g->heatmap_out), "[%s] heatmap_out '%s', expected '%s'",
+	      what, r.cli.output.heatmap_out, g->heatmap_out);
+	CHECK(same_opt_str(r.cli.report_file, g->report_file), "[%s] report_file '%s', expected '%s'",
+	      what, r.cli.report_file, g->report_file);
+	CHECK_EQ_U64(r.cli.trace.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
 	if (g->hist)
-		CHECK_STR(r.env.hist, g->hist, "[%s] hist", what);
+		CHECK_STR(r.cli.output.print.hist, g->hist, "[%s] hist", what);
 	else
-		CHECK(r.env.hist == NULL, "[%s] hist is '%s', expected NULL", what, r.env.hist);
+		CHECK(r.cli.output.print.hist == NULL, "[%s] hist is '%s', expected NULL", what, r.cli.output.print.hist);
 }
 
 /* ---- bad command lines ----------------------------------------------------- */
@@ -356,7 +356,7 @@ static const char *const bad[][MAX_ARGS + 1] = {
 static void check_bad(const char *const *args)
 {
 	const char *what = args[1] == too_many_vcpus ? "--vcpu 0,1,...,1023,0" : show_args(args);
-	struct run r;
+	struct parsed r;
 
 	run(&r, args);
 	CHECK(r.ret == -1, "[%s] returned %d, expected -1", what, r.ret);
@@ -373,7 +373,7 @@ static void test_help_version(void)
 {
 	static const char *const help[][4] = { { "--help" }, { "-h" }, { "-p", "1", "--help" } };
 	static const char *const version[][2] = { { "--version" }, { "-V" } };
-	struct run r;
+	struct parsed r;
 
 	SECTION("--help/-h and --version/-V return 1 and print to stdout only");
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) {
@@ -411,15 +411,15 @@ static int parse_twice(const char *const *first, int first_ret, const char *cons
 		return 1;
 	}
 	if (pid == 0) {
-		struct run r;
+		struct parsed r;
 
 		run(&r, first);
 		if (r.ret != first_ret)
 			_exit(2);
 		run(&r, second);
-		if (r.ret == 0 && !r.out[0] && !r.err[0] && !r.env.verbose && r.env.nr_pids == want_pids)
+		if (r.ret == 0 && !r.out[0] && !r.err[0] && !r.cli.trace.verbose && r.cli.trace.nr_pids == want_pids)
 			_exit(0);
-		_exit(r.env.verbose ? 3 : 1);
+		_exit(r.cli.trace.verbose ? 3 : 1);
 	}
 	waitpid(pid, &status, 0);
 	if (WIFSIGNALED(status))
@@ -437,7 +437,7 @@ static int parse_twice(const char *const *first, int first_ret, const char *cons
 }
 
 /*
- * env_parse resets getopt (optind = 1) so it can run again. A parse that
+ * cli_parse resets getopt (optind = 1) so it can run again. A parse that
  * stopped inside a cluster of short options ("-hv": -h returns at once;
  * "-xv": -x is an error) must not leak the rest of the cluster into the
  * next parse. glibc only forgets the cluster when optind is set to 0.
@@ -459,7 +459,7 @@ static void test_reparse(void)
 	      what);
 	CHECK(!parse_twice(cluster_help, 1, none, 0, what, sizeof(what)),
 		  "[] right after [-hv]: %s; expected 0, no output, verbose off "
-		  "(src/env.c: optind = 1 leaves glibc's cluster pointer)", what);
+		  "(src/cli.c: optind = 1 leaves glibc's cluster pointer)", what);
 	CHECK(!parse_twice(cluster_bad, -1, pid, 1, what, sizeof(what)),
 		  "[-p 9] right after [-xv]: %s; expected 0, 1 pid, verbose off", what);
 }
@@ -468,13 +468,13 @@ int main(void)
 {
 	size_t n = 0;
 
-	printf("test_env: %zu good and %zu bad command lines\n", sizeof(good) / sizeof(good[0]),
+	printf("test_cli: %zu good and %zu bad command lines\n", sizeof(good) / sizeof(good[0]),
 	       sizeof(bad) / sizeof(bad[0]));
 	for (unsigned int i = 0; i < MAX_VCPU_FILTER; i++)
 		n += snprintf(too_many_vcpus + n, sizeof(too_many_vcpus) - n, "%u,", i);
 	snprintf(too_many_vcpus + n, sizeof(too_many_vcpus) - n, "0");
 
-	SECTION("good command lines: every struct env field as expected, nothing printed");
+	SECTION("good command lines: every struct cli field as expected, nothing printed");
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		check_good(&good[i]);
 	SECTION("bad command lines: -1 and exactly one 'vmexitprof: ...' line on stderr, nothing on "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* VM processes, through /proc. */
-#ifndef VMEXITPROF_VMS_H
-#define VMEXITPROF_VMS_H
+/* VM processes and their threads, through /proc. */
+#ifndef VMEXITPROF_PROC_H
+#define VMEXITPROF_PROC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,12 +20,7 @@ int vm_vcpu_ids(__u32 pid, __u32 *ids, int max);
 int find_vms(__u32 *pids, int max);
 /* QEMU's -name (its guest= part), else the process name; "?" if gone. */
 void vm_name(__u32 pid, char *buf, size_t len);
-/*
- * In place: bytes that are not well-formed UTF-8, and control characters
- * (C0, DEL, C1), become '?', so a name is safe in a terminal, JSON and SVG.
- */
-void name_sanitize(char *s);
 /* Extract the VM name from a NUL-separated command line; false if there is no -name. */
 bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen);
 
-#endif /* VMEXITPROF_VMS_H */
+#endif /* VMEXITPROF_PROC_H */

@@ -4,15 +4,15 @@
  * running: privileges, BTF, tracefs, the kvm modules, the targets. Every
  * problem is one line on stderr that says what to do.
  */
-#ifndef VMEXITPROF_ENVIRONMENT_H
-#define VMEXITPROF_ENVIRONMENT_H
+#ifndef VMEXITPROF_HOST_H
+#define VMEXITPROF_HOST_H
 
 #include <stdbool.h>
-#include "env.h"
+#include <linux/types.h>
 
-/* 0, or -1 after printing why this host or target cannot be profiled. */
-int check_environment(const struct env *env);
-/* Whether tracefs has the tracepoint "group/name" (once check_environment mounted it). */
+/* 0, or -1 after printing why this host or one of the nr target pids cannot be profiled. */
+int host_check(const __u32 *pids, unsigned int nr);
+/* Whether tracefs has the tracepoint "group/name" (once host_check mounted it). */
 bool tracepoint_exists(const char *group_name);
 
 /* Whether a libbpf error (< 0) is the kernel refusing for want of privileges. */
@@ -37,4 +37,4 @@ void kvm_modules_init(struct kvm_modules *m);
 /* Print a note for each vendor module unloaded or loaded again since the last call. */
 void kvm_modules_check(struct kvm_modules *m);
 
-#endif /* VMEXITPROF_ENVIRONMENT_H */
+#endif /* VMEXITPROF_HOST_H */

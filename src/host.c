@@ -7,8 +7,9 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "environment.h"
-#include "vms.h"
+#include "host.h"
+#include "proc.h"
+#include "util.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
@@ -72,7 +73,7 @@ static int check_privileges(void)
 	return 0;
 }
 
-int check_environment(const struct env *env)
+int host_check(const __u32 *pids, unsigned int nr)
 {
 	if (check_privileges())
 		return -1;
@@ -81,17 +82,17 @@ int check_environment(const struct env *env)
 			"vmexitprof needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
 		return -1;
 	}
-	for (unsigned int i = 0; i < env->nr_pids; i++) {
+	for (unsigned int i = 0; i < nr; i++) {
 		char name[64];
 
-		if (!pid_alive(env->pids[i])) {
-			fprintf(stderr, "vmexitprof: no such process: %u\n", env->pids[i]);
+		if (!pid_alive(pids[i])) {
+			fprintf(stderr, "vmexitprof: no such process: %u\n", pids[i]);
 			return -1;
 		}
-		if (!pid_is_vm(env->pids[i])) {
-			vm_name(env->pids[i], name, sizeof(name));
+		if (!pid_is_vm(pids[i])) {
+			vm_name(pids[i], name, sizeof(name));
 			fprintf(stderr, "vmexitprof: process %u (%s) is not a KVM VM: it holds no kvm-vm "
-				"file descriptor\n", env->pids[i], name);
+				"file descriptor\n", pids[i], name);
 			return -1;
 		}
 	}
@@ -123,7 +124,7 @@ void explain_bpf_failure(const char *step, int err)
 }
 
 static const char *const vendor_modules[] = { "kvm_amd", "kvm_intel", "kvm_pvm" };
-#define NR_VENDOR_MODULES (sizeof(vendor_modules) / sizeof(vendor_modules[0]))
+#define NR_VENDOR_MODULES ARRAY_SIZE(vendor_modules)
 
 static unsigned int vendor_modules_loaded(void)
 {

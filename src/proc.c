@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* VM processes and their threads, through /proc (include/proc.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -7,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vms.h"
+#include "proc.h"
+#include "util.h"
 
 static void vm_name_raw(__u32 pid, char *buf, size_t len);
 
@@ -95,39 +97,6 @@ bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
 		return true;
 	}
 	return false;
-}
-
-void name_sanitize(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		unsigned int c = *p, n, cp, i;
-		bool ok;
-
-		if (c >= 0x20 && c < 0x7f) {
-			p++;
-			continue;
-		}
-		/* Lead byte: how many continuation bytes follow (0: not a lead). */
-		n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
-		cp = c & (0x3f >> n);
-		ok = n > 0;
-		/* A NUL ends the loop here too: it is no continuation byte. */
-		for (i = 1; ok && i <= n; i++) {
-			ok = (p[i] & 0xc0) == 0x80;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates, past U+10FFFF, and the C1 controls. */
-		if (ok && ((n == 1 && cp < 0xa0) || (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-			   (n == 3 && (cp < 0x10000 || cp > 0x10ffff))))
-			ok = false;
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		p += n + 1;
-	}
 }
 
 /* Names come from the VM's own command line: keep them printable and valid UTF-8. */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command line: what the user asked for, parsed from a table of
+ * options (src/cli.c), grouped by who needs it, so that the loader gets
+ * trace_opts and the printers output_opts, not the whole command line.
+ */
+#ifndef VMEXITPROF_CLI_H
+#define VMEXITPROF_CLI_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "output.h"
+#include "vmexitprof.h"
+
+/* What to trace and how: the loader's part. */
+struct trace_opts {
+	__u32 pids[MAX_TARGET_PIDS];
+	unsigned int nr_pids;
+	__u32 vcpus[MAX_VCPU_FILTER];
+	unsigned int nr_vcpus;
+	bool ports;			/* --ports: tally kvm_pio per port */
+	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
+	enum vmm_clock vmm_clock;	/* --vmm-time */
+	__u32 max_hist_keys;
+	bool verbose;
+};
+
+struct cli {
+	struct trace_opts trace;
+	struct output_opts output;
+	__u64 duration_ms;		/* 0: until Ctrl-C (or every -p target exited) */
+	__u64 interval_ms;		/* -I: 0 for one report at the end */
+	__u64 interval_count;		/* -c: stop after this many intervals; 0: no limit */
+	const char *report_file;	/* "report FILE": re-render a dump, trace nothing */
+};
+
+/*
+ * Parse argv into cli. Returns 0 on success, -1 after printing a one-line
+ * error for bad usage (exit status 2), 1 when --help/--version printed and
+ * the program should exit 0.
+ */
+int cli_parse(struct cli *cli, int argc, char **argv);
+
+#endif /* VMEXITPROF_CLI_H */

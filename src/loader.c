@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF side's life (include/loader.h): the VMM clock chosen, the
+ * object opened with its filters, the programs loaded and attached, the
+ * common histograms created up front, and everything detached.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/kvm.h>
+
+#include "host.h"
+#include "loader.h"
+#include "proc.h"
+#include "usdt.h"
+#include "util.h"
+#include "vmexitprof.skel.h"
+
+_Static_assert(UEXIT_REASON_IO == KVM_EXIT_IO && UEXIT_REASON_MMIO == KVM_EXIT_MMIO,
+	       "KVM_EXIT_* codes as linux/kvm.h has them");
+
+/* How long VMM handling under way at the end may take to finish and be timed. */
+#define DETACH_GRACE_MS 20
+
+/* -v: libbpf's debug output too. */
+static bool verbose;
+
+/*
+ * libbpf's warnings while it opens, loads and attaches are held back here:
+ * when the kernel refuses for want of privileges, one explained line says
+ * more than libbpf's several (-v prints them as they come).
+ */
+static FILE *held_log;
+static char *held_buf;
+static size_t held_len;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(held_log ? held_log : stderr, fmt, args);
+}
+
+static void hold_libbpf_log(void)
+{
+	if (!verbose)
+		held_log = open_memstream(&held_buf, &held_len);
+}
+
+/* Stop holding libbpf's warnings; print them unless show is false. */
+static void release_libbpf_log(bool show)
+{
+	if (!held_log)
+		return;
+	fclose(held_log);
+	held_log = NULL;
+	if (show && held_len)
+		fputs(held_buf, stderr);
+	free(held_buf);
+	held_buf = NULL;
+}
+
+/*
+ * Whether every target's binary carries QEMU's two KVM_RUN probes. When
+ * one does not and why_not, say why on one line.
+ */
+static bool targets_have_probes(const struct trace_opts *opts, bool why_not)
+{
+	for (unsigned int i = 0; i < opts->nr_pids; i++) {
+		struct binary_probes probes;
+		char exe[40], name[64], note[320];
+		int err;
+
+		snprintf(exe, sizeof(exe), "/proc/%u/exe", opts->pids[i]);
+		err = binary_probes_read(exe, &probes);
+		if (!err && probes.qemu == QEMU_PROBES_ALL)
+			continue;
+		if (!why_not)
+			return false;
+		vm_name(opts->pids[i], name, sizeof(name));
+		target_exe_note(opts->pids[i], note, sizeof(note));
+		if (err)
+			fprintf(stderr, "vmexitprof: cannot read the binary of process %u (%s) for USDT "
+				"probes: %s%s%s\n", opts->pids[i], name, strerror(-err), *note ? "; " : "",
+				note);
+		else
+			fprintf(stderr, "vmexitprof: process %u (%s) has no qemu:kvm_run_exit and "
+				"qemu:kvm_vcpu_ioctl USDT probes (%s)%s%s\n", opts->pids[i], name,
+				probes.has_symtab ? "a QEMU built without the dtrace trace backend"
+						  : "a QEMU built without the dtrace trace backend, or "
+						    "its stripped binary lost .note.stapsdt",
+				*note ? "; " : "", note);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The mechanism for the VMM handling time: what was asked for if it can
+ * work, else (auto) the first of these that can, most exact first
+ * (bench/vmm-time measures them; README, "Returns to userspace"):
+ *  - usdt: QEMU's own probes, when every target has them. Exact, and only
+ *    the targets pay: a uprobe trap at each end of the VMM's handling.
+ *  - kvm_fpu: a tracepoint KVM_RUN passes anyway; the cheapest, but it
+ *    fires after KVM_RUN's own re-entry work (vcpu_load), which it counts.
+ *  - syscall: exact, but every task on the host then takes the syscall
+ *    trace path; only asked for, or where kvm_fpu does not exist.
+ * Returns -1 after an error message.
+ */
+static int choose_vmm_clock(const struct trace_opts *opts, enum vmm_clock *out)
+{
+	bool have_kvm_fpu = tracepoint_exists("kvm/kvm_fpu");
+	enum vmm_clock clock = opts->vmm_clock;
+
+	if (clock == VMM_CLOCK_KVM_FPU && !have_kvm_fpu) {
+		fprintf(stderr, "vmexitprof: --vmm-time=kvm_fpu: this kernel has no kvm:kvm_fpu "
+			"tracepoint (try --vmm-time=usdt or syscall)\n");
+		return -1;
+	}
+	if (clock == VMM_CLOCK_USDT && !targets_have_probes(opts, true))
+		clock = VMM_CLOCK_AUTO;
+	if (clock == VMM_CLOCK_AUTO) {
+		if (opts->vmm_clock == VMM_CLOCK_AUTO && opts->nr_pids && targets_have_probes(opts, false))
+			clock = VMM_CLOCK_USDT;
+		else if (have_kvm_fpu)
+			clock = VMM_CLOCK_KVM_FPU;
+		else
+			clock = VMM_CLOCK_SYSCALL;
+		if (opts->vmm_clock != VMM_CLOCK_AUTO)
+			fprintf(stderr, "vmexitprof: VMM handling time from %s instead\n",
+				vmm_clock_names[clock]);
+	}
+	*out = clock;
+	return 0;
+}
+
+static int attach_usdt(struct loader *l, const struct trace_opts *opts)
+{
+	struct { struct bpf_program *prog; const char *name; } probes[] = {
+		{ l->skel->progs.qemu_kvm_run_exit, "kvm_run_exit" },
+		{ l->skel->progs.qemu_kvm_vcpu_ioctl, "kvm_vcpu_ioctl" },
+	};
+
+	for (unsigned int i = 0; i < opts->nr_pids; i++) {
+		char exe[40], note[320];
+
+		/* /proc/PID/exe reaches a deleted binary, or one in another mount namespace. */
+		snprintf(exe, sizeof(exe), "/proc/%u/exe", opts->pids[i]);
+		target_exe_note(opts->pids[i], note, sizeof(note));
+		if (*note)
+			fprintf(stderr, "vmexitprof: process %u: %s; attaching through %s\n",
+				opts->pids[i], note, exe);
+		for (int p = 0; p < 2; p++) {
+			struct bpf_link *link = bpf_program__attach_usdt(probes[p].prog, opts->pids[i],
+									exe, "qemu", probes[p].name,
+									NULL);
+
+			if (!link) {
+				fprintf(stderr, "vmexitprof: cannot attach to qemu:%s in process %u: %s\n",
+					probes[p].name, opts->pids[i], strerror(errno));
+				return -1;
+			}
+			l->usdt_links[l->nr_usdt_links++] = link;
+		}
+	}
+	return 0;
+}
+
+static void detach_usdt(struct loader *l)
+{
+	while (l->nr_usdt_links)
+		bpf_link__destroy(l->usdt_links[--l->nr_usdt_links]);
+}
+
+static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *opts)
+{
+	for (unsigned int i = 0; i < opts->nr_pids; i++)
+		skel->rodata->target_pids[i] = opts->pids[i];
+	skel->rodata->nr_target_pids = opts->nr_pids;
+	for (unsigned int i = 0; i < opts->nr_vcpus; i++)
+		skel->rodata->vcpu_filter[opts->vcpus[i] / 64] |= 1ULL << (opts->vcpus[i] % 64);
+	skel->rodata->filter_vcpus = opts->nr_vcpus > 0;
+	/* So that the BPF side reads process start times in /proc's unit. */
+	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Exit reasons most guests take, by kernel name, per ISA: their histograms
+ * are created up front (see prewarm_hists).
+ */
+static const char *const common_svm_reasons[] = {
+	"cpuid", "io", "npf", "hlt", "msr", "interrupt", "vintr", "pause",
+};
+static const char *const common_vmx_reasons[] = {
+	"CPUID", "IO_INSTRUCTION", "EPT_VIOLATION", "EPT_MISCONFIG", "HLT", "MSR_READ",
+	"MSR_WRITE", "EXTERNAL_INTERRUPT", "PREEMPTION_TIMER", "PAUSE_INSTRUCTION",
+};
+
+static bool vcpu_selected(const struct trace_opts *opts, __u32 vcpu)
+{
+	if (!opts->nr_vcpus)
+		return true;
+	for (unsigned int i = 0; i < opts->nr_vcpus; i++)
+		if (opts->vcpus[i] == vcpu)
+			return true;
+	return false;
+}
+
+/*
+ * A new histogram key allocates per-CPU memory inside the BPF program,
+ * where a burst of new keys can find the allocator empty (the key then
+ * goes to the small reserve, or is dropped and counted). So create, from
+ * here where allocation may sleep, the keys the running VMs' vCPUs will
+ * most likely need: the common exit reasons, and the VMM handling time of
+ * the common returns to userspace; within a quarter of --max-keys. Empty
+ * ones are not reported.
+ */
+static void prewarm_hists(struct vmexitprof_bpf *skel, const struct trace_opts *opts,
+			  const struct reason_table *names)
+{
+	static const __u32 common_uexits[] = { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_HLT };
+	static __u32 pids[1024], vcpus[MAX_VCPU_FILTER];
+	static const struct hist zero;
+	const char *const *common = NULL;
+	unsigned int isa = 0, nr_common = 0, budget = opts->max_hist_keys / 4;
+	struct hist_key keys[32];
+	int nr_pids;
+
+	/* No kvm_amd/kvm_intel (PVM): no kvm_exit, only the VMM handling keys. */
+	if (!access("/sys/module/kvm_amd", F_OK)) {
+		isa = ISA_SVM;
+		common = common_svm_reasons;
+		nr_common = ARRAY_SIZE(common_svm_reasons);
+	} else if (!access("/sys/module/kvm_intel", F_OK)) {
+		isa = ISA_VMX;
+		common = common_vmx_reasons;
+		nr_common = ARRAY_SIZE(common_vmx_reasons);
+	}
+	if (opts->nr_pids) {
+		memcpy(pids, opts->pids, opts->nr_pids * sizeof(pids[0]));
+		nr_pids = opts->nr_pids;
+	} else {
+		nr_pids = find_vms(pids, ARRAY_SIZE(pids));
+	}
+	for (int p = 0; p < nr_pids && budget; p++) {
+		int nr_vcpus = vm_vcpu_ids(pids[p], vcpus, MAX_VCPU_FILTER);
+		__u64 start = pid_start_ticks(pids[p]);
+
+		for (int v = 0; v < nr_vcpus && budget; v++) {
+			unsigned int nr_keys = 0;
+
+			if (!vcpu_selected(opts, vcpus[v]))
+				continue;
+			for (unsigned int r = 0; r < nr_common; r++) {
+				keys[nr_keys] = (struct hist_key){ .pid = pids[p], .vm_start = start,
+								   .vcpu = vcpus[v], .isa = isa };
+				if (!reason_lookup(names, isa, common[r], &keys[nr_keys].reason))
+					nr_keys++;
+			}
+			for (unsigned int r = 0; r < ARRAY_SIZE(common_uexits); r++)
+				keys[nr_keys++] = (struct hist_key){ .pid = pids[p], .vm_start = start,
+								     .vcpu = vcpus[v], .isa = ISA_VMM,
+								     .reason = common_uexits[r] };
+			for (unsigned int k = 0; k < nr_keys && budget; k++)
+				if (!bpf_map__update_elem(skel->maps.hists, &keys[k], sizeof(keys[k]), &zero,
+							  sizeof(zero), BPF_NOEXIST))
+					budget--;
+		}
+	}
+}
+
+int loader_open(struct loader *l, const struct trace_opts *opts, const struct reason_table *names)
+{
+	struct vmexitprof_bpf *skel;
+	enum vmm_clock clock;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	verbose = opts->verbose;
+	libbpf_set_print(print_libbpf);
+	if (choose_vmm_clock(opts, &clock))
+		return -1;
+	l->vmm_clock = clock;
+	hold_libbpf_log();
+	skel = l->skel = vmexitprof_bpf__open();
+	if (!skel) {
+		release_libbpf_log(true);
+		fprintf(stderr, "vmexitprof: cannot open the BPF object: %s\n", strerror(errno));
+		return -1;
+	}
+	set_filters(skel, opts);
+	/* The tallies cost an event per access: only when asked for. */
+	bpf_program__set_autoload(skel->progs.kvm_pio, opts->ports);
+	bpf_program__set_autoload(skel->progs.kvm_mmio, opts->mmio);
+	bpf_program__set_autoload(skel->progs.kvm_fpu, clock == VMM_CLOCK_KVM_FPU);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, clock == VMM_CLOCK_SYSCALL);
+	bpf_program__set_autoattach(skel->progs.kvm_userspace_exit, false);	/* last: see attach */
+	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
+	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
+	err = vmexitprof_bpf__load(skel);
+	if (err) {
+		release_libbpf_log(!bpf_refused(err));
+		explain_bpf_failure("load the BPF programs", err);
+		return -1;
+	}
+	prewarm_hists(skel, opts, names);
+	return 0;
+}
+
+/*
+ * kvm_userspace_exit starts each VMM handling time: attach it after
+ * whatever ends one (kvm_fpu, sys_enter_ioctl, the USDT probes), and
+ * detach it first, so that no handling started is missed at its end.
+ */
+int loader_attach(struct loader *l, const struct trace_opts *opts)
+{
+	struct vmexitprof_bpf *skel = l->skel;
+	int err = vmexitprof_bpf__attach(skel);
+
+	if (!err && l->vmm_clock == VMM_CLOCK_USDT && attach_usdt(l, opts))
+		return -1;
+	if (!err) {
+		skel->links.kvm_userspace_exit = bpf_program__attach(skel->progs.kvm_userspace_exit);
+		err = libbpf_get_error(skel->links.kvm_userspace_exit);
+		if (err)
+			skel->links.kvm_userspace_exit = NULL;
+	}
+	release_libbpf_log(!bpf_refused(err));
+	if (err) {
+		explain_bpf_failure("attach to the kvm tracepoints", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void loader_detach(struct loader *l)
+{
+	if (!l->skel)
+		return;
+	bpf_link__destroy(l->skel->links.kvm_userspace_exit);
+	l->skel->links.kvm_userspace_exit = NULL;
+	sleep_ms(DETACH_GRACE_MS);
+	detach_usdt(l);
+	vmexitprof_bpf__detach(l->skel);
+}
+
+void loader_close(struct loader *l)
+{
+	release_libbpf_log(false);
+	detach_usdt(l);
+	vmexitprof_bpf__destroy(l->skel);
+	l->skel = NULL;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexitprof: KVM exit-to-entry latency per VM, vCPU and exit reason.
+ * main: the command line to the loader, the loop that reads the maps
+ * while the guests run, and the output at the end.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collect.h"
+#include "host.h"
+#include "loader.h"
+#include "output.h"
+#include "proc.h"
+#include "reasons.h"
+#include "replay.h"
+#include "snapshot.h"
+
+/* How long kvm_userspace_exit may fire alone before we call the host silent. */
+#define SILENT_KVM_EXIT_CHECK_MS 3000
+#define POLL_MS 100
+/* How often the entries of exited VMs move from the maps to userspace. */
+#define MOVE_EXITED_MS 1000
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool all_targets_exited(const struct trace_opts *opts)
+{
+	for (unsigned int i = 0; i < opts->nr_pids; i++)
+		if (pid_alive(opts->pids[i]))
+			return false;
+	return opts->nr_pids > 0;
+}
+
+/*
+ * Guests ran (kvm_userspace_exit fired) but kvm_exit never did: say so at
+ * once, rather than let an empty latency table suggest that nothing happened.
+ * The returns to userspace are still counted and reported.
+ */
+static bool host_is_silent(const __u64 *counters)
+{
+	if (counters[CNT_EXITS] || !counters[CNT_USERSPACE_EXITS])
+		return false;
+	fprintf(stderr,
+		"vmexitprof: kvm:kvm_exit never fired although the guests returned to userspace %llu "
+		"times: this host's KVM does not emit kvm_exit/kvm_entry%s, so there are no "
+		"exit-to-entry latencies here, only the returns to userspace (run 'make demo' to see "
+		"vmexitprof in a nested guest)\n",
+		(unsigned long long)counters[CNT_USERSPACE_EXITS],
+		access("/sys/module/kvm_pvm", F_OK) ? "" : " (it is PVM: kvm_pvm)");
+	return true;
+}
+
+/* A live run's state between the loop's steps. */
+struct session {
+	const struct cli *cli;
+	const struct reason_table *names;
+	struct collector collector;
+	struct run run;
+	struct snapshot prev, cur;	/* the last interval's end, and now */
+	bool keep_intervals;		/* for the heatmap or the dump */
+	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so */
+	__u64 interval_start_ns;	/* since the run started */
+};
+
+/*
+ * The interval since the last snapshot: kept in the run, printed as -I
+ * lines, then dropped unless a heatmap or dump wants it.
+ */
+static int end_interval(struct session *s, __u64 end_ns, bool keep)
+{
+	struct run *run = &s->run;
+	struct interval iv;
+	int err = snapshot_diff(&s->cur, &s->prev, &iv);
+
+	if (err)
+		return err;
+	iv.start_ns = s->interval_start_ns;
+	iv.end_ns = end_ns;
+	err = run_add_interval(run, &iv);
+	run->nr_ended++;
+	/* Without -I, nothing to print: the total is the run's report. */
+	if (!err && s->cli->interval_ms)
+		err = output_interval(run, run->nr_intervals - 1, run->nr_ended, &s->cli->output,
+				      s->names);
+	if (!keep && run->nr_intervals)
+		interval_free(&run->intervals[--run->nr_intervals]);
+	snapshot_free(&s->prev);
+	s->prev = s->cur;
+	memset(&s->cur, 0, sizeof(s->cur));
+	s->interval_start_ns = end_ns;
+	return err;
+}
+
+/* Trace until a signal, -d, -c, or every -p target exited. 0, or -errno reading the maps. */
+static int trace_loop(struct session *s, __u64 start)
+{
+	const struct cli *cli = s->cli;
+	struct kvm_modules kvm_modules;
+	__u64 now, elapsed_ms, nr_done = 0, last_move_ms = 0, counters[NR_COUNTERS];
+	bool checked_silence = false;
+	int err;
+
+	kvm_modules_init(&kvm_modules);
+	while (!exiting) {
+		__u64 next_ms = cli->interval_ms ? (nr_done + 1) * cli->interval_ms : 0;
+
+		now = now_ns();
+		elapsed_ms = (now - start) / 1000000;
+		/* Wake for the next interval's end on time; else poll. */
+		sleep_ms(next_ms && next_ms - elapsed_ms < POLL_MS ? next_ms - elapsed_ms : POLL_MS);
+		kvm_modules_check(&kvm_modules);
+		now = now_ns();
+		elapsed_ms = (now - start) / 1000000;
+		collect_new_vm_names(&s->collector, &s->run);
+		if (elapsed_ms - last_move_ms >= MOVE_EXITED_MS) {
+			last_move_ms = elapsed_ms;
+			err = collect_move_exited(&s->collector);
+			if (err)
+				return err;
+		}
+		if (cli->duration_ms && elapsed_ms >= cli->duration_ms)
+			break;
+		if (all_targets_exited(&cli->trace))
+			break;
+		if (next_ms && elapsed_ms >= next_ms) {
+			/* The last interval is read after detaching, in main. */
+			if (cli->interval_count && nr_done + 1 >= cli->interval_count)
+				break;
+			err = collect_snapshot(&s->collector, &s->cur);
+			if (!err)
+				err = end_interval(s, now - start, s->keep_intervals);
+			if (err)
+				return err;
+			/* Fell behind (a stopped terminal?): skip, don't burst. */
+			nr_done = elapsed_ms / cli->interval_ms;
+		}
+		if (!checked_silence && elapsed_ms >= SILENT_KVM_EXIT_CHECK_MS) {
+			checked_silence = true;
+			if (collect_counters(&s->collector, counters) == 0 && host_is_silent(counters))
+				s->no_kvm_exit = true;
+		}
+	}
+	return 0;
+}
+
+/* The run after tracing stopped: the last interval, the names, the report. Exit status. */
+static int finish(struct session *s)
+{
+	const struct cli *cli = s->cli;
+	int err = collect_snapshot(&s->collector, &s->cur);
+
+	if (err) {
+		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
+		return 1;
+	}
+	if (!s->no_kvm_exit && !s->cur.counters[CNT_EXITS] && s->cur.counters[CNT_USERSPACE_EXITS])
+		s->no_kvm_exit = host_is_silent(s->cur.counters);
+	s->run.kvm_exit_fired = !s->no_kvm_exit;
+	collect_new_vm_names(&s->collector, &s->run);
+	collect_final_vm_names(&s->run, &s->cur);
+	for (unsigned int i = 0; i < cli->trace.nr_pids; i++)
+		if (!pid_alive(cli->trace.pids[i]))
+			fprintf(stderr, "vmexitprof: process %u exited during the run; showing what was "
+				"collected\n", cli->trace.pids[i]);
+	/* The last interval; without -I, the whole run. */
+	if (end_interval(s, s->run.duration_ns, true)) {
+		fprintf(stderr, "vmexitprof: out of memory\n");
+		return 1;
+	}
+	/* The totals are the last snapshot itself (prev, now), so exact even when intervals were dropped. */
+	return output_run(&s->run, &s->prev, &cli->output, s->names);
+}
+
+int main(int argc, char **argv)
+{
+	struct reason_table names = {};
+	struct loader loader = {};
+	struct session s = {};
+	struct cli cli;
+	__u64 start;
+	int err;
+
+	err = cli_parse(&cli, argc, argv);
+	if (err)
+		return err < 0 ? 2 : 0;
+	if (cli.report_file)
+		return replay(cli.report_file, &cli.output);
+	/* Early, so a Ctrl-C during a slow load still ends with a report. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (host_check(cli.trace.pids, cli.trace.nr_pids))
+		return 1;
+	reasons_load(&names, NULL);
+	kvm_exit_names_load(&names);	/* without them, KVM_EXIT_* print as numbers */
+	if ((cli.output.print.hist && reason_arg_check(&names, "--hist", cli.output.print.hist, false)) ||
+	    (cli.output.heatmap && reason_arg_check(&names, "--heatmap", cli.output.heatmap, true))) {
+		err = 2;
+		goto cleanup;
+	}
+	err = 1;
+	if (cli.output.heatmap_out && output_check_writable(cli.output.heatmap_out))
+		goto cleanup;
+	if (loader_open(&loader, &cli.trace, &names) || loader_attach(&loader, &cli.trace))
+		goto cleanup;
+
+	s.cli = &cli;
+	s.names = &names;
+	s.keep_intervals = cli.output.heatmap || cli.output.heatmap_out;
+	snprintf(s.run.vmm_time_source, sizeof(s.run.vmm_time_source), "%s",
+		 vmm_clock_names[loader.vmm_clock]);
+	s.run.interval_ns = cli.interval_ms * 1000000;
+	s.run.ports = cli.trace.ports;
+	s.run.mmio = cli.trace.mmio;
+	collector_init(&s.collector, loader.skel);
+	/* On stderr even with --json: scripts wait for it to know we are attached. */
+	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s)... Hit Ctrl-C to end.\n",
+		cli.duration_ms ? " for the given duration" : "", s.run.vmm_time_source);
+	if (cli.interval_ms)
+		output_interval_header(&cli.output);
+	for (unsigned int i = 0; i < cli.trace.nr_pids; i++)
+		collect_name_vm(&s.run, cli.trace.pids[i], pid_start_ticks(cli.trace.pids[i]), NULL);
+
+	start = now_ns();
+	err = trace_loop(&s, start);
+	/* The run ends now, not after the detaching (uprobes take a while). */
+	s.run.duration_ns = now_ns() - start;
+	loader_detach(&loader);
+	if (err) {
+		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	err = finish(&s);
+
+cleanup:
+	loader_close(&loader);
+	collector_free(&s.collector);
+	snapshot_free(&s.prev);
+	snapshot_free(&s.cur);
+	run_free(&s.run);
+	reasons_free(&names);
+	return err;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report as one JSON document (--json), the total or one -I interval,
+ * through the JSON emitter (include/print.h). Schema: docs/json.md.
+ */
+#define _GNU_SOURCE	/* strerrorname_np */
+#include <string.h>
+
+#include "hist.h"
+#include "json_writer.h"
+#include "print.h"
+
+/*
+ * The latency fields of a histogram; with_to_userspace puts that count
+ * after "count", as the reasons' rows have it.
+ */
+static void latency_fields(struct json_writer *w, const struct hist *h, bool with_to_userspace)
+{
+	jsonw_uint_field(w, "count", h->count);
+	if (with_to_userspace)
+		jsonw_uint_field(w, "to_userspace", h->to_userspace);
+	jsonw_uint_field(w, "total_ns", h->sum_ns);
+	jsonw_uint_field(w, "min_ns", h->min_ns);
+	jsonw_uint_field(w, "avg_ns", h->sum_ns / h->count);
+	jsonw_uint_field(w, "p50_ns", hist_percentile(h, 0.5));
+	jsonw_uint_field(w, "p99_ns", hist_percentile(h, 0.99));
+	jsonw_uint_field(w, "p999_ns", hist_percentile(h, 0.999));
+	jsonw_uint_field(w, "max_ns", h->max_ns);
+}
+
+static void reasons_json(struct json_writer *w, const struct reason_rows *set,
+			 const struct reason_table *names)
+{
+	jsonw_array_field(w, "reasons");
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_row *s = &set->rows[i];
+		char unknown[32];
+
+		if (!s->h.count)
+			continue;
+		jsonw_start_object(w);
+		jsonw_string_field(w, "isa", s->isa == ISA_SVM ? "svm" : "vmx");
+		jsonw_uint_field(w, "code", s->reason);
+		jsonw_string_field(w, "name", reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
+		jsonw_bool_field(w, "failed_vmentry", s->flags & HIST_FLAG_FAILED_VMENTRY);
+		latency_fields(w, &s->h, true);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+/* "userspace":[{"code":2,"reason":"IO","count":N,"handling":{...}|null}],"userspace_errors":[...] */
+static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
+			const struct reason_rows *vmm, const struct reason_table *names)
+{
+	char buf[64];
+
+	for (int errors = 0; errors < 2; errors++) {
+		jsonw_array_field(w, errors ? "userspace_errors" : "userspace");
+		for (size_t i = 0; i < set->nr; i++) {
+			const struct uexit_row *u = &set->rows[i];
+			const struct hist *h;
+			const char *e;
+
+			if (!(u->flags & UEXIT_FLAG_ERRNO) != !errors)
+				continue;
+			jsonw_start_object(w);
+			if (errors) {
+				e = strerrorname_np(u->reason);
+				jsonw_uint_field(w, "errno", u->reason);
+				jsonw_string_field(w, "name", e ? e : "?");
+				jsonw_uint_field(w, "count", u->count);
+			} else {
+				jsonw_uint_field(w, "code", u->reason);
+				jsonw_string_field(w, "reason", kvm_exit_name(names, u->reason, buf, sizeof(buf)));
+				jsonw_uint_field(w, "count", u->count);
+				h = summary_vmm_hist(vmm, u);
+				jsonw_name(w, "handling");
+				if (h) {
+					jsonw_start_object(w);
+					latency_fields(w, h, false);
+					jsonw_end_object(w);
+				} else {
+					jsonw_null(w);
+				}
+			}
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+	}
+}
+
+static void io_json(struct json_writer *w, const struct io_rows *set, unsigned int kind)
+{
+	jsonw_array_field(w, kind == IO_KIND_PIO ? "ports" : "mmio");
+	for (size_t j = 0; j < set->nr; j++) {
+		const struct io_row *io = &set->rows[j];
+		const struct io_stats *st = &io->stats;
+
+		if (io->key.kind != kind)
+			continue;
+		jsonw_start_object(w);
+		jsonw_uint_field(w, kind == IO_KIND_PIO ? "port" : "gpa_page", io->key.addr);
+		jsonw_string_field(w, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
+		jsonw_uint_field(w, "size", io->key.size);
+		jsonw_uint_field(w, "count", st->count);
+		jsonw_uint_field(w, "to_userspace", st->to_userspace);
+		jsonw_uint_field(w, "handled", st->handled);
+		jsonw_uint_field(w, "handled_total_ns", st->handled_sum_ns);
+		jsonw_uint_field(w, "handled_min_ns", st->handled_min_ns);
+		jsonw_uint_field(w, "handled_max_ns", st->handled_max_ns);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void vm_json(struct json_writer *w, const struct summary *sum, const struct vm_summary *vm,
+		    const struct reason_table *names, const struct print_opts *opts)
+{
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "pid", vm->vm.pid);
+	jsonw_uint_field(w, "start_ticks", vm->vm.start);
+	jsonw_string_field(w, "name", vm->vm.name);
+	jsonw_bool_field(w, "exited", vm->vm.exited);
+	reasons_json(w, &vm->reasons, names);
+	uexits_json(w, &vm->uexits, &vm->vmm, names);
+	if (sum->ports)
+		io_json(w, &vm->io, IO_KIND_PIO);
+	if (sum->mmio)
+		io_json(w, &vm->io, IO_KIND_MMIO);
+	if (opts->per_vcpu) {
+		jsonw_array_field(w, "vcpus");
+		for (size_t j = 0; j < vm->nr_vcpus; j++) {
+			const struct vcpu_summary *v = &vm->vcpus[j];
+
+			jsonw_start_object(w);
+			if (v->vcpu == VCPU_UNKNOWN)
+				jsonw_null_field(w, "vcpu");
+			else
+				jsonw_uint_field(w, "vcpu", v->vcpu);
+			reasons_json(w, &v->reasons, names);
+			uexits_json(w, &v->uexits, &v->vmm, names);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+	}
+	jsonw_end_object(w);
+}
+
+void print_report_json(FILE *out, const struct summary *sum, const struct reason_table *names,
+		       const struct print_opts *opts)
+{
+	struct json_writer w;
+
+	jsonw_init(&w, out);
+	jsonw_start_object(&w);
+	if (sum->interval_index) {
+		jsonw_string_field(&w, "type", "interval");
+		jsonw_uint_field(&w, "interval", sum->interval_index);
+		jsonw_uint_field(&w, "start_ns", sum->interval_start_ns);
+		jsonw_uint_field(&w, "end_ns", sum->interval_end_ns);
+	} else {
+		jsonw_string_field(&w, "type", "total");
+	}
+	jsonw_uint_field(&w, "version", 1);
+	jsonw_uint_field(&w, "duration_ns", sum->duration_ns);
+	jsonw_bool_field(&w, "kvm_exit_fired", sum->kvm_exit_fired);
+	jsonw_string_field(&w, "vmm_time_source", sum->vmm_time_source ? sum->vmm_time_source : "none");
+	jsonw_object_field(&w, "counters");
+	for (int c = 0; c < NR_COUNTERS; c++)
+		jsonw_uint_field(&w, counter_names[c], sum->counters[c]);
+	/* A state at the end of the run, not a count: an interval has none. */
+	if (sum->interval_index)
+		jsonw_null_field(&w, "exits_pending");
+	else
+		jsonw_uint_field(&w, "exits_pending", counters_exits_pending(sum->counters));
+	jsonw_end_object(&w);
+	jsonw_array_field(&w, "vms");
+	for (size_t i = 0; i < sum->nr_vms; i++)
+		vm_json(&w, sum, &sum->vms[i], names, opts);
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	fputc('\n', out);
+}
