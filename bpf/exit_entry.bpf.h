@@ -28,14 +28,13 @@ struct inflight {
 	__u32 reason;
 	__u32 vcpu;
 	__u16 isa;
-	__u16 flags;
-	__u32 marks;		/* INFLIGHT_* */
+	__u16 hist_flags;	/* the pending exit's HIST_FLAG_* (its histogram key's flags) */
+	__u32 state;		/* INFLIGHT_*: what the thread is in the middle of */
 	__u64 uexit_ns;		/* return to userspace waiting for the next KVM_RUN; 0: none */
 	__u32 uexit_reason;	/* its KVM_EXIT_* */
 	__u32 uexit_vcpu;
 	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
-	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once comm_read */
-	__u32 comm_read;
+	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once INFLIGHT_COMM_READ */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -43,6 +42,7 @@ struct inflight {
 #define INFLIGHT_IO_PENDING	4	/* io: an access of this exit, not yet resolved */
 #define INFLIGHT_IO_IN_VMM	8	/* io: handed to the VMM, awaiting the next KVM_RUN */
 #define INFLIGHT_MMIO_READ	16	/* an unsatisfied MMIO read: its completion is no new access */
+#define INFLIGHT_COMM_READ	32	/* comm_vcpu holds the thread name's vCPU id */
 
 /*
  * Not per CPU: a new per-CPU key takes ~4 KiB per possible CPU from the
@@ -144,13 +144,13 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 	slot->exit_ns = now;
 	slot->vcpu = vcpu;
 	slot->isa = isa;
-	slot->marks = INFLIGHT_VCPU_KNOWN;
+	slot->state = INFLIGHT_VCPU_KNOWN;
 	if (isa == ISA_VMX) {
 		slot->reason = exit_reason & VMX_BASIC_REASON_MASK;
-		slot->flags = (exit_reason & VMX_FAILED_VMENTRY) ? HIST_FLAG_FAILED_VMENTRY : 0;
+		slot->hist_flags = (exit_reason & VMX_FAILED_VMENTRY) ? HIST_FLAG_FAILED_VMENTRY : 0;
 	} else {
 		slot->reason = exit_reason;
-		slot->flags = 0;
+		slot->hist_flags = 0;
 	}
 }
 
@@ -232,15 +232,15 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	}
 	delta = now - slot->exit_ns;
 	slot->exit_ns = 0;
-	to_userspace = slot->marks & INFLIGHT_TO_USERSPACE;
-	slot->marks &= ~INFLIGHT_TO_USERSPACE;
+	to_userspace = slot->state & INFLIGHT_TO_USERSPACE;
+	slot->state &= ~INFLIGHT_TO_USERSPACE;
 
 	key.pid = pid;
 	key.vm_start = slot->vm_start;
 	key.vcpu = slot->vcpu;
 	key.reason = slot->reason;
 	key.isa = slot->isa;
-	key.flags = slot->flags;
+	key.flags = slot->hist_flags;
 	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED);
 	if (!h)
 		return;
@@ -272,7 +272,7 @@ static __always_inline void record_io(struct inflight *slot, struct io_key *key)
 	io->count++;
 	if (slot) {
 		slot->io = *key;
-		slot->marks = (slot->marks & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
+		slot->state = (slot->state & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
 	}
 }
 
@@ -298,7 +298,7 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 
 	count_event(CNT_USERSPACE_EXITS);
 	if (slot && slot->exit_ns)
-		slot->marks |= INFLIGHT_TO_USERSPACE;
+		slot->state |= INFLIGHT_TO_USERSPACE;
 	if (err < 0) {
 		key.reason = -err;
 		key.flags = UEXIT_FLAG_ERRNO;
@@ -308,16 +308,16 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 		slot->uexit_reason = reason;
 		slot->uexit_vcpu = vcpu;
 		/* The access just traced is the one handed over, if the reason agrees. */
-		if ((slot->marks & INFLIGHT_IO_PENDING) &&
+		if ((slot->state & INFLIGHT_IO_PENDING) &&
 		    ((reason == UEXIT_REASON_IO && slot->io.kind == IO_KIND_PIO) ||
 		     (reason == UEXIT_REASON_MMIO && slot->io.kind == IO_KIND_MMIO))) {
 			struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
 
 			if (io)
 				io->to_userspace++;
-			slot->marks |= INFLIGHT_IO_IN_VMM;
+			slot->state |= INFLIGHT_IO_IN_VMM;
 		}
-		slot->marks &= ~INFLIGHT_IO_PENDING;
+		slot->state &= ~INFLIGHT_IO_PENDING;
 	}
 	n = lookup_or_insert(&uexits, &key, &zero);
 	if (n)
@@ -343,10 +343,10 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	key.vm_start = slot->vm_start;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
-	if (slot->marks & INFLIGHT_IO_IN_VMM) {
+	if (slot->state & INFLIGHT_IO_IN_VMM) {
 		struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
 
-		slot->marks &= ~INFLIGHT_IO_IN_VMM;
+		slot->state &= ~INFLIGHT_IO_IN_VMM;
 		if (io) {
 			if (!io->handled || delta < io->handled_min_ns)
 				io->handled_min_ns = delta;

@@ -136,9 +136,9 @@ static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
 	if (!pid_wanted(pid))
 		return;
 	slot = current_slot(task, false);
-	if (slot && (slot->marks & INFLIGHT_VCPU_KNOWN))
+	if (slot && (slot->state & INFLIGHT_VCPU_KNOWN))
 		vcpu = slot->vcpu;
-	else if (slot && slot->comm_read)
+	else if (slot && (slot->state & INFLIGHT_COMM_READ))
 		vcpu = slot->comm_vcpu;	/* read once per thread: bpf_get_current_comm is dear */
 	else
 		vcpu = vcpu_from_comm();
@@ -147,9 +147,9 @@ static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
 	/* Only now create the slot, for the VMM handling time (no kvm_exit on PVM). */
 	if (!slot)
 		slot = current_slot(task, true);
-	if (slot && !(slot->marks & INFLIGHT_VCPU_KNOWN) && !slot->comm_read) {
+	if (slot && !(slot->state & (INFLIGHT_VCPU_KNOWN | INFLIGHT_COMM_READ))) {
 		slot->comm_vcpu = vcpu;
-		slot->comm_read = 1;
+		slot->state |= INFLIGHT_COMM_READ;
 	}
 	record_userspace_exit(slot, bpf_ktime_get_ns(), pid,
 			      slot ? slot->vm_start : current_vm_start(task),
@@ -202,12 +202,12 @@ static __always_inline void on_kvm_mmio(__u32 type, __u32 len, __u64 gpa)
 	if (!slot)
 		return;
 	/* A read handed to the VMM is traced again when it completes: count it once. */
-	if (type == 1 && (slot->marks & INFLIGHT_MMIO_READ)) {
-		slot->marks &= ~INFLIGHT_MMIO_READ;
+	if (type == 1 && (slot->state & INFLIGHT_MMIO_READ)) {
+		slot->state &= ~INFLIGHT_MMIO_READ;
 		return;
 	}
 	if (type == 0)
-		slot->marks |= INFLIGHT_MMIO_READ;
+		slot->state |= INFLIGHT_MMIO_READ;
 	key.dir = type == 2 ? IO_DIR_WRITE : IO_DIR_READ;
 	key.size = len;
 	key.addr = gpa & MMIO_PAGE_MASK;

@@ -65,7 +65,7 @@ int exit_entry_event(struct ee_event *ev)
 			return EE_RET_FILTERED;
 		vcpu = ev->vcpu;	/* read ctx once: no pointer arithmetic on it */
 		slot = slot_get(&tid, vm_start, false);
-		if (slot && (slot->marks & INFLIGHT_VCPU_KNOWN))
+		if (slot && (slot->state & INFLIGHT_VCPU_KNOWN))
 			vcpu = slot->vcpu;
 		if (!vcpu_wanted(vcpu))
 			return EE_RET_FILTERED;
