@@ -41,6 +41,9 @@ void name_sanitize(char *s);
  */
 char *read_file(const char *path, size_t max, size_t *len);
 
+/* MemAvailable from /proc/meminfo, in bytes; 0 if it cannot be read. */
+unsigned long long mem_available(void);
+
 /* The directory part of path ("." for a bare name). */
 void dir_of(const char *path, char *dir, size_t len);
 

@@ -23,6 +23,12 @@ int replay(const char *path, const struct output_opts *opts)
 			errno == EFBIG ? "bigger than 1 GiB, not a vmexitprof dump" : strerror(errno));
 		return 1;
 	}
+	if (mem_available() && len * DUMP_MEMORY_PER_BYTE > mem_available()) {
+		fprintf(stderr, "vmexitprof: report: %s: reading this %.0f MiB dump takes about %.0f MiB "
+			"of memory, and %.0f MiB are available\n", path, len / 1048576.0,
+			len * DUMP_MEMORY_PER_BYTE / 1048576.0, mem_available() / 1048576.0);
+		goto out;
+	}
 	if (dump_read(buf, len, &run, &names, err, sizeof(err))) {
 		fprintf(stderr, "vmexitprof: report: %s: %s\n", path, err);
 		goto out;

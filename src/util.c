@@ -140,6 +140,21 @@ char *read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+unsigned long long mem_available(void)
+{
+	unsigned long long kib = 0;
+	char line[128];
+	bool found = false;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+	fclose(f);
+	return found ? kib * 1024 : 0;
+}
+
 void dir_of(const char *path, char *dir, size_t len)
 {
 	char *copy = strdup(path);
