@@ -211,9 +211,13 @@ int main(int argc, char **argv)
 		return err < 0 ? 2 : 0;
 	if (cli.report_file)
 		return replay(cli.report_file, &cli.output);
-	/* Early, so a Ctrl-C during a slow load still ends with a report. */
+	/*
+	 * Early, so a Ctrl-C during a slow load still ends with a report. A
+	 * closed terminal (SIGHUP) ends the run the same way, files written.
+	 */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (host_check(cli.trace.pids, cli.trace.nr_pids))
 		return 1;
 	reasons_load(&names, NULL);

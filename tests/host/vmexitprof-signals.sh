@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# SIGINT and SIGTERM end a run with the report and exit 0; SIGKILL ends it
-# with nothing. After each, none of the BPF programs, maps and links the
+# SIGINT, SIGTERM and SIGHUP (a closed terminal) end a run with the
+# report and the --heatmap-out file, and exit 0; SIGKILL ends it with
+# nothing. After each, none of the BPF programs, maps and links the
 # run held exists any more (bpftool looks them up by id): links are owned
 # by file descriptors, so even SIGKILL detaches everything. With -p on a
 # VMM with QEMU's USDT probes (testvmm), SIGKILL also leaves the probes'
@@ -10,8 +11,8 @@
 . tests/lib/profile.sh
 . tests/lib/bpf-objects.sh
 
-for sig in INT TERM KILL; do
-	start_profiler "prof_$sig"
+for sig in INT TERM HUP KILL; do
+	start_profiler "prof_$sig" --heatmap-out "$tmp/$sig.json"
 	pid_var=prof_${sig}_pid
 	prof_pid=${!pid_var}
 	held=$(bpf_objects "$prof_pid")
@@ -29,6 +30,7 @@ for sig in INT TERM KILL; do
 	else
 		assert_eq "$rc" 0 "exit status after SIG$sig"
 		grep -q '^Events: ' "$tmp/prof_$sig.out" || die "no report after SIG$sig: $(cat "$tmp/prof_$sig".*)"
+		grep -q '"format":"vmexitprof-dump"' "$tmp/$sig.json" || die "no --heatmap-out file after SIG$sig"
 	fi
 	assert_nothing_left "after SIG$sig" "$held"
 done
