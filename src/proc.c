@@ -73,30 +73,53 @@ bool pid_is_vm(__u32 pid)
 	return found;
 }
 
+/*
+ * One item of a QEMU option value ("guest=web1", ",," a literal comma),
+ * decoded into out (up to len - 1 bytes); returns where the next begins.
+ */
+static const char *option_item(const char *p, const char *end, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; p < end && *p; p++) {
+		if (*p == ',' && (p + 1 >= end || p[1] != ','))
+			return p + 1;
+		if (*p == ',')
+			p++;	/* ",," */
+		if (n + 1 < len)
+			out[n++] = *p;
+	}
+	out[n] = 0;
+	return p;
+}
+
 bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
 {
-	const char *p = cmdline, *end = cmdline + len;
+	const char *p = cmdline, *end = cmdline + len, *value = NULL;
+	bool found = false;
 
+	/* The last -name wins, as in QEMU. */
 	while (p < end) {
 		const char *arg = p;
 
 		p += strnlen(p, end - p) + 1;
-		if ((strcmp(arg, "-name") && strcmp(arg, "--name")) || p >= end)
-			continue;
-		/* "-name guest=web1,debug-threads=on" or "-name web1" */
-		const char *v = p, *start = v;
-		size_t n;
-
-		if (!strncmp(v, "guest=", 6))
-			start = v + 6;
-		n = strcspn(start, ",");
-		if (n >= buflen)
-			n = buflen - 1;
-		memcpy(buf, start, n);
-		buf[n] = 0;
-		return true;
+		if ((!strcmp(arg, "-name") || !strcmp(arg, "--name")) && p < end)
+			value = p;
 	}
-	return false;
+	if (!value)
+		return false;
+	end = value + strnlen(value, end - value);
+	/* "-name web1,process=x": a first item without '=' is the implied guest= key. */
+	for (bool first = true; value < end; first = false) {
+		char item[256];
+
+		value = option_item(value, end, item, sizeof(item));
+		if (!strncmp(item, "guest=", 6) || (first && !strchr(item, '='))) {
+			snprintf(buf, buflen, "%s", first && strncmp(item, "guest=", 6) ? item : item + 6);
+			found = *buf;
+		}
+	}
+	return found;
 }
 
 /* Names come from the VM's own command line: keep them printable and valid UTF-8. */
