@@ -87,7 +87,8 @@ struct summary {
  */
 int summary_of_run(const struct run *run, size_t first, size_t nr, struct summary *sum);
 /*
- * Order every table: reasons by key (ties by ISA, then code), returns
+ * Order every table: VMs by pid then start, reasons by key (ties by
+ * ISA, code, then flags), returns
  * to userspace by count (errno returns last), port/MMIO rows by count
  * (by handling time for SORT_TIME), vCPUs by id.
  */

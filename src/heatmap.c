@@ -125,12 +125,29 @@ int heatmap_build(struct heatmap *hm, const struct run *run, const struct run_vm
 	return 0;
 }
 
+/* VMs by pid, then start: the report's order. */
+static int cmp_vm_ptrs(const void *a, const void *b)
+{
+	const struct run_vm *x = *(const struct run_vm *const *)a, *y = *(const struct run_vm *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
 		   const struct reason_table *names, struct heatmap **out, size_t *nr)
 {
+	const struct run_vm **vms = calloc(run->nr_vms ? run->nr_vms : 1, sizeof(*vms));
 	struct heatmap *maps = NULL, *map;
 	bool any_exit = false;
 	size_t n = 0;
+
+	if (!vms)
+		return -ENOMEM;
+	for (size_t v = 0; v < run->nr_vms; v++)
+		vms[v] = &run->vms[v];
+	sort_array(vms, run->nr_vms, sizeof(*vms), cmp_vm_ptrs);
 
 	/* Where kvm_exit never fired, "all" means all there is: the VMM handling time. */
 	for (size_t i = 0; i < run->nr_intervals && !any_exit; i++)
@@ -151,7 +168,7 @@ int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
 					const struct hist_key *k = &run->intervals[i].hists[h].key;
 					size_t j = 1;
 
-					if (k->pid != run->vms[v].pid || k->vm_start != run->vms[v].start ||
+					if (k->pid != vms[v]->pid || k->vm_start != vms[v]->start ||
 					    k->vcpu == VCPU_UNKNOWN)
 						continue;
 					while (j < nr_vcpus && vcpus[j] != k->vcpu)
@@ -165,16 +182,18 @@ int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
 			map = array_append(&maps, &n, sizeof(*maps));
 			if (!map)
 				goto nomem;
-			if (heatmap_build(map, run, &run->vms[v], vcpus[j], what, names)) {
+			if (heatmap_build(map, run, vms[v], vcpus[j], what, names)) {
 				n--;
 				goto nomem;
 			}
 		}
 	}
+	free(vms);
 	*out = maps;
 	*nr = n;
 	return 0;
 nomem:
+	free(vms);
 	heatmaps_free(maps, n);
 	return -ENOMEM;
 }

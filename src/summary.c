@@ -234,10 +234,12 @@ static int cmp_reasons(const void *a, const void *b, void *ctx)
 
 	if (vx != vy)
 		return vx < vy ? 1 : -1;
-	/* Stable, readable ties: by ISA, then code. */
+	/* Stable, readable ties: by ISA, code, then flags (a failed entry after its reason). */
 	if (x->isa != y->isa)
 		return x->isa - y->isa;
-	return x->reason < y->reason ? -1 : x->reason > y->reason;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	return x->flags - y->flags;
 }
 
 static void sort_reasons(struct reason_rows *set, enum sort_key key)
@@ -284,8 +286,19 @@ static int cmp_vcpus(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
+/* VMs by pid, then by start: the same order live and from a dump, whatever the intervals held. */
+static int cmp_vms(const void *a, const void *b)
+{
+	const struct run_vm *x = &((const struct vm_summary *)a)->vm, *y = &((const struct vm_summary *)b)->vm;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 void summary_sort(struct summary *sum, enum sort_key key)
 {
+	sort_array(sum->vms, sum->nr_vms, sizeof(sum->vms[0]), cmp_vms);
 	for (size_t i = 0; i < sum->nr_vms; i++) {
 		struct vm_summary *vm = &sum->vms[i];
 
