@@ -84,7 +84,7 @@ struct session {
 	struct run run;
 	struct snapshot prev, cur;	/* the last interval's end, and now */
 	bool keep_intervals;		/* for the heatmap or the dump */
-	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so */
+	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so on stderr */
 	__u64 interval_start_ns;	/* since the run started */
 };
 
@@ -102,6 +102,8 @@ static int end_interval(struct session *s, __u64 end_ns, bool keep)
 		return err;
 	iv.start_ns = s->interval_start_ns;
 	iv.end_ns = end_ns;
+	/* As of this snapshot: guests ran and kvm_exit never fired is what PVM looks like. */
+	run->kvm_exit_fired = s->cur.counters[CNT_EXITS] || !s->cur.counters[CNT_USERSPACE_EXITS];
 	err = run_add_interval(run, &iv);
 	run->nr_ended++;
 	/* Without -I, nothing to print: the total is the run's report. */
@@ -179,9 +181,8 @@ static int finish(struct session *s)
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		return 1;
 	}
-	if (!s->no_kvm_exit && !s->cur.counters[CNT_EXITS] && s->cur.counters[CNT_USERSPACE_EXITS])
+	if (!s->no_kvm_exit)
 		s->no_kvm_exit = host_is_silent(s->cur.counters);
-	s->run.kvm_exit_fired = !s->no_kvm_exit;
 	collect_new_vm_names(&s->collector, &s->run);
 	collect_final_vm_names(&s->run, &s->cur);
 	for (unsigned int i = 0; i < cli->trace.nr_pids; i++)

@@ -2,7 +2,8 @@
 # -I in phases: testvmm (one vCPU) runs a phase of port writes, then MMIO
 # (on this host; CPUID in the rig, where kvm_exit fires), then HLTs with
 # idle time. Checked:
-#  - the JSON lines: one per interval in time order, then the total; the
+#  - the JSON lines: one per interval in time order, then the total, each
+#    saying whether kvm_exit fired as the total does; the
 #    intervals add up to the total, and the total to testvmm's ground truth;
 #  - the phases show in order, and the heatmap's latency moves up where
 #    HLT starts (from the dump's cells, which are what the heatmap draws);
@@ -51,6 +52,10 @@ check(len(intervals) >= 6, f"only {len(intervals)} intervals of 50 ms")
 check([l["interval"] for l in intervals] == list(range(1, len(intervals) + 1)), "interval numbers")
 check(all(a["end_ns"] == b["start_ns"] for a, b in zip(intervals, intervals[1:])), "intervals abut")
 check(all(l["start_ns"] < l["end_ns"] for l in intervals), "intervals have length")
+# kvm_exit fires in the rig, never on PVM; every line says so, not only the total.
+check(total["kvm_exit_fired"] == (view != "vmm"), f"total kvm_exit_fired {total['kvm_exit_fired']}")
+check(all(l["kvm_exit_fired"] == total["kvm_exit_fired"] for l in intervals),
+      f"interval kvm_exit_fired {[l['kvm_exit_fired'] for l in intervals]} != the total's")
 
 def rows(doc, field):
     """{name: count} over the document's VMs, for reasons or userspace."""
