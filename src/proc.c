@@ -82,8 +82,10 @@ static const char *option_item(const char *p, const char *end, char *out, size_t
 	size_t n = 0;
 
 	for (; p < end && *p; p++) {
-		if (*p == ',' && (p + 1 >= end || p[1] != ','))
+		if (*p == ',' && (p + 1 >= end || p[1] != ',')) {
+			out[n] = 0;
 			return p + 1;
+		}
 		if (*p == ',')
 			p++;	/* ",," */
 		if (n + 1 < len)
