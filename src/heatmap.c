@@ -214,13 +214,22 @@ void heatmap_free(struct heatmap *hm)
 }
 
 /* 0 for an empty cell, else 1..levels on a log scale of the count up to max. */
-static unsigned int level(__u64 count, __u64 max, unsigned int levels)
+/*
+ * 0 for an empty cell, else 1..levels on a log scale of the count up to
+ * max. max is a double: a merged column's scale is the largest cell
+ * times the columns merged, which overflows 64 bits for counts near 2^62;
+ * and the level is clamped, so an index into a palette stays inside it.
+ */
+static unsigned int level(__u64 count, double max, unsigned int levels)
 {
+	double l;
+
 	if (!count)
 		return 0;
 	if (max <= 1)
 		return levels;
-	return 1 + (unsigned int)((levels - 1) * log((double)count) / log((double)max) + 0.5);
+	l = 1 + (levels - 1) * log((double)count) / log(max) + 0.5;
+	return l >= levels ? levels : (unsigned int)l;
 }
 
 /* The smallest count that reaches level l (1..levels). */
@@ -276,12 +285,14 @@ void heatmap_print(FILE *out, const struct heatmap *hm, unsigned int width, bool
 		format_ns(label, sizeof(label), hm->row_lower_ns[r]);
 		fprintf(out, "%*s |", LABEL_WIDTH - 1, label);
 		for (unsigned int c = 0; c < ncols; c++) {
-			__u64 sum = 0, max = hm->max_cell;
+			__u64 sum = 0;
 
+			/* Saturating: cells of 2^62 merged would wrap. */
 			for (unsigned int g = c * group; g < (c + 1) * group && g < hm->nr_cols; g++)
-				sum += hm->cells[g * hm->nr_rows + r];
+				sum = __builtin_add_overflow(sum, hm->cells[g * hm->nr_rows + r], &sum) ?
+				      ~0ULL : sum;
 			/* A merged column's scale grows with the number merged. */
-			put_cell(out, level(sum, max * group, levels), color, &cur);
+			put_cell(out, level(sum, (double)hm->max_cell * group, levels), color, &cur);
 		}
 		fputs(color && cur ? "\033[0m|\n" : "|\n", out);
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The loader and the unit tests built with AddressSanitizer (and its leak
 # checker) and UndefinedBehaviorSanitizer ('make sanitize', build/asan/):
-# the unit tests, every bad command line, and real runs against testvmm
+# the unit tests, every bad command line, `report` on saved dumps, and real
+# runs against testvmm
 # (text with every section, JSON, and a SIGINT'd all-VMs run) must finish
 # as they do without sanitizers and with no sanitizer report.
 . "$(dirname "$0")/../lib/common.sh"
@@ -12,6 +13,22 @@ OUTPUT=$asan_dir tests/host/unit.sh >"$tmp/unit.log" 2>&1 || die "unit tests und
 assert_sanitizer_clean "$tmp/unit.log" "unit tests"
 VMEXITPROF=$asan_dir/vmexitprof tests/host/vmexitprof-bad-options.sh >"$tmp/bad.log" 2>&1 ||
 	die "bad options under ASan+UBSan: $(cat "$tmp/bad.log")"
+
+# Dumps through everything `report` renders: the golden ones, which must
+# render, and the fuzz corpus (one with 208 intervals and a cell of 2^62+1
+# exits), which may also be refused with a reason (exit 1), never crash.
+for dump in tests/golden/*.json tests/fuzz/corpus/dump/*.json; do
+	for args in "--per-vcpu --hist all" "--json --per-vcpu" "--heatmap --color=always" \
+		"--heatmap=vmm --color=never" "--per-vcpu --heatmap-out $tmp/out.svg"; do
+		for columns in 80 30; do
+			rc=0
+			COLUMNS=$columns "$asan_dir/vmexitprof" report "$dump" $args >/dev/null 2>"$tmp/report.err" || rc=$?
+			assert_sanitizer_clean "$tmp/report.err" "report $dump $args (COLUMNS=$columns)"
+			((rc == 0)) || [[ $dump == tests/fuzz/* && $rc == 1 && -s $tmp/report.err ]] ||
+				die "report $dump $args (COLUMNS=$columns) exited $rc: $(cat "$tmp/report.err")"
+		done
+	done
+done
 
 [[ -d /sys/module/kvm ]] || skip "kvm is not loaded on this host: no runs against testvmm"
 vmexitprof_cmd=("$asan_dir/vmexitprof")
