@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 [[ -x ./vmexitprof ]] || die "./vmexitprof is not built (make)"
 dump=$(python3 -c 'import sys; sys.path.insert(0, "tests/lib"); from rigvmx import *; print(path(scenario("exits"), "all-dump.json"))') ||
-	die "$dump"
+	{ echo "$dump"; exit 1; }
 text=$(./vmexitprof report "$dump") || die "vmexitprof report failed on the guest's dump"
 python3 - "$text" <<'PY'
 import sys
