@@ -906,6 +906,25 @@ static int handle_exit(struct vcpu *v)
 }
 
 /*
+ * One KVM_RUN: QEMU's kvm_run_exit probe after a successful one (QEMU fires
+ * it only then), and the count of its return. Not inlined: one probe site,
+ * as QEMU has, whoever calls it.
+ */
+static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
+{
+	if (vcpu_ioctl(v, KVM_RUN, NULL) < 0) {
+		if (errno == EINTR)
+			v->run_eintr++;
+		return -1;
+	}
+	if (QEMU_KVM_RUN_EXIT_ENABLED())
+		QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
+	if (v->run->exit_reason < NR_EXIT_SLOTS)
+		v->run_returns[v->run->exit_reason]++;
+	return 0;
+}
+
+/*
  * A guest counter misses a cpuid, rdmsr or wrmsr that completed right
  * before we stopped the vCPU; RIP tells whether that happened.
  */
@@ -958,17 +977,12 @@ static int vcpu_fail_entry(struct vcpu *v)
 		return -1;
 	}
 	/* A stray signal interrupts it before the entry: try again. */
-	while ((ret = vcpu_ioctl(v, KVM_RUN, NULL)) < 0 && errno == EINTR &&
-	       !atomic_load(&v->vmm->stop))
-		v->run_eintr++;
+	while ((ret = vcpu_run_once(v)) < 0 && errno == EINTR && !atomic_load(&v->vmm->stop))
+		;
 	if (ret < 0) {
 		vcpu_fail(v, "--fail-entry: KVM_RUN: %s", strerror(errno));
 		return -1;
 	}
-	if (QEMU_KVM_RUN_EXIT_ENABLED())
-		QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
-	if (v->run->exit_reason < NR_EXIT_SLOTS)
-		v->run_returns[v->run->exit_reason]++;
 	if (v->run->exit_reason != KVM_EXIT_FAIL_ENTRY) {
 		vcpu_fail(v, "--fail-entry: the entry with TR type 9 did not fail: KVM_RUN returned %s (%u)",
 			  exit_name(v->run->exit_reason, buf, sizeof(buf)), v->run->exit_reason);
@@ -991,22 +1005,14 @@ static void vcpu_run_loop(struct vcpu *v)
 	if (vmm->cfg.fail_entry && vcpu_fail_entry(v))
 		return;
 	while (!atomic_load(&vmm->stop)) {
-		ret = vcpu_ioctl(v, KVM_RUN, NULL);
-		if (ret < 0) {
-			if (errno == EINTR) {
-				/* The stop kick, or a stray signal: re-check stop. */
-				v->run_eintr++;
+		if (vcpu_run_once(v) < 0) {
+			/* The stop kick, or a stray signal: re-check stop. */
+			if (errno == EINTR)
 				continue;
-			}
 			vcpu_fail(v, "KVM_RUN: %s (errno %d)", strerror(errno),
 				  errno);
 			return;
 		}
-		/* QEMU fires kvm_run_exit only after a successful KVM_RUN. */
-		if (QEMU_KVM_RUN_EXIT_ENABLED())
-			QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
-		if (v->run->exit_reason < NR_EXIT_SLOTS)
-			v->run_returns[v->run->exit_reason]++;
 		ret = handle_exit(v);
 		if (ret < 0)
 			return;
