@@ -32,7 +32,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
 	$(OUTPUT)/src/util.o
 
-.PHONY: all deps check demo soak bench clean sanitize
+.PHONY: all deps check demo soak bench clean sanitize static
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
@@ -83,10 +83,19 @@ sanitize:
 		CFLAGS="-O1 -g $(SANITIZE_FLAGS)" LDFLAGS="$(SANITIZE_FLAGS)" \
 		$(OUTPUT)/asan/vmexitprof unit
 
+# Static builds of the loader and testvmm, objects and binaries under
+# $(OUTPUT)/static/: the Intel rig (tests/vm/run --cpu intel) boots an
+# initramfs with no shared libraries. The same objects lists, built again.
+STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
+static:
+	$(MAKE) OUTPUT=$(OUTPUT)/static PROFILER=$(OUTPUT)/static/vmexitprof \
+		TESTVMM=$(OUTPUT)/static/testvmm LDFLAGS=-static LIBS="$(STATIC_LIBS)" \
+		$(OUTPUT)/static/vmexitprof $(OUTPUT)/static/testvmm
+
 # The one test command: installs what is missing, builds, runs every test.
 check:
 	tools/install-deps
-	$(MAKE) all sanitize
+	$(MAKE) all sanitize static
 	tests/run-all
 
 # A longer churn run than make check's minute (tests/rig/vmexitprof-churn.sh),

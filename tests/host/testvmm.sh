@@ -26,7 +26,8 @@ t = json.load(open(sys.argv[1]))
 errors = []
 for v in t["vcpus"]:
     s = 1 + v["id"]
-    want = {"cpuid": 10 * s, "pio": 2 * s, "mmio": 4 * s, "hlt": 3 * s, "control": 2}
+    want = {"cpuid": 10 * s, "pio": 2 * s, "mmio": 4 * s, "hlt": 3 * s, "rdmsr": 0, "wrmsr": 0,
+            "control": 2, "fail_entry": 0}
     if v["caused"] != want:
         errors.append(f"vcpu {v['id']}: caused {v['caused']} != {want}")
     runs = {"IO": 2 * s + 2, "MMIO": 4 * s, "HLT": 3 * s, "EINTR": 0}
@@ -65,7 +66,8 @@ if [v[2]["tid"], v[3]["tid"]] != [v[0]["tid"], v[1]["tid"]]:
     errors.append(f"thread ids not reused: {[x['tid'] for x in v]}")
 for x in v:
     s = x["id"] + 1
-    if x["caused"] != {"cpuid": 0, "pio": 5 * s, "mmio": 0, "hlt": s, "control": 1}:
+    if x["caused"] != {"cpuid": 0, "pio": 5 * s, "mmio": 0, "hlt": s, "rdmsr": 0, "wrmsr": 0,
+                       "control": 1, "fail_entry": 0}:
         errors.append(f"vcpu {x['id']}: caused {x['caused']}")
 for e in errors:
     print("assertion failed:", e)

@@ -4,6 +4,12 @@ import sys
 
 # SVM exit codes (arch/x86/include/uapi/asm/svm.h); the rig emulates AMD.
 SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_NPF = 0x72, 0x78, 0x7B, 0x400
+# VMX basic exit reasons (arch/x86/include/uapi/asm/vmx.h); the Intel rig
+# (Bochs). A failed VM entry has bit 31 set in the kernel's exit reason.
+VMX_EXTERNAL_INTERRUPT, VMX_CPUID, VMX_HLT, VMX_IO = 1, 10, 12, 30
+VMX_MSR_READ, VMX_MSR_WRITE, VMX_INVALID_STATE = 31, 32, 33
+VMX_EPT_VIOLATION, VMX_EPT_MISCONFIG = 48, 49
+VMX_FAILED_VMENTRY = 0x80000000
 
 errors = []
 
@@ -29,8 +35,8 @@ def by_code(reasons, isa="svm"):
     return {r["code"]: r for r in reasons if r["isa"] == isa}
 
 
-def count(reasons, code):
-    r = by_code(reasons).get(code)
+def count(reasons, code, isa="svm"):
+    r = by_code(reasons, isa).get(code)
     return r["count"] if r else 0
 
 
@@ -44,6 +50,24 @@ def check_exit_counts(rows, caused, where):
                              (SVM_HLT, "hlt", caused["hlt"])):
         check(count(rows, code) == want, f"{where}: {name} {count(rows, code)} != {want}")
     check(count(rows, SVM_NPF) >= caused["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {caused['mmio']}")
+
+
+def check_vmx_exit_counts(rows, caused, where):
+    """check_exit_counts on VMX (the Intel rig): CPUID, IO, HLT, MSR_READ and
+    MSR_WRITE exact, no failed entry among them. An MMIO write is an
+    EPT_MISCONFIG once KVM has cached the page as MMIO, and an EPT_VIOLATION
+    before: the MMIO writes are the ones of those two that went on to the VMM."""
+    vmx = by_code(rows, "vmx")
+    io = caused["pio"] + caused["control"] - 1
+    for code, name, want in ((VMX_CPUID, "CPUID", caused["cpuid"]), (VMX_IO, "IO_INSTRUCTION", io),
+                             (VMX_HLT, "HLT", caused["hlt"]), (VMX_MSR_READ, "MSR_READ", caused["rdmsr"]),
+                             (VMX_MSR_WRITE, "MSR_WRITE", caused["wrmsr"])):
+        r = vmx.get(code)
+        check((r["count"] if r else 0) == want, f"{where}: {name} {r['count'] if r else 0} != {want}")
+        check(r is None or (r["name"] == name and not r["failed_vmentry"]), f"{where}: row {r}")
+    mmio = sum(vmx[c]["to_userspace"] for c in (VMX_EPT_VIOLATION, VMX_EPT_MISCONFIG) if c in vmx)
+    check(mmio == caused["mmio"], f"{where}: EPT_VIOLATION+EPT_MISCONFIG to the VMM {mmio} != mmio {caused['mmio']}")
+    check(all(r["isa"] == "vmx" for r in rows), f"{where}: rows not all VMX: {[(r['isa'], r['name']) for r in rows]}")
 
 
 def check_vm_exit_counts(vm, truth, where):

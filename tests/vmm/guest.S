@@ -6,9 +6,9 @@
  * into it (no irqchip), so every exit comes from an instruction below.
  *
  * It loops over rounds forever; each round runs every phase of the
- * parameter block in order, and each phase does its cpuid, pio, mmio and
- * hlt counts, then reports the phase index on the control port. The VMM
- * decides when to stop.
+ * parameter block in order, and each phase does its cpuid, pio, mmio,
+ * hlt, rdmsr and wrmsr counts, then reports the phase index on the
+ * control port. The VMM decides when to stop.
  *
  * Registers: %edi phase index, %si phase record (DS-relative), %ebp loop
  * counter. cpuid clobbers %eax/%ebx/%ecx/%edx, so nothing lives there.
@@ -23,6 +23,10 @@
 	.globl	guest_code_end
 	.globl	guest_after_cpuid
 	.globl	guest_cpuid_carry
+	.globl	guest_after_rdmsr
+	.globl	guest_rdmsr_carry
+	.globl	guest_after_wrmsr
+	.globl	guest_wrmsr_carry
 
 guest_code_start:
 round:
@@ -68,6 +72,33 @@ guest_cpuid_carry:
 	movl	TESTVMM_PH_HLT(%si), %ebp
 	jmp	2f
 1:	hlt
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	/* MSR exits are handled in the kernel: counted here, like cpuid. */
+	movl	TESTVMM_PH_RDMSR(%si), %ebp
+	movl	$TESTVMM_MSR, %ecx
+	jmp	2f
+1:	rdmsr
+guest_after_rdmsr:
+	addl	$1, TESTVMM_P_RDMSR_DONE
+guest_rdmsr_carry:
+	adcl	$0, TESTVMM_P_RDMSR_DONE + 4
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_PH_WRMSR(%si), %ebp
+	movl	$TESTVMM_MSR, %ecx
+	jmp	2f
+1:	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+guest_after_wrmsr:
+	addl	$1, TESTVMM_P_WRMSR_DONE
+guest_wrmsr_carry:
+	adcl	$0, TESTVMM_P_WRMSR_DONE + 4
 	decl	%ebp
 2:	testl	%ebp, %ebp
 	jnz	1b

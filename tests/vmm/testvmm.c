@@ -60,9 +60,15 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 /* Guest blob and labels inside it, from guest.S. */
 extern const unsigned char guest_code_start[], guest_code_end[];
 extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
+extern const unsigned char guest_after_rdmsr[], guest_rdmsr_carry[];
+extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
 
-/* What the guest causes; the first four are the per-phase counts. */
-enum cause { C_CPUID, C_PIO, C_MMIO, C_HLT, C_CONTROL, NR_CAUSES };
+/*
+ * What the guest causes; the first six are the per-phase counts. The
+ * failed VM entries (--fail-entry) are the VMM's doing, one per vCPU.
+ */
+enum cause { C_CPUID, C_PIO, C_MMIO, C_HLT, C_RDMSR, C_WRMSR, C_CONTROL,
+	     C_FAIL_ENTRY, NR_CAUSES };
 #define NR_PHASE_COUNTS C_CONTROL
 
 static const char *const cause_names[NR_CAUSES] = {
@@ -70,7 +76,26 @@ static const char *const cause_names[NR_CAUSES] = {
 	[C_PIO] = "pio",
 	[C_MMIO] = "mmio",
 	[C_HLT] = "hlt",
+	[C_RDMSR] = "rdmsr",
+	[C_WRMSR] = "wrmsr",
 	[C_CONTROL] = "control",
+	[C_FAIL_ENTRY] = "fail_entry",
+};
+
+/*
+ * The exits that never reach the VMM, counted by the guest itself in its
+ * parameter block: where the counter is, and the labels right after the
+ * instruction and before the carry into the high half (see
+ * vcpu_final_counts).
+ */
+static const struct guest_counter {
+	enum cause cause;
+	unsigned int offset;
+	const unsigned char *after, *carry;
+} guest_counters[] = {
+	{ C_CPUID, TESTVMM_P_CPUID_DONE, guest_after_cpuid, guest_cpuid_carry },
+	{ C_RDMSR, TESTVMM_P_RDMSR_DONE, guest_after_rdmsr, guest_rdmsr_carry },
+	{ C_WRMSR, TESTVMM_P_WRMSR_DONE, guest_after_wrmsr, guest_wrmsr_carry },
 };
 
 /* The phase record layout is count[cause] as u32s. */
@@ -78,6 +103,9 @@ _Static_assert(TESTVMM_PH_CPUID == 4 * C_CPUID, "phase layout");
 _Static_assert(TESTVMM_PH_PIO == 4 * C_PIO, "phase layout");
 _Static_assert(TESTVMM_PH_MMIO == 4 * C_MMIO, "phase layout");
 _Static_assert(TESTVMM_PH_HLT == 4 * C_HLT, "phase layout");
+_Static_assert(TESTVMM_PH_RDMSR == 4 * C_RDMSR, "phase layout");
+_Static_assert(TESTVMM_PH_WRMSR == 4 * C_WRMSR, "phase layout");
+_Static_assert(TESTVMM_PHASE_SIZE == 4 * NR_PHASE_COUNTS, "phase layout");
 _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
 	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
 _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
@@ -130,6 +158,7 @@ struct config {
 	unsigned int hot_add;		/* the last hot_add vCPUs start once the others are done */
 	bool reuse_tids;		/* hot-added vCPU j gets vCPU j's thread id */
 	const char *linger_for;		/* after the JSON, exit once this path exists */
+	bool fail_entry;		/* each vCPU first makes one failed VM entry */
 };
 
 struct vmm;
@@ -155,6 +184,7 @@ struct vcpu {
 	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
 	unsigned int nr_phase_ends;
 	uint64_t phase_end_ns[TESTVMM_MAX_PHASES];
+	uint64_t fail_entry_reason;	/* hardware_entry_failure_reason */
 };
 
 enum gate { GATE_WAIT, GATE_RUN, GATE_ABORT };
@@ -231,17 +261,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
-		"               [--scale M0,M1,...] [--phase cpuid=N,pio=N,mmio=N,hlt=N]...\n"
+		"               [--rdmsr N] [--wrmsr N] [--scale M0,M1,...]\n"
+		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
 		"               [--hlt-sleep-us US] [--hot-add K [--reuse-tids]]\n"
-		"               [--linger-for PATH] [--help]\n"
+		"               [--fail-entry] [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
-		"a byte write to MMIO 0x%x and hlt the given number of times, then marks\n"
-		"the phase end with an outb to port 0x%x. Prints JSON ground truth on stdout.\n"
+		"a byte write to MMIO 0x%x, hlt, rdmsr and wrmsr of MSR 0x%x the given\n"
+		"number of times, then marks the phase end with an outb to port 0x%x.\n"
+		"Prints JSON ground truth on stdout.\n"
 		"\n"
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
-		"  --cpuid/--pio/--mmio/--hlt N\n"
+		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr N\n"
 		"                     counts of a single phase (default 0)\n"
 		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n"
 		"                     cannot be mixed with the single-count options\n"
@@ -257,8 +289,11 @@ static void usage(FILE *f)
 		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n"
 		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n"
 		"                     namespace); the JSON's tids say whether it did\n"
+		"  --fail-entry       before its guest code, each vCPU enters once with an\n"
+		"                     invalid TR (an available, not busy, TSS): a failed VM\n"
+		"                     entry (KVM_EXIT_FAIL_ENTRY); then it runs as usual\n"
 		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n",
-		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
+		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_MSR, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
 
@@ -354,7 +389,7 @@ bad:
 	return -1;
 }
 
-/* "cpuid=N,pio=N,mmio=N,hlt=N", any subset, each key at most once. */
+/* "cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N", any subset, each key at most once. */
 static int parse_phase(const char *spec, struct phase *ph)
 {
 	bool seen[NR_PHASE_COUNTS] = { false };
@@ -391,7 +426,7 @@ static int parse_phase(const char *spec, struct phase *ph)
 			if (!strcmp(tok, cause_names[i]))
 				break;
 		if (i == NR_PHASE_COUNTS) {
-			fprintf(stderr, "testvmm: --phase: unknown key '%s' (want cpuid, pio, mmio or hlt)\n",
+			fprintf(stderr, "testvmm: --phase: unknown key '%s' (want cpuid, pio, mmio, hlt, rdmsr or wrmsr)\n",
 				tok);
 			goto out;
 		}
@@ -449,9 +484,11 @@ static int parse_scale(struct config *cfg, const char *list)
 }
 
 enum {
-	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_SCALE,
-	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_HLT_SLEEP_US,
-	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR,
+	/* OPT_CPUID to OPT_WRMSR in the order of enum cause. */
+	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_RDMSR,
+	OPT_WRMSR, OPT_SCALE, OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR,
+	OPT_HLT_SLEEP_US, OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR,
+	OPT_FAIL_ENTRY,
 };
 
 /* Returns 0 to run, 1 after --help, -1 on bad usage. */
@@ -463,6 +500,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "pio", required_argument, NULL, OPT_PIO },
 		{ "mmio", required_argument, NULL, OPT_MMIO },
 		{ "hlt", required_argument, NULL, OPT_HLT },
+		{ "rdmsr", required_argument, NULL, OPT_RDMSR },
+		{ "wrmsr", required_argument, NULL, OPT_WRMSR },
+		{ "fail-entry", no_argument, NULL, OPT_FAIL_ENTRY },
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
@@ -498,7 +538,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_CPUID:
 		case OPT_PIO:
 		case OPT_MMIO:
-		case OPT_HLT: {
+		case OPT_HLT:
+		case OPT_RDMSR:
+		case OPT_WRMSR: {
 			int c = opt - OPT_CPUID;
 			char what[16];
 
@@ -548,6 +590,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_REUSE_TIDS:
 			cfg->reuse_tids = true;
 			break;
+		case OPT_FAIL_ENTRY:
+			cfg->fail_entry = true;
+			break;
 		case OPT_LINGER_FOR:
 			if (!*optarg) {
 				fprintf(stderr, "testvmm: --linger-for needs a path\n");
@@ -576,7 +621,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return -1;
 	}
 	if (single_counts && cfg->nr_phases) {
-		fprintf(stderr, "testvmm: --phase cannot be mixed with --cpuid/--pio/--mmio/--hlt\n");
+		fprintf(stderr, "testvmm: --phase cannot be mixed with --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr\n");
 		return -1;
 	}
 	if (!cfg->nr_phases)
@@ -658,9 +703,14 @@ static uint32_t scaled(const struct vcpu *v, unsigned int phase, int cause)
 	       v->vmm->cfg.scale[v->id];
 }
 
-static uint64_t guest_cpuid_done(const struct vcpu *v)
+/* The guest's own counts of the exits it made without the VMM. */
+static void read_guest_counters(struct vcpu *v)
 {
-	return read_u64(v->params + TESTVMM_P_CPUID_DONE);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(guest_counters); i++)
+		v->caused[guest_counters[i].cause] =
+			read_u64(v->params + guest_counters[i].offset);
 }
 
 static int vcpu_setup(struct vcpu *v)
@@ -790,7 +840,7 @@ static int phase_end(struct vcpu *v, unsigned int index)
 			  atomic_load(&v->vmm->stop) ? ", after the stop request" : "");
 		return -1;
 	}
-	v->caused[C_CPUID] = guest_cpuid_done(v);
+	read_guest_counters(v);
 	for (c = 0; c < NR_PHASE_COUNTS; c++) {
 		uint64_t got = v->caused[c] - v->phase_start[c];
 
@@ -856,26 +906,94 @@ static int handle_exit(struct vcpu *v)
 }
 
 /*
- * The guest counter misses a cpuid that completed right before we
- * stopped the vCPU; RIP tells whether that happened.
+ * One KVM_RUN: QEMU's kvm_run_exit probe after a successful one (QEMU fires
+ * it only then), and the count of its return. Not inlined: one probe site,
+ * as QEMU has, whoever calls it.
  */
-static int vcpu_final_cpuid(struct vcpu *v)
+static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
 {
-	uint64_t after_cpuid = guest_after_cpuid - guest_code_start;
-	uint64_t carry = guest_cpuid_carry - guest_code_start;
-	uint64_t done = guest_cpuid_done(v);
-	struct kvm_regs regs;
+	if (vcpu_ioctl(v, KVM_RUN, NULL) < 0) {
+		if (errno == EINTR)
+			v->run_eintr++;
+		return -1;
+	}
+	if (QEMU_KVM_RUN_EXIT_ENABLED())
+		QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
+	if (v->run->exit_reason < NR_EXIT_SLOTS)
+		v->run_returns[v->run->exit_reason]++;
+	return 0;
+}
 
+/*
+ * A guest counter misses a cpuid, rdmsr or wrmsr that completed right
+ * before we stopped the vCPU; RIP tells whether that happened.
+ */
+static int vcpu_final_counts(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	unsigned int i;
+
+	read_guest_counters(v);
 	if (vcpu_ioctl(v, KVM_GET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_GET_REGS: %s", strerror(errno));
 		return -1;
 	}
-	/* CS base is 0, so RIP is the offset into the blob. */
-	if (regs.rip == after_cpuid)
-		done++;
-	else if (regs.rip == carry && (regs.rflags & X86_EFLAGS_CF))
-		done += 1ULL << 32;	/* low half wrapped, high not yet bumped */
-	v->caused[C_CPUID] = done;
+	for (i = 0; i < ARRAY_SIZE(guest_counters); i++) {
+		const struct guest_counter *g = &guest_counters[i];
+
+		/* CS base is 0, so RIP is the offset into the blob. */
+		if (regs.rip == (uint64_t)(g->after - guest_code_start))
+			v->caused[g->cause]++;
+		else if (regs.rip == (uint64_t)(g->carry - guest_code_start) &&
+			 (regs.rflags & X86_EFLAGS_CF))
+			/* low half wrapped, high not yet bumped */
+			v->caused[g->cause] += 1ULL << 32;
+	}
+	return 0;
+}
+
+/*
+ * --fail-entry: one KVM_RUN with TR marked an available (not busy) 32-bit
+ * TSS, which VM entry's guest-state checks reject (Intel SDM 27.3.1.2:
+ * TR's type must be 3 or 11); KVM does not check it beforehand when the
+ * guest is unrestricted, so the entry fails (KVM_EXIT_FAIL_ENTRY, exit
+ * reason 33 with bit 31 set on VMX). Then the registers are put back.
+ * Returns 0, or -1 when the entry did not fail that way.
+ */
+static int vcpu_fail_entry(struct vcpu *v)
+{
+	struct kvm_sregs good, bad;
+	char buf[32];
+	int ret;
+
+	if (vcpu_ioctl(v, KVM_GET_SREGS, &good) < 0) {
+		vcpu_fail(v, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	bad = good;
+	bad.tr.type = 9;
+	if (vcpu_ioctl(v, KVM_SET_SREGS, &bad) < 0) {
+		vcpu_fail(v, "--fail-entry: KVM_SET_SREGS with TR type 9: %s", strerror(errno));
+		return -1;
+	}
+	/* A stray signal interrupts it before the entry: try again. */
+	while ((ret = vcpu_run_once(v)) < 0 && errno == EINTR && !atomic_load(&v->vmm->stop))
+		;
+	if (ret < 0) {
+		vcpu_fail(v, "--fail-entry: KVM_RUN: %s", strerror(errno));
+		return -1;
+	}
+	if (v->run->exit_reason != KVM_EXIT_FAIL_ENTRY) {
+		vcpu_fail(v, "--fail-entry: the entry with TR type 9 did not fail: KVM_RUN returned %s (%u)",
+			  exit_name(v->run->exit_reason, buf, sizeof(buf)), v->run->exit_reason);
+		return -1;
+	}
+	v->fail_entry_reason = v->run->fail_entry.hardware_entry_failure_reason;
+	v->caused[C_FAIL_ENTRY]++;
+	if (vcpu_ioctl(v, KVM_SET_SREGS, &good) < 0) {
+		vcpu_fail(v, "--fail-entry: KVM_SET_SREGS back: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -884,30 +1002,24 @@ static void vcpu_run_loop(struct vcpu *v)
 	struct vmm *vmm = v->vmm;
 	int ret;
 
+	if (vmm->cfg.fail_entry && vcpu_fail_entry(v))
+		return;
 	while (!atomic_load(&vmm->stop)) {
-		ret = vcpu_ioctl(v, KVM_RUN, NULL);
-		if (ret < 0) {
-			if (errno == EINTR) {
-				/* The stop kick, or a stray signal: re-check stop. */
-				v->run_eintr++;
+		if (vcpu_run_once(v) < 0) {
+			/* The stop kick, or a stray signal: re-check stop. */
+			if (errno == EINTR)
 				continue;
-			}
 			vcpu_fail(v, "KVM_RUN: %s (errno %d)", strerror(errno),
 				  errno);
 			return;
 		}
-		/* QEMU fires kvm_run_exit only after a successful KVM_RUN. */
-		if (QEMU_KVM_RUN_EXIT_ENABLED())
-			QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
-		if (v->run->exit_reason < NR_EXIT_SLOTS)
-			v->run_returns[v->run->exit_reason]++;
 		ret = handle_exit(v);
 		if (ret < 0)
 			return;
 		if (ret > 0)
 			break;
 	}
-	vcpu_final_cpuid(v);
+	vcpu_final_counts(v);
 }
 
 static void *vcpu_thread(void *arg)
@@ -1192,6 +1304,7 @@ static void print_json(const struct vmm *vmm)
 		print_causes(v->caused);
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
+		printf(",\"fail_entry_reason\":%" PRIu64, v->fail_entry_reason);
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
 			printf("%s%" PRIu64, p ? "," : "", v->phase_end_ns[p]);
@@ -1229,6 +1342,8 @@ static int verify_counts(const struct vmm *vmm)
 
 			if (c == C_CONTROL)
 				want = cfg->nr_phases;
+			else if (c == C_FAIL_ENTRY)
+				want = cfg->fail_entry;
 			else
 				for (p = 0; p < cfg->nr_phases; p++)
 					want += (uint64_t)cfg->phases[p].count[c] *

@@ -41,6 +41,14 @@
 #define TESTVMM_MMIO_GPA		0xE0000
 
 /*
+ * The MSR of the "rdmsr" and "wrmsr" exits: IA32_BIOS_SIGN_ID (microcode
+ * revision). KVM intercepts it on VMX and SVM and handles it in the
+ * kernel; a guest write (of 0, as Linux does before reading it) is
+ * accepted and changes nothing, and it needs no guest CPUID bit.
+ */
+#define TESTVMM_MSR			0x8b
+
+/*
  * Per-vCPU parameter block at TESTVMM_PARAM_BASE + id * TESTVMM_PARAM_STRIDE,
  * addressed by the guest through DS (block >> 4). 1024 blocks end at
  * 0x41000, inside guest RAM.
@@ -52,14 +60,18 @@
 /* Offsets inside a parameter block; all little-endian. */
 #define TESTVMM_P_NPHASES		0x00	/* u32, 1..TESTVMM_MAX_PHASES */
 #define TESTVMM_P_CPUID_DONE		0x08	/* u64, incremented by the guest */
-#define TESTVMM_P_PHASES		0x10	/* phase records follow */
+#define TESTVMM_P_RDMSR_DONE		0x10	/* u64, incremented by the guest */
+#define TESTVMM_P_WRMSR_DONE		0x18	/* u64, incremented by the guest */
+#define TESTVMM_P_PHASES		0x20	/* phase records follow */
 
 #define TESTVMM_MAX_PHASES		8
-#define TESTVMM_PHASE_SIZE		16
+#define TESTVMM_PHASE_SIZE		24
 /* u32 counts inside one phase record */
 #define TESTVMM_PH_CPUID		0x0
 #define TESTVMM_PH_PIO			0x4
 #define TESTVMM_PH_MMIO			0x8
 #define TESTVMM_PH_HLT			0xc
+#define TESTVMM_PH_RDMSR		0x10
+#define TESTVMM_PH_WRMSR		0x14
 
 #endif /* TESTVMM_ABI_H */
