@@ -113,10 +113,12 @@ int snapshot_add_all(struct snapshot *dst, const struct snapshot *src);
 void snapshot_free(struct snapshot *s);
 
 /*
- * out = cur - prev (prev may be empty: the whole run). Keys only ever
- * appear, so every key of prev is in cur. An interval's min and max are
- * exact where the cumulative ones moved in it, else the bounds of its
- * lowest and highest non-empty buckets. Returns 0 or -ENOMEM.
+ * out = cur - prev (prev may be empty: the whole run), field by field, so
+ * that no field of a torn read is lost or invented: every one only grows.
+ * Keys only ever appear, so every key of prev is in cur. An interval's
+ * min and max lie within the buckets it counts: exact where the
+ * cumulative ones moved in it and fall there, else those buckets' bounds.
+ * Returns 0 or -ENOMEM.
  */
 int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out);
 void interval_free(struct interval *iv);

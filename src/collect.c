@@ -135,7 +135,7 @@ static int add_hist(struct snapshot *snap, const void *key, const void *values, 
 
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		hist_merge(&sum, &v[cpu]);
-	if (!sum.count)
+	if (!sum.count && !sum.sum_ns && !sum.to_userspace)
 		return 0;	/* created up front, never used (yet) */
 	return snapshot_add_hist(snap, key, &sum);
 }

@@ -41,8 +41,8 @@ static const struct dump_field hist_fields[] = {
 	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_VMM),
 	UINT(struct sparse_hist, key.reason, "reason", 0, 0xffffffff),
 	UINT(struct sparse_hist, key.flags, "flags", 0, 0xffff),
-	/* An interval holds only the keys that moved in it. */
-	UINT(struct sparse_hist, count, "count", 1, ~0ULL),
+	/* An interval holds only the keys that moved in it; a torn read can move the sums alone. */
+	U64(struct sparse_hist, count, "count"),
 	U64(struct sparse_hist, sum_ns, "sum_ns"),
 	U64(struct sparse_hist, min_ns, "min_ns"),
 	{ "max_ns", offsetof(struct sparse_hist, max_ns), 8, DUMP_UINT, 0, ~0ULL, "min_ns" },

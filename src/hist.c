@@ -7,6 +7,9 @@
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {
+	/* An interval can hold sums without samples (a torn read): they add up all the same. */
+	dst->sum_ns += src->sum_ns;
+	dst->to_userspace += src->to_userspace;
 	if (!src->count)
 		return;
 	if (!dst->count || src->min_ns < dst->min_ns)
@@ -14,8 +17,6 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	if (src->max_ns > dst->max_ns)
 		dst->max_ns = src->max_ns;
 	dst->count += src->count;
-	dst->sum_ns += src->sum_ns;
-	dst->to_userspace += src->to_userspace;
 	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)
 		dst->buckets[b] += src->buckets[b];
 }

@@ -9,17 +9,27 @@
 #include "hist.h"
 #include "json_writer.h"
 #include "print.h"
+#include "util.h"
 
 /*
  * The latency fields of a histogram; with_to_userspace puts that count
- * after "count", as the reasons' rows have it.
+ * after "count", as the reasons' rows have it. An interval's row can hold
+ * sums without samples (a torn read; the next interval counts them): its
+ * latencies are null, so that every field of the intervals still adds up.
  */
 static void latency_fields(struct json_writer *w, const struct hist *h, bool with_to_userspace)
 {
+	static const char *const names[] = { "min_ns", "avg_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" };
+
 	jsonw_uint_field(w, "count", h->count);
 	if (with_to_userspace)
 		jsonw_uint_field(w, "to_userspace", h->to_userspace);
 	jsonw_uint_field(w, "total_ns", h->sum_ns);
+	if (!h->count) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			jsonw_null_field(w, names[i]);
+		return;
+	}
 	jsonw_uint_field(w, "min_ns", h->min_ns);
 	jsonw_uint_field(w, "avg_ns", h->sum_ns / h->count);
 	jsonw_uint_field(w, "p50_ns", hist_percentile(h, 0.5));
@@ -36,7 +46,7 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 		const struct reason_row *s = &set->rows[i];
 		char unknown[32];
 
-		if (!s->h.count)
+		if (!s->h.count && !s->h.sum_ns && !s->h.to_userspace)
 			continue;
 		jsonw_start_object(w);
 		jsonw_string_field(w, "isa", s->isa == ISA_SVM ? "svm" : "vmx");

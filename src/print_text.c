@@ -378,6 +378,9 @@ static void interval_rows(FILE *out, const struct summary *sum, __u32 pid, const
 		const char *name = s->isa == ISA_VMM ? kvm_exit_name(names, s->reason, buf, sizeof(buf)) :
 				   reason_name(names, s->isa, s->reason, buf, sizeof(buf));
 
+		/* Sums whose samples the next interval counts (a torn read): no line of their own. */
+		if (!s->h.count)
+			continue;
 		snprintf(label, sizeof(label), "%s%s", prefix, name);
 		format_ns(avg, sizeof(avg), (double)s->h.sum_ns / s->h.count);
 		format_ns(p50, sizeof(p50), hist_percentile(&s->h, 0.5));

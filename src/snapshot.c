@@ -179,6 +179,7 @@ static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, 
 	static const struct hist empty;
 	const struct hist *c = &cur->h, *p = prev ? &prev->h : &empty;
 	__u32 nr = 0, lo = HIST_NR_BUCKETS, hi = 0;
+	__u64 bucket_lo, bucket_hi;
 
 	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++) {
 		if (c->buckets[b] == p->buckets[b])
@@ -199,22 +200,23 @@ static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, 
 		if (c->buckets[b] != p->buckets[b])
 			out->buckets[out->nr_buckets++] = (struct bucket_count){ b, c->buckets[b] - p->buckets[b] };
 	if (!out->count)
-		return 0;
-	/* Exact where the run's min/max moved in this interval; else the bucket bounds. */
-	if (!p->count || c->min_ns < p->min_ns) {
-		out->min_ns = c->min_ns;
-	} else {
-		out->min_ns = hist_bucket_lower(lo);
-		if (out->min_ns < c->min_ns)
-			out->min_ns = c->min_ns;
-	}
-	if (!p->count || c->max_ns > p->max_ns) {
-		out->max_ns = c->max_ns;
-	} else {
-		out->max_ns = hi >= HIST_OVERFLOW ? c->max_ns : hist_bucket_lower(hi + 1) - 1;
-		if (out->max_ns > c->max_ns)
-			out->max_ns = c->max_ns;
-	}
+		return 0;	/* sums of samples whose buckets the next interval counts */
+	/*
+	 * Within the buckets counted here: the run's min or max where it moved
+	 * in this interval and lies in them (a torn read can show a sample's
+	 * min or max before its bucket), else the buckets' bounds, tightened
+	 * by the run's extremes. Merged back, intervals give the exact ones.
+	 */
+	bucket_lo = hist_bucket_lower(lo);
+	bucket_hi = hi >= HIST_OVERFLOW ? ~0ULL : hist_bucket_lower(hi + 1) - 1;
+	out->min_ns = (!p->count || c->min_ns < p->min_ns) && c->min_ns >= bucket_lo ? c->min_ns :
+		      bucket_lo > c->min_ns ? bucket_lo : c->min_ns;
+	out->max_ns = (!p->count || c->max_ns > p->max_ns) && c->max_ns <= bucket_hi ? c->max_ns :
+		      bucket_hi < c->max_ns ? bucket_hi : c->max_ns;
+	if (out->min_ns > bucket_hi)
+		out->min_ns = bucket_hi;
+	if (out->max_ns < out->min_ns)
+		out->max_ns = out->min_ns;
 	return 0;
 }
 
@@ -252,7 +254,9 @@ int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struc
 						 sizeof(prev->hists[0]), cmp_hist);
 		struct sparse_hist *o;
 
-		if (p && p->h.count == cur->hists[i].h.count)
+		/* Every field only grows: a key moved if any of the additive ones did. */
+		if (p && p->h.count == cur->hists[i].h.count && p->h.sum_ns == cur->hists[i].h.sum_ns &&
+		    p->h.to_userspace == cur->hists[i].h.to_userspace)
 			continue;
 		o = array_append(&out->hists, &out->nr_hists, sizeof(*o));
 		if (!o || diff_hist(&cur->hists[i], p, o))

@@ -128,8 +128,6 @@ static int add_interval(struct summary *sum, const struct interval *iv)
 	for (int c = 0; c < NR_COUNTERS; c++)
 		sum->counters[c] += iv->counters[c];
 	for (size_t i = 0; i < iv->nr_hists && !err; i++) {
-		if (!iv->hists[i].count)
-			continue;
 		sparse_hist_expand(&iv->hists[i], h);
 		err = add_hist(sum, &iv->hists[i].key, h);
 	}
@@ -202,7 +200,7 @@ const struct hist *summary_vmm_hist(const struct reason_rows *vmm, const struct 
 	if (u->flags & UEXIT_FLAG_ERRNO)
 		return NULL;
 	for (size_t i = 0; i < vmm->nr; i++)
-		if (vmm->rows[i].reason == u->reason && vmm->rows[i].h.count)
+		if (vmm->rows[i].reason == u->reason && (vmm->rows[i].h.count || vmm->rows[i].h.sum_ns))
 			return &vmm->rows[i].h;
 	return NULL;
 }

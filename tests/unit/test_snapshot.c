@@ -85,6 +85,89 @@ static void test_torn_reads(void)
 	snapshot_free(&s3);
 }
 
+/*
+ * The other torn reads: hist_add() stores min and max, adds count, sum and
+ * to_userspace, and only then the bucket, so a read can see any of them
+ * ahead of the buckets. Each field's intervals must add up to its last
+ * value (none lost, none invented), and an interval's min and max must lie
+ * within the buckets it counts.
+ */
+static void test_torn_fields(void)
+{
+	const struct hist_key key = { .pid = 7, .vcpu = 1, .reason = 0x72, .isa = ISA_SVM };
+	struct snapshot snaps[4] = {}, empty = {};
+	struct interval iv[3];
+	struct hist h = {};
+	const __u32 b_fast = 100, b_slow = 200;
+	const __u64 fast = hist_bucket_lower(b_fast), slow = hist_bucket_lower(b_slow) + 7;
+	const __u64 faster = hist_bucket_lower(b_fast - 1) + 1;	/* a new minimum, a bucket lower */
+	__u64 count = 0, sum = 0, to_userspace = 0;
+
+	SECTION("torn reads lose or invent no field; interval min/max lie in its counted buckets");
+	/* Read 0: three fast samples, consistent. */
+	h.count = 3, h.sum_ns = 3 * fast, h.min_ns = fast, h.max_ns = fast, h.buckets[b_fast] = 3;
+	snapshot_add_hist(&snaps[0], &key, &h);
+	/* Read 1: a slow sample, to userspace, half written: max, count, sum and to_userspace, no bucket. */
+	h.max_ns = slow, h.count = 4, h.sum_ns += slow, h.to_userspace = 1;
+	snapshot_add_hist(&snaps[1], &key, &h);
+	/* Read 2: its bucket is in; and a faster one has stored its min and nothing else. */
+	h.buckets[b_slow] = 1, h.min_ns = faster;
+	snapshot_add_hist(&snaps[2], &key, &h);
+	/* Read 3: that one is whole. */
+	h.count = 5, h.sum_ns += faster, h.buckets[b_fast - 1] = 1;
+	snapshot_add_hist(&snaps[3], &key, &h);
+	for (int i = 0; i < 3; i++) {
+		const struct sparse_hist *x;
+
+		if (!CHECK(!snapshot_diff(&snaps[i + 1], &snaps[i], &iv[i]), "diff %d", i))
+			return;
+		if (!iv[i].nr_hists)
+			continue;
+		x = &iv[i].hists[0];
+		count += x->count;
+		sum += x->sum_ns;
+		to_userspace += x->to_userspace;
+		if (x->count) {
+			__u64 lo = hist_bucket_lower(x->buckets[0].bucket);
+			__u64 hi = hist_bucket_lower(x->buckets[x->nr_buckets - 1].bucket + 1) - 1;
+
+			CHECK(x->min_ns >= lo && x->min_ns <= hi, "interval %d: min %llu outside [%llu, %llu]",
+			      i, (unsigned long long)x->min_ns, (unsigned long long)lo, (unsigned long long)hi);
+			CHECK(x->max_ns >= lo && x->max_ns <= hi, "interval %d: max %llu outside [%llu, %llu]",
+			      i, (unsigned long long)x->max_ns, (unsigned long long)lo, (unsigned long long)hi);
+		}
+	}
+	CHECK_EQ_U64(count, 2, "counts add up");
+	CHECK_EQ_U64(sum, slow + faster, "sums add up (none lost when the buckets did not move)");
+	CHECK_EQ_U64(to_userspace, 1, "to_userspace adds up");
+	{
+		/* The intervals summed, as 'report FILE' does, against the last read, as the live total. */
+		struct interval all[4];
+		struct run run = { .intervals = all, .nr_intervals = 4 };
+		struct summary a = {};
+
+		CHECK(!snapshot_diff(&snaps[0], &empty, &all[0]), "first read");
+		memcpy(&all[1], iv, sizeof(iv));
+		if (CHECK(!summary_of_run(&run, 0, 4, &a) && a.nr_vms == 1 && a.vms[0].reasons.nr == 1,
+			  "summary of the intervals")) {
+			const struct hist *t = &a.vms[0].reasons.rows[0].h;
+
+			CHECK(t->count == 5 && t->sum_ns == h.sum_ns && t->to_userspace == 1,
+			      "intervals summed: count %llu sum %llu to_userspace %llu, the read says 5 %llu 1",
+			      (unsigned long long)t->count, (unsigned long long)t->sum_ns,
+			      (unsigned long long)t->to_userspace, (unsigned long long)h.sum_ns);
+			CHECK(t->min_ns == faster && t->max_ns == slow, "min %llu max %llu, exact",
+			      (unsigned long long)t->min_ns, (unsigned long long)t->max_ns);
+		}
+		summary_free(&a);
+		interval_free(&all[0]);
+	}
+	for (int i = 0; i < 3; i++)
+		interval_free(&iv[i]);
+	for (int i = 0; i < 4; i++)
+		snapshot_free(&snaps[i]);
+}
+
 /* A key added twice (moved out of the maps, then read there again) is one entry after the sort. */
 static void test_merge_equal_keys(void)
 {
@@ -150,6 +233,7 @@ static void test_names(void)
 int main(void)
 {
 	test_torn_reads();
+	test_torn_fields();
 	test_merge_equal_keys();
 	test_names();
 	return check_done();
