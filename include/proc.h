@@ -10,8 +10,14 @@
 bool pid_alive(__u32 pid);
 /* When pid started, in clock ticks after boot (/proc/PID/stat's starttime); 0 if gone. */
 __u64 pid_start_ticks(__u32 pid);
-/* Whether the process that started at start_ticks (pid_start_ticks) still runs as pid. */
+/*
+ * Whether the process that started at start_ticks (pid_start_ticks; 0:
+ * any) still runs as pid: not gone, not a zombie, not a later process
+ * that got its pid.
+ */
 bool vm_alive(__u32 pid, __u64 start_ticks);
+/* The process a thread id belongs to (Tgid in /proc/PID/status); 0 if gone. */
+__u32 pid_tgid(__u32 pid);
 /* Whether pid holds a KVM VM file descriptor (anon_inode:kvm-vm). */
 bool pid_is_vm(__u32 pid);
 /* vCPU ids of pid's threads named like QEMU's ("CPU 3/KVM"); returns how many (<= max). */

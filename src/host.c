@@ -85,8 +85,22 @@ int host_check(const __u32 *pids, unsigned int nr)
 	for (unsigned int i = 0; i < nr; i++) {
 		char name[64];
 
+		__u32 tgid = pid_tgid(pids[i]);
+
 		if (!pid_alive(pids[i])) {
 			fprintf(stderr, "vmexitprof: no such process: %u\n", pids[i]);
+			return -1;
+		}
+		/* BPF compares the thread's tgid: a thread id would match nothing. */
+		if (tgid && tgid != pids[i]) {
+			vm_name(tgid, name, sizeof(name));
+			fprintf(stderr, "vmexitprof: %u is a thread of process %u (%s); use -p %u\n",
+				pids[i], tgid, name, tgid);
+			return -1;
+		}
+		if (!vm_alive(pids[i], 0)) {
+			fprintf(stderr, "vmexitprof: process %u has exited (a zombie its parent has not "
+				"reaped)\n", pids[i]);
 			return -1;
 		}
 		if (!pid_is_vm(pids[i])) {

@@ -49,10 +49,11 @@ static void sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static bool all_targets_exited(const struct trace_opts *opts)
+/* Every -p target gone, a zombie, or its pid taken by another process since the start. */
+static bool all_targets_exited(const struct trace_opts *opts, const __u64 *starts)
 {
 	for (unsigned int i = 0; i < opts->nr_pids; i++)
-		if (pid_alive(opts->pids[i]))
+		if (vm_alive(opts->pids[i], starts[i]))
 			return false;
 	return opts->nr_pids > 0;
 }
@@ -85,6 +86,7 @@ struct session {
 	struct snapshot prev, cur;	/* the last interval's end, and now */
 	bool keep_intervals;		/* for the heatmap or the dump */
 	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so on stderr */
+	__u64 target_starts[MAX_TARGET_PIDS];	/* -p's processes' start times */
 	__u64 interval_start_ns;	/* since the run started */
 };
 
@@ -148,7 +150,7 @@ static int trace_loop(struct session *s, __u64 start)
 		}
 		if (cli->duration_ms && elapsed_ms >= cli->duration_ms)
 			break;
-		if (all_targets_exited(&cli->trace))
+		if (all_targets_exited(&cli->trace, s->target_starts))
 			break;
 		if (next_ms && elapsed_ms >= next_ms) {
 			/* The last interval is read after detaching, in main. */
@@ -186,7 +188,7 @@ static int finish(struct session *s)
 	collect_new_vm_names(&s->collector, &s->run);
 	collect_final_vm_names(&s->run, &s->cur);
 	for (unsigned int i = 0; i < cli->trace.nr_pids; i++)
-		if (!pid_alive(cli->trace.pids[i]))
+		if (!vm_alive(cli->trace.pids[i], s->target_starts[i]))
 			fprintf(stderr, "vmexitprof: process %u exited during the run; showing what was "
 				"collected\n", cli->trace.pids[i]);
 	/* The last interval; without -I, the whole run. */
@@ -248,8 +250,10 @@ int main(int argc, char **argv)
 		cli.duration_ms ? " for the given duration" : "", s.run.vmm_time_source);
 	if (cli.interval_ms)
 		output_interval_header(&cli.output);
-	for (unsigned int i = 0; i < cli.trace.nr_pids; i++)
-		collect_name_vm(&s.run, cli.trace.pids[i], pid_start_ticks(cli.trace.pids[i]), NULL);
+	for (unsigned int i = 0; i < cli.trace.nr_pids; i++) {
+		s.target_starts[i] = pid_start_ticks(cli.trace.pids[i]);
+		collect_name_vm(&s.run, cli.trace.pids[i], s.target_starts[i], NULL);
+	}
 
 	start = now_ns();
 	err = trace_loop(&s, start);

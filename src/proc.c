@@ -21,31 +21,64 @@ bool pid_alive(__u32 pid)
 	return !access(path, F_OK);
 }
 
-__u64 pid_start_ticks(__u32 pid)
+/* State (R, S, Z, ...) and start time of pid from /proc/PID/stat; false if it is gone. */
+static bool read_stat(__u32 pid, char *state, __u64 *start)
 {
 	char path[32], stat[1024], *p;
-	unsigned long long start = 0;
+	unsigned long long ticks;
 	size_t n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
+		return false;
 	n = fread(stat, 1, sizeof(stat) - 1, f);
 	fclose(f);
 	stat[n] = 0;
-	/* After "pid (comm)", where comm may hold spaces and parentheses: field 22. */
+	/* After "pid (comm)", where comm may hold spaces and parentheses: fields 3 and 22. */
 	p = strrchr(stat, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			 "%*d %*d %*d %llu", &start) != 1)
-		return 0;
-	return start;
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu", state, &ticks) != 2)
+		return false;
+	*start = ticks;
+	return true;
+}
+
+__u64 pid_start_ticks(__u32 pid)
+{
+	__u64 start;
+	char state;
+
+	return read_stat(pid, &state, &start) ? start : 0;
 }
 
 bool vm_alive(__u32 pid, __u64 start_ticks)
 {
-	return start_ticks ? pid_start_ticks(pid) == start_ticks : pid_alive(pid);
+	__u64 start;
+	char state;
+
+	/* A zombie runs no guest any more: only its parent has yet to reap it. */
+	if (!read_stat(pid, &state, &start) || state == 'Z' || state == 'X')
+		return false;
+	return !start_ticks || start == start_ticks;
+}
+
+__u32 pid_tgid(__u32 pid)
+{
+	char path[32], line[128];
+	unsigned int tgid = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Tgid: %u", &tgid) == 1;
+	fclose(f);
+	return found ? tgid : 0;
 }
 
 bool pid_is_vm(__u32 pid)
