@@ -12,7 +12,8 @@ DEPFLAGS := -MMD -MP
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 # BPF objects: CO-RE against our reduced kernel types in vmlinux-btf/.
 # The multiarch dir is for <asm/errno.h>, which libbpf's usdt.bpf.h pulls in.
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(DEPFLAGS) \
+# -mcpu=v3: compare-and-exchange (kernels 5.12 and later) for exact min/max.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
 LIBS := -lbpf -lelf -lz -ljson-c -lm
 

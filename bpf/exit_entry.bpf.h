@@ -16,6 +16,8 @@
 #define EEXIST 17
 
 /* Set by the loader before load; zero means "no filter". */
+/* --ports: follow port reads that go to the VMM to their completion. */
+const volatile bool track_port_reads = false;
 const volatile __u32 target_pids[MAX_TARGET_PIDS] = {};
 const volatile __u32 nr_target_pids = 0;
 const volatile __u64 vcpu_filter[MAX_VCPU_FILTER / 64] = {};
@@ -35,6 +37,7 @@ struct inflight {
 	__u32 uexit_vcpu;
 	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
 	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once INFLIGHT_COMM_READ */
+	__u64 pio_read_ns;	/* the VMM's handling time of a port read, once INFLIGHT_PIO_READ_TIMED */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -43,6 +46,8 @@ struct inflight {
 #define INFLIGHT_IO_IN_VMM	8	/* io: handed to the VMM, awaiting the next KVM_RUN */
 #define INFLIGHT_MMIO_READ	16	/* an unsatisfied MMIO read: its completion is no new access */
 #define INFLIGHT_COMM_READ	32	/* comm_vcpu holds the thread name's vCPU id */
+#define INFLIGHT_PIO_READ_IN_VMM 64	/* a port read went to the VMM: its kvm_pio comes once done */
+#define INFLIGHT_PIO_READ_TIMED	128	/* ... and the VMM's handling time of it is in pio_read_ns */
 
 /*
  * Not per CPU: a new per-CPU key takes ~4 KiB per possible CPU from the
@@ -80,16 +85,60 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Source of a new histogram's zeroed value (too big for the BPF stack). */
-static struct hist zero_hist;
+/*
+ * Source of a new histogram's value (too big for the BPF stack): zero but
+ * for min_ns, which starts above any value so that the first sample's
+ * compare-and-exchange needs no "is it the first" test (which would race).
+ * The loader reads min_ns only where count says there were samples.
+ */
+static struct hist zero_hist = { .min_ns = ~0ULL };
+/* The same for a new port/MMIO tally's handling time. */
+static const struct io_stats zero_io = { .handled_min_ns = ~0ULL };
 
-static __always_inline void count_event(enum counter c)
+/*
+ * Count an event. The counters are per CPU, and tracepoint programs run
+ * with preemption off, so a plain ++ is exact; a uprobe's program (the
+ * USDT VMM clock) can be preempted by another on its CPU, so it passes
+ * preemptible and adds atomically.
+ */
+static __always_inline void count_event_on(enum counter c, bool preemptible)
 {
 	__u32 key = c;
 	__u64 *v = bpf_map_lookup_elem(&counters, &key);
 
-	if (v)
+	if (!v)
+		return;
+	if (preemptible)
+		__sync_fetch_and_add(v, 1);
+	else
 		(*v)++;
+}
+
+static __always_inline void count_event(enum counter c)
+{
+	count_event_on(c, false);
+}
+
+/* How often a min or max update retries against racing writers before it is counted as lost. */
+#define MINMAX_TRIES 16
+
+/*
+ * *p = min(*p, v) (a min starts at ~0), or with want_max the max (starts
+ * at 0), for a value other writers may update at the same time:
+ * compare-and-exchange, retried while another changed it between the read
+ * and the exchange.
+ */
+static __always_inline void store_extreme(__u64 *p, __u64 v, bool want_max, bool preemptible)
+{
+	for (int i = 0; i < MINMAX_TRIES; i++) {
+		__u64 cur = *(volatile __u64 *)p;
+
+		if (want_max ? cur >= v : cur <= v)
+			return;
+		if (__sync_val_compare_and_swap(p, cur, v) == cur)
+			return;
+	}
+	count_event_on(CNT_MINMAX_CONTENDED, preemptible);
 }
 
 /* The value for key, inserting zero first if there is none; NULL if the map is full. */
@@ -134,11 +183,19 @@ static __always_inline bool event_wanted(__u32 pid, __u32 vcpu)
 	return pid_wanted(pid) && vcpu_wanted(vcpu);
 }
 
-/* kvm_exit: remember when and why this thread left the guest. */
+/*
+ * kvm_exit: remember when and why this thread left the guest. Without a
+ * slot (task storage could not be had) the exit is counted, and that it
+ * could not be paired.
+ */
 static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 vcpu,
 					__u32 isa, __u32 exit_reason)
 {
 	count_event(CNT_EXITS);
+	if (!slot) {
+		count_event(CNT_SLOT_FAILED);
+		return;
+	}
 	if (slot->exit_ns)
 		count_event(CNT_EXIT_OVERWRITTEN);
 	slot->exit_ns = now;
@@ -168,7 +225,7 @@ static __always_inline int hist_insert(void *map, struct hist_key *key)
 
 /* key's histogram, created if need be; NULL, counted as full or nomem, if it cannot be. */
 static __always_inline struct hist *hist_for(struct hist_key *key, enum counter full,
-					     enum counter nomem)
+					     enum counter nomem, bool preemptible)
 {
 	struct hist *h = bpf_map_lookup_elem(&hists, key);
 	int err;
@@ -190,22 +247,22 @@ static __always_inline struct hist *hist_for(struct hist_key *key, enum counter 
 			return h;
 	}
 	/* Both failed. A full map says E2BIG; anything else is the allocator. */
-	count_event(err == -E2BIG ? full : nomem);
+	count_event_on(err == -E2BIG ? full : nomem, preemptible);
 	return NULL;
 }
 
 /*
- * Counts and sums are atomic adds, so they stay exact even if two threads
- * share a key; min and max are plain stores, exact with one writer.
+ * Counts and sums are atomic adds and min and max compare-and-exchange
+ * loops, so they stay exact when threads share a key (a VM's VMM handling
+ * times with the vCPU unknown, or its vCPU threads on two CPUs).
  */
-static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_userspace)
+static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_userspace,
+				     bool preemptible)
 {
 	__u64 b;
 
-	if (!h->count || delta < h->min_ns)
-		h->min_ns = delta;
-	if (delta > h->max_ns)
-		h->max_ns = delta;
+	store_extreme(&h->min_ns, delta, false, preemptible);
+	store_extreme(&h->max_ns, delta, true, preemptible);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, delta);
 	if (to_userspace)
@@ -241,10 +298,10 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	key.reason = slot->reason;
 	key.isa = slot->isa;
 	key.flags = slot->hist_flags;
-	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED);
+	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, false);
 	if (!h)
 		return;
-	hist_add(h, delta, to_userspace);
+	hist_add(h, delta, to_userspace, false);
 	count_event(CNT_PAIRED);
 }
 
@@ -256,24 +313,71 @@ struct {
 } io_tallies SEC(".maps");
 
 /*
+ * A port or MMIO access the VMM handled in delta ns. The tallies are per
+ * CPU: plain updates are exact in a tracepoint's program, but a preempted
+ * uprobe program (preemptible) may share its CPU's value with another.
+ */
+static __always_inline void io_handled(struct io_stats *io, __u64 delta, bool preemptible)
+{
+	if (preemptible) {
+		store_extreme(&io->handled_min_ns, delta, false, true);
+		store_extreme(&io->handled_max_ns, delta, true, true);
+		__sync_fetch_and_add(&io->handled, 1);
+		__sync_fetch_and_add(&io->handled_sum_ns, delta);
+		return;
+	}
+	if (delta < io->handled_min_ns)
+		io->handled_min_ns = delta;
+	if (delta > io->handled_max_ns)
+		io->handled_max_ns = delta;
+	io->handled++;
+	io->handled_sum_ns += delta;
+}
+
+/*
  * A port or MMIO access (kvm_pio, kvm_mmio): count it, and remember it in
  * the thread's slot so that a return to userspace right after it is put
  * to its account, with the VMM's handling time.
  */
 static __always_inline void record_io(struct inflight *slot, struct io_key *key)
 {
-	static const struct io_stats zero;
-	struct io_stats *io = lookup_or_insert(&io_tallies, key, &zero);
+	struct io_stats *io = lookup_or_insert(&io_tallies, key, &zero_io);
 
 	if (!io) {
 		count_event(CNT_IO_DROPPED);
 		return;
 	}
 	io->count++;
-	if (slot) {
-		slot->io = *key;
-		slot->state = (slot->state & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
+	if (!slot) {
+		/* Tallied, but whether the VMM handled it cannot be followed. */
+		count_event(CNT_IO_UNTRACKED);
+		return;
 	}
+	slot->io = *key;
+	slot->state = (slot->state & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
+}
+
+/*
+ * The completion of a port read that the thread's last return to
+ * userspace handed to the VMM: one access, gone to the VMM, and handled
+ * in the time the VMM took (if the next KVM_RUN was seen). It is not an
+ * access of its own for the next return to userspace.
+ */
+static __always_inline void record_pio_read_done(struct inflight *slot, struct io_key *key)
+{
+	struct io_stats *io = lookup_or_insert(&io_tallies, key, &zero_io);
+	__u64 delta = slot->pio_read_ns;
+	bool timed = slot->state & INFLIGHT_PIO_READ_TIMED;
+
+	slot->state &= ~(INFLIGHT_PIO_READ_IN_VMM | INFLIGHT_PIO_READ_TIMED);
+	if (!io) {
+		count_event(CNT_IO_DROPPED);
+		return;
+	}
+	io->count++;
+	io->to_userspace++;
+	if (timed)
+		io_handled(io, delta, false);
 }
 
 struct {
@@ -302,12 +406,16 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 	if (err < 0) {
 		key.reason = -err;
 		key.flags = UEXIT_FLAG_ERRNO;
-	} else if (slot) {
+	} else if (!slot) {
+		/* Counted below, but the VMM's handling cannot be timed without a slot. */
+		count_event(CNT_VMM_UNTIMED);
+	} else {
 		/* The VMM handles it now; record_kvm_run() closes the interval. */
 		slot->uexit_ns = now;
 		slot->uexit_reason = reason;
 		slot->uexit_vcpu = vcpu;
 		/* The access just traced is the one handed over, if the reason agrees. */
+		slot->state &= ~(INFLIGHT_PIO_READ_IN_VMM | INFLIGHT_PIO_READ_TIMED);
 		if ((slot->state & INFLIGHT_IO_PENDING) &&
 		    ((reason == UEXIT_REASON_IO && slot->io.kind == IO_KIND_PIO) ||
 		     (reason == UEXIT_REASON_MMIO && slot->io.kind == IO_KIND_MMIO))) {
@@ -316,6 +424,9 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 			if (io)
 				io->to_userspace++;
 			slot->state |= INFLIGHT_IO_IN_VMM;
+		} else if (reason == UEXIT_REASON_IO && track_port_reads) {
+			/* No access traced: a port read, whose kvm_pio comes once the VMM did it. */
+			slot->state |= INFLIGHT_PIO_READ_IN_VMM;
 		}
 		slot->state &= ~INFLIGHT_IO_PENDING;
 	}
@@ -327,10 +438,12 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 }
 
 /*
- * KVM_RUN entered again (kvm_fpu load): the VMM's handling of the thread's
- * last return to userspace, if one is waiting, ends here.
+ * KVM_RUN entered again (kvm_fpu load, or a USDT probe: preemptible): the
+ * VMM's handling of the thread's last return to userspace, if one is
+ * waiting, ends here.
  */
-static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u32 pid)
+static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u32 pid,
+					   bool preemptible)
 {
 	struct hist_key key = { .pid = pid, .isa = ISA_VMM };
 	struct hist *h;
@@ -343,24 +456,22 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	key.vm_start = slot->vm_start;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
+	if (slot->state & INFLIGHT_PIO_READ_IN_VMM) {
+		slot->pio_read_ns = delta;
+		slot->state |= INFLIGHT_PIO_READ_TIMED;
+	}
 	if (slot->state & INFLIGHT_IO_IN_VMM) {
 		struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
 
 		slot->state &= ~INFLIGHT_IO_IN_VMM;
-		if (io) {
-			if (!io->handled || delta < io->handled_min_ns)
-				io->handled_min_ns = delta;
-			if (delta > io->handled_max_ns)
-				io->handled_max_ns = delta;
-			io->handled++;
-			io->handled_sum_ns += delta;
-		}
+		if (io)
+			io_handled(io, delta, preemptible);
 	}
-	h = hist_for(&key, CNT_VMM_DROPPED, CNT_VMM_DROPPED);
+	h = hist_for(&key, CNT_VMM_DROPPED, CNT_VMM_DROPPED, preemptible);
 	if (!h)
 		return;
-	hist_add(h, delta, false);
-	count_event(CNT_VMM_PAIRED);
+	hist_add(h, delta, false, preemptible);
+	count_event_on(CNT_VMM_PAIRED, preemptible);
 }
 
 #endif /* VMEXITPROF_EXIT_ENTRY_BPF_H */

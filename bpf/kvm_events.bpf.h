@@ -46,9 +46,13 @@ static __always_inline void note_vm(struct task_struct *task, __u64 start)
 {
 	struct vm_id id = { .pid = bpf_get_current_pid_tgid() >> 32, .start = start };
 	struct vm_seen seen = {};
+	int err;
 
 	BPF_CORE_READ_STR_INTO(&seen.comm, task, group_leader, comm);
-	bpf_map_update_elem(&vms_seen, &id, &seen, BPF_NOEXIST);
+	/* int: before 6.2 only the low half of this helper's return is valid (see hist_insert). */
+	err = bpf_map_update_elem(&vms_seen, &id, &seen, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		count_event(CNT_VMS_SEEN_FULL);
 }
 
 /*
@@ -92,8 +96,7 @@ static __always_inline void on_kvm_exit(__u32 vcpu, __u32 isa, __u32 exit_reason
 	if (!event_wanted(pid, vcpu))
 		return;
 	slot = current_slot(task, true);
-	if (slot)
-		record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
+	record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
 }
 
 static __always_inline void on_kvm_entry(__u32 vcpu)
@@ -156,51 +159,71 @@ static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
 			      vcpu, reason, err);
 }
 
-/* The thread is entering KVM_RUN again: the VMM's handling under way, if any, ends. */
-static __always_inline void kvm_run_entered(void)
+/*
+ * The thread is entering KVM_RUN again: the VMM's handling under way, if
+ * any, ends. preemptible: called from a uprobe (USDT) program.
+ */
+static __always_inline void kvm_run_entered(bool preemptible)
 {
 	__u32 pid;
 	struct task_struct *task = current_task(&pid);
 
 	if (pid_wanted(pid))
-		record_kvm_run(current_slot(task, false), bpf_ktime_get_ns(), pid);
+		record_kvm_run(current_slot(task, false), bpf_ktime_get_ns(), pid, preemptible);
 }
 
-/* Slot of the current thread, created if need be, for a target's event; fills key's VM. */
-static __always_inline struct inflight *io_slot(struct io_key *key)
+/*
+ * For a target's port or MMIO event: false if not a target's; else *slot
+ * is the current thread's, created if need be (NULL if it cannot be), and
+ * key's VM is filled in.
+ */
+static __always_inline bool io_slot(struct io_key *key, struct inflight **slot)
 {
 	struct task_struct *task = current_task(&key->pid);
-	struct inflight *slot;
 
 	if (!pid_wanted(key->pid))
-		return NULL;
-	slot = current_slot(task, true);
-	if (slot)
-		key->vm_start = slot->vm_start;
-	return slot;
+		return false;
+	*slot = current_slot(task, true);
+	key->vm_start = *slot ? (*slot)->vm_start : current_vm_start(task);
+	return true;
 }
 
+/*
+ * kvm_pio fires for a read only once it is satisfied: at once where the
+ * kernel satisfies it, else in the next KVM_RUN, after the VMM did
+ * (complete_emulator_pio_in, 6.x). That completion is the read the
+ * thread's last return to userspace handed over (record_pio_read_done).
+ */
 static __always_inline void on_kvm_pio(__u32 rw, __u32 size, __u32 port)
 {
 	struct io_key key = { .kind = IO_KIND_PIO };
-	struct inflight *slot = io_slot(&key);
+	struct inflight *slot;
 
-	if (!slot)
+	if (!io_slot(&key, &slot))
 		return;
 	key.dir = rw ? IO_DIR_WRITE : IO_DIR_READ;
 	key.size = size;
 	key.addr = port;
-	record_io(slot, &key);
+	if (!rw && slot && (slot->state & INFLIGHT_PIO_READ_IN_VMM))
+		record_pio_read_done(slot, &key);
+	else
+		record_io(slot, &key);
 }
 
 /* kvm_mmio type: 0 a read the VMM must satisfy, 1 read, 2 write. */
 static __always_inline void on_kvm_mmio(__u32 type, __u32 len, __u64 gpa)
 {
 	struct io_key key = { .kind = IO_KIND_MMIO };
-	struct inflight *slot = io_slot(&key);
+	struct inflight *slot;
 
-	if (!slot)
+	if (!io_slot(&key, &slot))
 		return;
+	if (!slot) {
+		/* No slot, so no telling a completion from an access: count none twice. */
+		if (type == 1)
+			return;
+		goto tally;
+	}
 	/* A read handed to the VMM is traced again when it completes: count it once. */
 	if (type == 1 && (slot->state & INFLIGHT_MMIO_READ)) {
 		slot->state &= ~INFLIGHT_MMIO_READ;
@@ -208,6 +231,7 @@ static __always_inline void on_kvm_mmio(__u32 type, __u32 len, __u64 gpa)
 	}
 	if (type == 0)
 		slot->state |= INFLIGHT_MMIO_READ;
+tally:
 	key.dir = type == 2 ? IO_DIR_WRITE : IO_DIR_READ;
 	key.size = len;
 	key.addr = gpa & MMIO_PAGE_MASK;

@@ -51,7 +51,7 @@ SEC("tp/kvm/kvm_fpu")
 int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 {
 	if (ctx->load)
-		kvm_run_entered();
+		kvm_run_entered(false);
 	return 1;
 }
 
@@ -74,8 +74,9 @@ int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
 SEC("usdt")
 int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
 {
+	/* A uprobe's program can be preempted: atomic counting. */
 	if (type == KVM_RUN_IOCTL)
-		kvm_run_entered();
+		kvm_run_entered(true);
 	return 0;
 }
 
@@ -84,7 +85,7 @@ SEC("tp/syscalls/sys_enter_ioctl")
 int sys_enter_ioctl(struct syscall_trace_enter *ctx)
 {
 	if (ctx->args[1] == KVM_RUN_IOCTL)
-		kvm_run_entered();
+		kvm_run_entered(false);
 	return 1;
 }
 

@@ -18,6 +18,8 @@
 
 #define DUMP_FORMAT "vmexitprof-dump"
 #define DUMP_VERSION 1
+/* Counters from this one on came after the first version-1 dumps: a reader takes them as optional. */
+#define DUMP_FIRST_OPTIONAL_COUNTER CNT_SLOT_FAILED
 
 /*
  * One integer field of a dump record (a histogram, a return to userspace

@@ -124,6 +124,11 @@ enum counter {
 	CNT_VMM_PAIRED,			/* VMM handling intervals recorded */
 	CNT_IO_DROPPED,			/* port/MMIO access not tallied: map full */
 	CNT_VMM_DROPPED,		/* VMM handling interval dropped: hist map and reserve full, or no memory */
+	CNT_SLOT_FAILED,		/* an exit not paired: no per-thread slot (task storage) */
+	CNT_VMM_UNTIMED,		/* return to userspace whose handling could not be timed: no slot */
+	CNT_VMS_SEEN_FULL,		/* a VM not recorded in vms_seen: that map was full (--max-keys) */
+	CNT_MINMAX_CONTENDED,		/* a min or max update given up after many racing writers */
+	CNT_IO_UNTRACKED,		/* a port/MMIO access tallied but not followed to the VMM: no slot */
 	NR_COUNTERS,
 };
 

@@ -265,9 +265,13 @@ static bool read_interval(struct reader *r, const json_object *iv_json, struct i
 	if (!json_object_is_type(counters, json_type_object))
 		return fail(r, where, "\"%s\" must be an object", DUMP_KEY_COUNTERS);
 	snprintf(at, sizeof(at), "%s.%s", where, DUMP_KEY_COUNTERS);
-	for (int c = 0; c < NR_COUNTERS; c++)
+	for (int c = 0; c < NR_COUNTERS; c++) {
+		/* Counters added since version 1's first dumps: absent means none were counted. */
+		if (c >= DUMP_FIRST_OPTIONAL_COUNTER && !member(counters, counter_names[c]))
+			continue;
 		if (!get_uint(r, counters, counter_names[c], 0, ~0ULL, &iv->counters[c], at))
 			return false;
+	}
 	return read_records(r, iv_json, &dump_hist_record, (void **)&iv->hists, &iv->nr_hists, where) &&
 	       read_records(r, iv_json, &dump_uexit_record, (void **)&iv->uexits, &iv->nr_uexits, where) &&
 	       read_records(r, iv_json, &dump_io_record, (void **)&iv->io, &iv->nr_io, where);

@@ -185,6 +185,7 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *op
 	for (unsigned int i = 0; i < opts->nr_vcpus; i++)
 		skel->rodata->vcpu_filter[opts->vcpus[i] / 64] |= 1ULL << (opts->vcpus[i] % 64);
 	skel->rodata->filter_vcpus = opts->nr_vcpus > 0;
+	skel->rodata->track_port_reads = opts->ports;
 	/* So that the BPF side reads process start times in /proc's unit. */
 	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 }
@@ -225,7 +226,8 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct trace_opts *
 {
 	static const __u32 common_uexits[] = { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_HLT };
 	static __u32 pids[1024], vcpus[MAX_VCPU_FILTER];
-	static const struct hist zero;
+	/* As the BPF side's zero_hist: min_ns starts above any value. */
+	static const struct hist zero = { .min_ns = ~0ULL };
 	const char *const *common = NULL;
 	unsigned int isa = 0, nr_common = 0, budget = opts->max_hist_keys / 4;
 	struct hist_key keys[32];

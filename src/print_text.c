@@ -198,6 +198,16 @@ static void print_counters(FILE *out, const struct summary *sum)
 			"the kernel had no memory), %llu port/MMIO accesses (their map was full).\n",
 			(unsigned long long)c[CNT_UEXIT_DROPPED], (unsigned long long)c[CNT_VMM_DROPPED],
 			(unsigned long long)c[CNT_IO_DROPPED]);
+	if (c[CNT_SLOT_FAILED] || c[CNT_VMM_UNTIMED] || c[CNT_IO_UNTRACKED] || c[CNT_VMS_SEEN_FULL] ||
+	    c[CNT_MINMAX_CONTENDED])
+		fprintf(out, "Also lost: %llu exits not paired and %llu returns to userspace not timed "
+			"(the kernel had no per-thread slot for them), %llu port/MMIO accesses not "
+			"followed to the VMM (no slot either), %llu VMs not recorded for naming and moving "
+			"out (vms_seen was full, --max-keys), %llu min/max updates given up against "
+			"racing writers.\n",
+			(unsigned long long)c[CNT_SLOT_FAILED], (unsigned long long)c[CNT_VMM_UNTIMED],
+			(unsigned long long)c[CNT_IO_UNTRACKED], (unsigned long long)c[CNT_VMS_SEEN_FULL],
+			(unsigned long long)c[CNT_MINMAX_CONTENDED]);
 }
 
 /*
@@ -395,9 +405,11 @@ static void interval_rows(FILE *out, const struct summary *sum, __u32 pid, const
 void print_interval_text(FILE *out, const struct summary *sum, const struct reason_table *names,
 			   const struct print_opts *opts)
 {
+	/* Every counter of something lost, dropped or unpaired. */
 	static const enum counter lost[] = {
-		CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, CNT_UEXIT_DROPPED,
-		CNT_IO_DROPPED,
+		CNT_ENTRY_WITHOUT_EXIT, CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED,
+		CNT_UEXIT_DROPPED, CNT_IO_DROPPED, CNT_VMM_DROPPED, CNT_SLOT_FAILED, CNT_VMM_UNTIMED,
+		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED,
 	};
 	bool any = false;
 

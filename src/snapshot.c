@@ -27,12 +27,17 @@ const char *const counter_names[NR_COUNTERS] = {
 	[CNT_VMM_PAIRED] = "vmm_intervals",
 	[CNT_IO_DROPPED] = "io_dropped",
 	[CNT_VMM_DROPPED] = "vmm_intervals_dropped",
+	[CNT_SLOT_FAILED] = "slot_failed",
+	[CNT_VMM_UNTIMED] = "vmm_untimed",
+	[CNT_VMS_SEEN_FULL] = "vms_seen_full",
+	[CNT_MINMAX_CONTENDED] = "minmax_contended",
+	[CNT_IO_UNTRACKED] = "io_untracked",
 };
 
 __u64 counters_exits_pending(const __u64 *c)
 {
 	__u64 done = c[CNT_PAIRED] + c[CNT_EXIT_OVERWRITTEN] + c[CNT_HIST_FULL] +
-		     c[CNT_HIST_ALLOC_FAILED];
+		     c[CNT_HIST_ALLOC_FAILED] + c[CNT_SLOT_FAILED];
 
 	return c[CNT_EXITS] > done ? c[CNT_EXITS] - done : 0;
 }

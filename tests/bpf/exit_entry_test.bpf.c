@@ -51,10 +51,8 @@ int exit_entry_event(struct ee_event *ev)
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
 		slot = slot_get(&tid, vm_start, true);
-		if (!slot)
-			return EE_RET_NO_SLOT;
 		record_exit(slot, ev->now, ev->vcpu, ev->isa, ev->reason);
-		return EE_RET_HANDLED;
+		return slot ? EE_RET_HANDLED : EE_RET_NO_SLOT;
 	case EE_ENTRY:	/* as kvm_entry: no slot yet means NULL */
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
@@ -78,7 +76,7 @@ int exit_entry_event(struct ee_event *ev)
 	case EE_KVM_RUN:	/* as kvm_fpu load */
 		if (!pid_wanted(pid))
 			return EE_RET_FILTERED;
-		record_kvm_run(slot_get(&tid, vm_start, false), ev->now, pid);
+		record_kvm_run(slot_get(&tid, vm_start, false), ev->now, pid, ev->isa);
 		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;

@@ -763,6 +763,53 @@ static void scenario_map_full(void)
 }
 
 /* The count of returns to userspace for one uexits key, summed over CPUs. */
+/*
+ * The thread slots can run out (task storage can fail to allocate): with
+ * the test's slot map full, an exit is still counted, and counted as not
+ * paired; a return to userspace is counted, and counted as not timed.
+ */
+static void scenario_no_slot(void)
+{
+	struct filters f = {};
+	struct exit_entry_test_bpf *skel;
+	__u64 t = 1000;
+
+	begin("no thread slot: exits and returns to userspace counted, and counted as lost");
+	skel = load(&f);
+	for (unsigned int i = 0; i < EE_MAX_THREADS; i++)
+		EXIT(1000 + i, PID_A, 0, ISA_SVM, SVM_NPF, t + i);
+	for (unsigned int i = 0; i < EE_MAX_THREADS; i++)
+		ENTRY(1000 + i, PID_A, 0, t + 5000 + i);
+	/* Thread EE_MAX_THREADS + 1 finds no room. */
+	event(skel, EE_EXIT, 9999, PID_A, 0, ISA_SVM, SVM_NPF, t + 9000, EE_RET_NO_SLOT);
+	ENTRY(9999, PID_A, 0, t + 9100);
+	UEXIT(9999, PID_A, 0, KVM_EXIT_IO, 0, t + 9200);
+	KVM_RUN_AGAIN(9999, PID_A, t + 9300);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = EE_MAX_THREADS + 1,
+				       [CNT_ENTRIES] = EE_MAX_THREADS + 1,
+				       [CNT_PAIRED] = EE_MAX_THREADS, [CNT_ENTRY_WITHOUT_EXIT] = 1,
+				       [CNT_SLOT_FAILED] = 1, [CNT_USERSPACE_EXITS] = 1,
+				       [CNT_VMM_UNTIMED] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* The USDT clock's path (preemptible): the same numbers, counted atomically. */
+static void scenario_preemptible_kvm_run(void)
+{
+	struct filters f = {};
+	struct exit_entry_test_bpf *skel;
+
+	begin("KVM_RUN seen by a uprobe (preemptible): handling times as from the tracepoint");
+	skel = load(&f);
+	UEXIT(1, PID_A, 0, KVM_EXIT_IO, 0, 1000);
+	event(skel, EE_KVM_RUN, 1, PID_A, 0, 1, 0, 1700, EE_RET_HANDLED);
+	UEXIT(1, PID_A, 0, KVM_EXIT_IO, 0, 2000);
+	event(skel, EE_KVM_RUN, 1, PID_A, 0, 1, 0, 2300, EE_RET_HANDLED);
+	expect_hist(skel, mkkey(PID_A, 0, ISA_VMM, KVM_EXIT_IO, 0), (__u64[]){ 700, 300 }, 2);
+	expect_counters(skel, COUNTERS([CNT_USERSPACE_EXITS] = 2, [CNT_VMM_PAIRED] = 2));
+	exit_entry_test_bpf__destroy(skel);
+}
+
 static __u64 uexit_count(struct exit_entry_test_bpf *skel, __u32 pid, __u32 vcpu, __u32 reason,
 			 __u32 flags)
 {
@@ -1021,6 +1068,8 @@ int main(int argc, char **argv)
 	scenario_both_filters();
 	scenario_stats();
 	scenario_map_full();
+	scenario_no_slot();
+	scenario_preemptible_kvm_run();
 	scenario_userspace_exits();
 	scenario_pid_reused();
 	scenario_real_program_verifies();

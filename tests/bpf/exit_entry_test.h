@@ -14,7 +14,7 @@ enum ee_kind {
 	EE_EXIT = 1,	/* as kvm:kvm_exit */
 	EE_ENTRY = 2,	/* as kvm:kvm_entry */
 	EE_UEXIT = 3,	/* as kvm:kvm_userspace_exit: reason is KVM_EXIT_*, isa the errno (s32) */
-	EE_KVM_RUN = 4,	/* as kvm:kvm_fpu with load = 1: KVM_RUN entered again */
+	EE_KVM_RUN = 4,	/* as kvm:kvm_fpu with load = 1: KVM_RUN entered again; isa 1: as the USDT probe */
 };
 
 struct ee_event {
