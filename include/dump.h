@@ -17,7 +17,11 @@
 #include "snapshot.h"
 
 #define DUMP_FORMAT "vmexitprof-dump"
-#define DUMP_VERSION 1
+/*
+ * 2: the histograms reach 2^42 ns (610 buckets; version 1 stopped at
+ * 2^36, 514), and an interval's histogram may count no sample.
+ */
+#define DUMP_VERSION 2
 /* Counters from this one on came after the first version-1 dumps: a reader takes them as optional. */
 #define DUMP_FIRST_OPTIONAL_COUNTER CNT_SLOT_FAILED
 

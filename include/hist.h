@@ -5,8 +5,9 @@
  * Each power of two from 2^HIST_MIN_SHIFT to 2^HIST_MAX_SHIFT ns is split
  * into HIST_SUB equal sub-buckets, so a bucket is at most 1/16 of its lower
  * bound wide and a percentile read at a bucket's midpoint is within about
- * +-3.2% of the truth. Bucket 0 is the underflow (< 16 ns), the last one
- * the overflow (>= 2^36 ns, about 68.7 s).
+ * +-3.2% of the truth. Bucket 0 is the underflow (< 16 ns: no exit is that
+ * short), the last one the overflow (>= 2^42 ns, 73.3 minutes: past the
+ * halts of vCPUs idle for minutes), whose percentiles are only "at least".
  *
  * Written for both targets: no libc, no __builtin_clzll (clang 14 crashes
  * on it for BPF), types from the includer (__u64/__u32 via linux/types.h
@@ -22,9 +23,10 @@
 #define HIST_SUB_BITS	4
 #define HIST_SUB	(1U << HIST_SUB_BITS)
 #define HIST_MIN_SHIFT	4	/* 16 ns */
-#define HIST_MAX_SHIFT	36	/* 68.7 s */
+#define HIST_MAX_SHIFT	42	/* 73.3 min */
 #define HIST_OVERFLOW	(1 + (HIST_MAX_SHIFT - HIST_MIN_SHIFT) * HIST_SUB)
 #define HIST_NR_BUCKETS	(HIST_OVERFLOW + 1)
+#define HIST_OVERFLOW_NS (1ULL << HIST_MAX_SHIFT)	/* where the overflow bucket starts */
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
@@ -79,7 +81,10 @@ static inline __u64 hist_bucket_lower(__u32 b)
 struct hist;
 /* dst += src: counts and buckets add, min and max combine. */
 void hist_merge(struct hist *dst, const struct hist *src);
-/* The q-quantile (0 < q <= 1) read from the buckets, clamped to [min, max]. */
+/*
+ * The q-quantile (0 < q <= 1) read from the buckets, clamped to [min, max];
+ * HIST_OVERFLOW_NS where it falls in the overflow, meaning "at least".
+ */
 __u64 hist_percentile(const struct hist *h, double q);
 #endif
 

@@ -314,6 +314,9 @@ static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 			    DUMP_KEY_FORMAT);
 	if (!get_uint(r, doc, DUMP_KEY_VERSION, 0, ~0ULL, &version, ""))
 		return false;
+	if (version == 1)
+		return fail(r, "", "dump version 1, from a vmexitprof whose histograms stopped at 68.7 s; "
+			    "this one reads version %d", DUMP_VERSION);
 	if (version != DUMP_VERSION)
 		return fail(r, "", "dump version %llu; this vmexitprof reads version %d",
 			    (unsigned long long)version, DUMP_VERSION);

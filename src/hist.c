@@ -39,8 +39,9 @@ __u64 hist_percentile(const struct hist *h, double q)
 		if (seen >= rank)
 			break;
 	}
+	/* In the overflow the buckets know no more than "at least this". */
 	if (b >= HIST_OVERFLOW)
-		return h->max_ns;
+		return h->min_ns > HIST_OVERFLOW_NS ? h->min_ns : HIST_OVERFLOW_NS;
 	/* The bucket's midpoint is within half a bucket (1/32) of any value in it. */
 	v = (hist_bucket_lower(b) + hist_bucket_lower(b + 1)) / 2;
 	if (v < h->min_ns)

@@ -69,19 +69,30 @@ static void print_pct(FILE *out, __u64 part, __u64 whole)
 		fprintf(out, " %7s", "-");
 }
 
+/* A percentile: one in the overflow bucket is only known to be at least that (">4398s"). */
+static void format_percentile(char *buf, size_t len, const struct hist *h, double q)
+{
+	__u64 v = hist_percentile(h, q);
+
+	buf[0] = '>';
+	format_ns(buf + (v >= HIST_OVERFLOW_NS), len - 1, v);
+}
+
 static void print_latencies(FILE *out, const struct hist *h)
 {
-	const double values[] = {
-		h->min_ns, (double)h->sum_ns / h->count, hist_percentile(h, 0.5),
-		hist_percentile(h, 0.99), hist_percentile(h, 0.999), h->max_ns,
-	};
+	static const double quantiles[] = { 0.5, 0.99, 0.999 };
 	char buf[32];
 
-	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
-		format_ns(buf, sizeof(buf), values[i]);
+	format_ns(buf, sizeof(buf), h->min_ns);
+	fprintf(out, " %8s", buf);
+	format_ns(buf, sizeof(buf), (double)h->sum_ns / h->count);
+	fprintf(out, " %8s", buf);
+	for (size_t i = 0; i < ARRAY_SIZE(quantiles); i++) {
+		format_percentile(buf, sizeof(buf), h, quantiles[i]);
 		fprintf(out, " %8s", buf);
 	}
-	fputc('\n', out);
+	format_ns(buf, sizeof(buf), h->max_ns);
+	fprintf(out, " %8s\n", buf);
 }
 
 static void print_table(FILE *out, const struct reason_rows *set, const struct reason_table *names,
@@ -393,8 +404,8 @@ static void interval_rows(FILE *out, const struct summary *sum, __u32 pid, const
 			continue;
 		snprintf(label, sizeof(label), "%s%s", prefix, name);
 		format_ns(avg, sizeof(avg), (double)s->h.sum_ns / s->h.count);
-		format_ns(p50, sizeof(p50), hist_percentile(&s->h, 0.5));
-		format_ns(p99, sizeof(p99), hist_percentile(&s->h, 0.99));
+		format_percentile(p50, sizeof(p50), &s->h, 0.5);
+		format_percentile(p99, sizeof(p99), &s->h, 0.99);
 		format_ns(max, sizeof(max), s->h.max_ns);
 		fprintf(out, "%14.6f %7u %5s %-20s %10llu %11.1f %8s %8s %8s %8s\n",
 			sum->interval_end_ns / 1e9, pid, vcpu, label, (unsigned long long)s->h.count,

@@ -665,7 +665,8 @@ static void scenario_stats(void)
 {
 	static const __u64 lat[] = {
 		5000, 0, 1, 15, 16, 17, 31, 32, 1000, 123456789,
-		(1ULL << 36) - 1, 1ULL << 36, (1ULL << 37) - 1, 1ULL << 40, 1ULL << 62, 777,
+		HIST_OVERFLOW_NS - 1, HIST_OVERFLOW_NS, 2 * HIST_OVERFLOW_NS - 1, 16 * HIST_OVERFLOW_NS,
+		1ULL << 62, 777,
 	};
 	static const __u64 lat2[] = { 5000, 300, 7000, 300 };
 	const unsigned int n = sizeof(lat) / sizeof(lat[0]), n2 = sizeof(lat2) / sizeof(lat2[0]);
@@ -693,8 +694,8 @@ static void scenario_stats(void)
 	if (skel && !read_hist(skel, &k, &h)) {
 		check_u64("underflow bucket 0 (0, 1, 15 ns)", h.buckets[0], 3);
 		check_u64("bucket 1 (16 ns)", h.buckets[1], 1);
-		check_u64("last regular bucket (2^36 - 1 ns)", h.buckets[HIST_OVERFLOW - 1], 1);
-		check_u64("overflow bucket (2^36, 2^37 - 1, 2^40, 2^62 ns)",
+		check_u64("last regular bucket (2^42 - 1 ns)", h.buckets[HIST_OVERFLOW - 1], 1);
+		check_u64("overflow bucket (2^42, 2^43 - 1, 2^46, 2^62 ns)",
 			  h.buckets[HIST_OVERFLOW], 4);
 	}
 	expect_nr_keys(skel, 2);

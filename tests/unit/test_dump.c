@@ -35,7 +35,7 @@ static char *doc(const char *hist, const char *uexit, const char *io, const char
 	char *out;
 
 	if (asprintf(&out,
-		     "{\"format\":\"vmexitprof-dump\",\"version\":1,\"interval_ns\":100000000,"
+		     "{\"format\":\"vmexitprof-dump\",\"version\":2,\"interval_ns\":100000000,"
 		     "\"duration_ns\":200000000,\"vmm_time_source\":\"usdt\",\"kvm_exit_fired\":true,"
 		     "\"ports\":true,\"mmio\":false,\"bucket_lower_ns\":[%s],"
 		     "\"vms\":[{\"pid\":42,\"start_ticks\":7,\"name\":\"web1\",\"exited\":true}],"
@@ -202,7 +202,8 @@ static void test_bad(void)
 		{ "too deep", deep, "not valid JSON" },
 		{ "not ours", strdup("{\"format\":\"other\"}"), "not a vmexitprof dump" },
 		{ "a bare number", strdup("12"), "not a vmexitprof dump" },
-		{ "wrong version", with("\"version\":1", "\"version\":2"), "dump version 2; this vmexitprof reads version 1" },
+		{ "wrong version", with("\"version\":2", "\"version\":3"), "dump version 3; this vmexitprof reads version 2" },
+		{ "version 1", with("\"version\":2", "\"version\":1"), "dump version 1, from a vmexitprof whose histograms stopped at 68.7 s" },
 		{ "missing field", with("\"duration_ns\":200000000,", ""), "\"duration_ns\" is missing" },
 		{ "negative", with("\"interval_ns\":100000000", "\"interval_ns\":-1"), "\"interval_ns\" must be an integer" },
 		{ "a double", with("\"interval_ns\":100000000", "\"interval_ns\":1e8"), "\"interval_ns\" must be an integer" },
@@ -222,7 +223,7 @@ static void test_bad(void)
 		{ "vcpu as a string", with("\"vcpu\":1,\"isa\"", "\"vcpu\":\"1\",\"isa\""), "intervals[0].hists[0]: \"vcpu\" must be an integer" },
 		{ "max below min", with("\"max_ns\":1100", "\"max_ns\":899"), "intervals[0].hists[0]: \"max_ns\" must be an integer from 900" },
 		{ "buckets out of order", with("[[150,2],[153,3]]", "[[153,2],[150,3]]"), "intervals[0].hists[0].buckets[1]: bucket 150 is out of order" },
-		{ "bucket past the end", with("[[150,2],[153,3]]", "[[150,2],[514,3]]"), "buckets[1]: bucket 514 is out of order or past 513" },
+		{ "bucket past the end", with("[[150,2],[153,3]]", "[[150,2],[610,3]]"), "buckets[1]: bucket 610 is out of order or past 609" },
 		{ "buckets short of the count", with("[[150,2],[153,3]]", "[[150,2],[153,2]]"), "intervals[0].hists[0]: its buckets hold 4, its count says 5" },
 		{ "bucket over the count", with("[[150,2],[153,3]]", "[[150,2],[153,4]]"), "buckets[1]: count 4 does not fit the histogram's count 5" },
 		{ "bucket not a pair", with("[[150,2],[153,3]]", "[[150,2],[153]]"), "buckets[1]: must be [bucket, count]" },

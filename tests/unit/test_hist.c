@@ -37,8 +37,8 @@ static unsigned int ref_bucket(__u64 v)
 		return 0;
 	m = frexp((double)v, &e);	/* v = m * 2^e, m in [0.5, 1) */
 	e -= 1;				/* v = (2m) * 2^e, 2m in [1, 2) */
-	if (e >= 36)
-		return 1 + (36 - 4) * 16;
+	if (e >= 42)
+		return 1 + (42 - 4) * 16;
 	return 1 + (e - 4) * 16 + (unsigned int)floor((2 * m - 1) * 16);
 }
 
@@ -47,8 +47,8 @@ static double ref_lower(unsigned int b)
 {
 	if (b == 0)
 		return 0;
-	if (b >= 1 + (36 - 4) * 16)
-		return ldexp(1, 36);
+	if (b >= 1 + (42 - 4) * 16)
+		return ldexp(1, 42);
 	b -= 1;
 	return ldexp(1 + (b % 16) / 16.0, 4 + b / 16);
 }
@@ -139,9 +139,10 @@ static int cmp_u64(const void *a, const void *b)
 
 static void test_constants(void)
 {
-	SECTION("layout constants: 16 sub-buckets, 16 ns to 2^36 ns, 514 buckets");
+	SECTION("layout constants: 16 sub-buckets, 16 ns to 2^42 ns (73.3 min), 610 buckets");
 	CHECK_EQ_U64(HIST_SUB, 16, "HIST_SUB");
-	CHECK_EQ_U64(HIST_OVERFLOW, 1 + 32 * 16, "HIST_OVERFLOW");
+	CHECK_EQ_U64(HIST_OVERFLOW, 1 + 38 * 16, "HIST_OVERFLOW");
+	CHECK_EQ_U64(HIST_OVERFLOW_NS, 1ULL << 42, "HIST_OVERFLOW_NS");
 	CHECK_EQ_U64(HIST_NR_BUCKETS, HIST_OVERFLOW + 1, "HIST_NR_BUCKETS");
 	CHECK_EQ_U64(sizeof(((struct hist *)0)->buckets) / sizeof(__u64), HIST_NR_BUCKETS,
 		     "struct hist has one slot per bucket");
@@ -194,8 +195,8 @@ static void test_bucket_vs_reference(void)
 	CHECK_EQ_U64(hist_bucket(32), 17, "hist_bucket(32)");
 	CHECK_EQ_U64(hist_bucket(33), 17, "hist_bucket(33)");
 	CHECK_EQ_U64(hist_bucket(34), 18, "hist_bucket(34)");
-	CHECK_EQ_U64(hist_bucket((1ULL << 36) - 1), HIST_OVERFLOW - 1, "hist_bucket(2^36 - 1)");
-	CHECK_EQ_U64(hist_bucket(1ULL << 36), HIST_OVERFLOW, "hist_bucket(2^36)");
+	CHECK_EQ_U64(hist_bucket(HIST_OVERFLOW_NS - 1), HIST_OVERFLOW - 1, "hist_bucket(2^42 - 1)");
+	CHECK_EQ_U64(hist_bucket(HIST_OVERFLOW_NS), HIST_OVERFLOW, "hist_bucket(2^42)");
 	CHECK_EQ_U64(hist_bucket(UINT64_MAX), HIST_OVERFLOW, "hist_bucket(UINT64_MAX)");
 }
 
@@ -224,8 +225,8 @@ static void test_lower_bounds(void)
 				CHECK_EQ_U64(hi, 16, "the underflow bucket ends at 16 ns");
 		}
 	}
-	CHECK_EQ_U64(hist_bucket_lower(HIST_OVERFLOW), 1ULL << 36, "overflow starts at 2^36");
-	CHECK_EQ_U64(hist_bucket_lower(HIST_OVERFLOW + 7), 1ULL << 36,
+	CHECK_EQ_U64(hist_bucket_lower(HIST_OVERFLOW), HIST_OVERFLOW_NS, "overflow starts at 2^42");
+	CHECK_EQ_U64(hist_bucket_lower(HIST_OVERFLOW + 7), HIST_OVERFLOW_NS,
 		     "buckets past the overflow clamp to it");
 }
 
@@ -325,9 +326,10 @@ static void check_set(struct sample_set *s)
 
 		got[i] = hist_percentile(&h, quantiles[i]);
 		exact = exact_percentile(s->v, s->n, permille[i]);
-		if (exact >= (1ULL << 36)) {
-			/* In the overflow the buckets know nothing: the max is all there is. */
-			CHECK_EQ_U64(got[i], h.max_ns, "%s: p%g in the overflow (exact %llu) reads the max",
+		if (exact >= HIST_OVERFLOW_NS) {
+			/* In the overflow the buckets know only "at least 2^42 ns" (or the min). */
+			CHECK_EQ_U64(got[i], h.min_ns > HIST_OVERFLOW_NS ? h.min_ns : HIST_OVERFLOW_NS,
+				     "%s: p%g in the overflow (exact %llu) reads its bound",
 				     s->name, quantiles[i] * 100, (unsigned long long)exact);
 			continue;
 		}
@@ -347,13 +349,27 @@ static void check_set(struct sample_set *s)
 	      (unsigned long long)h.max_ns);
 	/* q = 1 is the largest sample's bucket, clamped: within 3.2% of the max. */
 	exact = s->v[s->n - 1];
-	if (exact < (1ULL << 36))
+	if (exact < HIST_OVERFLOW_NS)
 		CHECK(fabs((double)hist_percentile(&h, 1.0) - (double)exact) <=
 		      (exact < 16 ? 8 : 0.032 * exact),
 		      "%s: p100 = %llu, max %llu", s->name,
 		      (unsigned long long)hist_percentile(&h, 1.0), (unsigned long long)exact);
 	else
-		CHECK_EQ_U64(hist_percentile(&h, 1.0), h.max_ns, "%s: p100 in the overflow", s->name);
+		CHECK_EQ_U64(hist_percentile(&h, 1.0), h.min_ns > HIST_OVERFLOW_NS ? h.min_ns : HIST_OVERFLOW_NS,
+			     "%s: p100 in the overflow", s->name);
+}
+
+/* The case the range was too short for: three halts of 70, 80 and 1000 s. */
+static void test_long_halts(void)
+{
+	struct hist h = {};
+
+	SECTION("p50 of {70 s, 80 s, 1000 s} is 80 s within 3.2%, not the max");
+	hist_add(&h, 70000000000ULL);
+	hist_add(&h, 80000000000ULL);
+	hist_add(&h, 1000000000000ULL);
+	CHECK(fabs((double)hist_percentile(&h, 0.5) - 80e9) <= 0.032 * 80e9, "p50 = %llu",
+	      (unsigned long long)hist_percentile(&h, 0.5));
 }
 
 static void test_percentiles(void)
@@ -403,16 +419,22 @@ static void test_percentiles(void)
 			s.v[i] = rng_u64() % 16;
 		check_set(&s);
 
-		snprintf(name, sizeof(name), "overflow 70s..1000s");
+		/* Halts of idle vCPUs: past the old 2^36 ns (68.7 s) edge, inside the range now. */
+		snprintf(name, sizeof(name), "long halts 70s..1000s");
 		for (size_t i = 0; i < n; i++)
-			s.v[i] = (1ULL << 36) + rng_u64() % 1000000000000ULL;
+			s.v[i] = 70000000000ULL + rng_u64() % 930000000000ULL;
 		check_set(&s);
 
-		snprintf(name, sizeof(name), "mixed: underflow, 16..2^36, overflow");
+		snprintf(name, sizeof(name), "overflow 2^42 ns and up");
+		for (size_t i = 0; i < n; i++)
+			s.v[i] = HIST_OVERFLOW_NS + rng_u64() % 1000000000000000ULL;
+		check_set(&s);
+
+		snprintf(name, sizeof(name), "mixed: underflow, 16..2^42, overflow");
 		for (size_t i = 0; i < n; i++) {
 			switch (rng_u64() % 4) {
 			case 0: s.v[i] = rng_u64() % 16; break;
-			case 1: s.v[i] = (1ULL << 36) + rng_u64() % (1ULL << 40); break;
+			case 1: s.v[i] = HIST_OVERFLOW_NS + rng_u64() % (1ULL << 46); break;
 			default: {
 				unsigned int e = 4 + rng_u64() % 32;
 
@@ -436,7 +458,7 @@ static void test_percentiles(void)
 	{
 		static const __u64 singles[] = {
 			0, 1, 15, 16, 17, 31, 32, 33, 47, 1000, 1023, 1024, 1025,
-			(1ULL << 36) - 1, 1ULL << 36, UINT64_MAX,
+			HIST_OVERFLOW_NS - 1, HIST_OVERFLOW_NS, UINT64_MAX,
 		};
 		__u64 one;
 
@@ -484,15 +506,15 @@ static void test_merge(void)
 	}
 	hist_add(&b, 3);			/* b has the min ... */
 	hist_add(&all, 3);
-	hist_add(&a, 100ULL << 30);		/* ... a the max, in the overflow */
-	hist_add(&all, 100ULL << 30);
+	hist_add(&a, 100ULL << 40);		/* ... a the max, in the overflow */
+	hist_add(&all, 100ULL << 40);
 
 	m = a;
 	hist_merge(&m, &b);
 	CHECK_EQ_U64(m.count, all.count, "a+b count");
 	CHECK_EQ_U64(m.sum_ns, all.sum_ns, "a+b sum");
 	CHECK_EQ_U64(m.min_ns, 3, "a+b min (from b)");
-	CHECK_EQ_U64(m.max_ns, 100ULL << 30, "a+b max (from a)");
+	CHECK_EQ_U64(m.max_ns, 100ULL << 40, "a+b max (from a)");
 	CHECK(!memcmp(m.buckets, all.buckets, sizeof(m.buckets)), "a+b buckets differ from all samples'");
 
 	m = b;
@@ -582,6 +604,7 @@ int main(void)
 	test_lower_bounds();
 	test_containment_and_monotonicity();
 	test_percentiles();
+	test_long_halts();
 	test_merge();
 	test_format_ns();
 	free(values);
