@@ -5,7 +5,9 @@
  * testing the VM-exit profiler. It mimics what the profiler looks for in
  * QEMU: vCPU thread names and the qemu:kvm_vcpu_ioctl / qemu:kvm_run_exit
  * USDT probes. The guest is tests/vmm/guest.S; the contract between the
- * two is tests/vmm/testvmm_abi.h.
+ * two is tests/vmm/testvmm_abi.h. Built for arm64, the guest, its exits
+ * and their handling are those of tests/vmm/testvmm_arm64.c instead
+ * (guest_arm64.S, testvmm_abi_arm64.h); the rest is shared.
  *
  * Exit status: 0 success, 1 runtime failure, 2 bad usage.
  */
@@ -35,7 +37,11 @@
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 
+#if defined(__aarch64__)
+#include "testvmm_abi_arm64.h"
+#else
 #include "testvmm_abi.h"
+#endif
 #include "vms.h"
 
 __extension__ unsigned short qemu_kvm_vcpu_ioctl_semaphore
@@ -59,6 +65,49 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 
 /* Guest blob and labels inside it, from guest.S. */
 extern const unsigned char guest_code_start[], guest_code_end[];
+
+#if defined(__aarch64__)
+#define TESTVMM_ARCH "arm64"
+extern const unsigned char guest_entry[], guest_after_sysreg[], guest_after_hvc[],
+	guest_after_wfi[];
+
+/* What the guest causes; the first five are the per-phase counts. */
+enum cause { C_SYSREG, C_HVC, C_MMIO, C_MMIO_READ, C_WFI, C_CONTROL, NR_CAUSES };
+#define NR_PHASE_COUNTS C_CONTROL
+
+static const char *const cause_names[NR_CAUSES] = {
+	[C_SYSREG] = "sysreg",
+	[C_HVC] = "hvc",
+	[C_MMIO] = "mmio",
+	[C_MMIO_READ] = "mmio_read",
+	[C_WFI] = "wfi",
+	[C_CONTROL] = "control",
+};
+#define COUNT_OPTIONS							\
+	{ "sysreg", required_argument, NULL, OPT_COUNT + C_SYSREG },	\
+	{ "hvc", required_argument, NULL, OPT_COUNT + C_HVC },		\
+	{ "mmio", required_argument, NULL, OPT_COUNT + C_MMIO },	\
+	{ "mmio-read", required_argument, NULL, OPT_COUNT + C_MMIO_READ }, \
+	{ "wfi", required_argument, NULL, OPT_COUNT + C_WFI },
+/* The VMM wakes a WFI after this long (cfg.idle_us); it must. */
+#define COUNT_OPTION_LIST "--sysreg/--hvc/--mmio/--mmio-read/--wfi"
+#define IDLE_OPTION "wfi-wake-us"
+#define IDLE_KEY "wfi_wake_us"
+#define IDLE_DEFAULT_US 200
+
+/* The phase record layout is count[cause] as u32s. */
+_Static_assert(TESTVMM_PH_SYSREG == 4 * C_SYSREG, "phase layout");
+_Static_assert(TESTVMM_PH_HVC == 4 * C_HVC, "phase layout");
+_Static_assert(TESTVMM_PH_MMIO == 4 * C_MMIO, "phase layout");
+_Static_assert(TESTVMM_PH_MMIO_READ == 4 * C_MMIO_READ, "phase layout");
+_Static_assert(TESTVMM_PH_WFI == 4 * C_WFI, "phase layout");
+_Static_assert(TESTVMM_PHASE_SIZE == 4 * NR_PHASE_COUNTS, "phase layout");
+_Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
+	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
+_Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
+	       TESTVMM_MEM_SIZE, "parameter blocks overflow guest RAM");
+#else
+#define TESTVMM_ARCH "x86_64"
 extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
 
 /* What the guest causes; the first four are the per-phase counts. */
@@ -72,6 +121,16 @@ static const char *const cause_names[NR_CAUSES] = {
 	[C_HLT] = "hlt",
 	[C_CONTROL] = "control",
 };
+#define COUNT_OPTIONS							\
+	{ "cpuid", required_argument, NULL, OPT_COUNT + C_CPUID },	\
+	{ "pio", required_argument, NULL, OPT_COUNT + C_PIO },		\
+	{ "mmio", required_argument, NULL, OPT_COUNT + C_MMIO },	\
+	{ "hlt", required_argument, NULL, OPT_COUNT + C_HLT },
+/* The VMM sleeps this long on each HLT exit (cfg.idle_us). */
+#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt"
+#define IDLE_OPTION "hlt-sleep-us"
+#define IDLE_KEY "hlt_sleep_us"
+#define IDLE_DEFAULT_US 0
 
 /* The phase record layout is count[cause] as u32s. */
 _Static_assert(TESTVMM_PH_CPUID == 4 * C_CPUID, "phase layout");
@@ -84,6 +143,7 @@ _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
 	       TESTVMM_STACK_BASE, "parameter blocks overflow into the stacks");
 _Static_assert(TESTVMM_STACK_BASE + TESTVMM_MAX_VCPUS * TESTVMM_STACK_STRIDE <=
 	       TESTVMM_MEM_SIZE, "stacks overflow guest RAM");
+#endif
 
 /* Names straight from <linux/kvm.h> so numbers can never drift. */
 #define KVM_EXIT_REASONS(X)						\
@@ -126,7 +186,7 @@ struct config {
 	uint64_t duration_ns;		/* 0: count mode */
 	uint32_t delay_ms;
 	const char *wait_for;		/* start once this path exists */
-	uint32_t hlt_sleep_us;
+	uint32_t idle_us;		/* IDLE_OPTION */
 	unsigned int hot_add;		/* the last hot_add vCPUs start once the others are done */
 	bool reuse_tids;		/* hot-added vCPU j gets vCPU j's thread id */
 	const char *linger_for;		/* after the JSON, exit once this path exists */
@@ -155,6 +215,11 @@ struct vcpu {
 	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
 	unsigned int nr_phase_ends;
 	uint64_t phase_end_ns[TESTVMM_MAX_PHASES];
+#if defined(__aarch64__)
+	timer_t wake_timer;		/* signals this thread to end a WFI */
+	bool has_wake_timer;
+	bool wake_armed;
+#endif
 };
 
 enum gate { GATE_WAIT, GATE_RUN, GATE_ABORT };
@@ -204,7 +269,7 @@ static const char *exit_name(uint32_t reason, char *buf, size_t len)
 	return buf;
 }
 
-static uint32_t read_u32(const unsigned char *p)
+static __attribute__((unused)) uint32_t read_u32(const unsigned char *p)
 {
 	uint32_t v;
 
@@ -212,7 +277,7 @@ static uint32_t read_u32(const unsigned char *p)
 	return v;
 }
 
-static uint64_t read_u64(const unsigned char *p)
+static __attribute__((unused)) uint64_t read_u64(const unsigned char *p)
 {
 	uint64_t v;
 
@@ -227,6 +292,9 @@ static void write_u32(unsigned char *p, uint32_t v)
 
 /* ---- command line ---- */
 
+#if defined(__aarch64__)
+static void usage(FILE *f);	/* testvmm_arm64.c */
+#else
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -261,6 +329,7 @@ static void usage(FILE *f)
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
+#endif
 
 /* Non-negative decimal integer up to max; no sign, no spaces, no suffix. */
 static int parse_uint(const char *what, const char *s, uint64_t max,
@@ -449,9 +518,10 @@ static int parse_scale(struct config *cfg, const char *list)
 }
 
 enum {
-	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_SCALE,
-	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_HLT_SLEEP_US,
+	OPT_VCPUS = 256, OPT_SCALE,
+	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR,
+	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
 /* Returns 0 to run, 1 after --help, -1 on bad usage. */
@@ -459,16 +529,13 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
-		{ "cpuid", required_argument, NULL, OPT_CPUID },
-		{ "pio", required_argument, NULL, OPT_PIO },
-		{ "mmio", required_argument, NULL, OPT_MMIO },
-		{ "hlt", required_argument, NULL, OPT_HLT },
+		COUNT_OPTIONS
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "delay", required_argument, NULL, OPT_DELAY },
 		{ "wait-for", required_argument, NULL, OPT_WAIT_FOR },
-		{ "hlt-sleep-us", required_argument, NULL, OPT_HLT_SLEEP_US },
+		{ IDLE_OPTION, required_argument, NULL, OPT_IDLE_US },
 		{ "hot-add", required_argument, NULL, OPT_HOT_ADD },
 		{ "reuse-tids", no_argument, NULL, OPT_REUSE_TIDS },
 		{ "linger-for", required_argument, NULL, OPT_LINGER_FOR },
@@ -482,9 +549,22 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	int opt;
 
 	cfg->nr_vcpus = 1;
+	cfg->idle_us = IDLE_DEFAULT_US;
 	/* Our own messages, so every error line starts with "testvmm:". */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (opt >= OPT_COUNT && opt < OPT_COUNT + NR_PHASE_COUNTS) {
+			int c = opt - OPT_COUNT;
+			char what[32];
+
+			for (i = 0; options[i].val != opt; i++)
+				;
+			snprintf(what, sizeof(what), "--%s", options[i].name);
+			if (parse_u32(what, optarg, &cfg->phases[0].count[c]))
+				return -1;
+			single_counts = true;
+			continue;
+		}
 		switch (opt) {
 		case OPT_VCPUS:
 			if (parse_uint("--vcpus", optarg, TESTVMM_MAX_VCPUS, &v))
@@ -495,19 +575,6 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			}
 			cfg->nr_vcpus = v;
 			break;
-		case OPT_CPUID:
-		case OPT_PIO:
-		case OPT_MMIO:
-		case OPT_HLT: {
-			int c = opt - OPT_CPUID;
-			char what[16];
-
-			snprintf(what, sizeof(what), "--%s", cause_names[c]);
-			if (parse_u32(what, optarg, &cfg->phases[0].count[c]))
-				return -1;
-			single_counts = true;
-			break;
-		}
 		case OPT_PHASE:
 			if (cfg->nr_phases == TESTVMM_MAX_PHASES) {
 				fprintf(stderr, "testvmm: --phase: at most %d phases\n",
@@ -536,8 +603,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			}
 			cfg->wait_for = optarg;
 			break;
-		case OPT_HLT_SLEEP_US:
-			if (parse_u32("--hlt-sleep-us", optarg, &cfg->hlt_sleep_us))
+		case OPT_IDLE_US:
+			if (parse_u32("--" IDLE_OPTION, optarg, &cfg->idle_us))
 				return -1;
 			break;
 		case OPT_HOT_ADD:
@@ -576,11 +643,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return -1;
 	}
 	if (single_counts && cfg->nr_phases) {
-		fprintf(stderr, "testvmm: --phase cannot be mixed with --cpuid/--pio/--mmio/--hlt\n");
+		fprintf(stderr, "testvmm: --phase cannot be mixed with " COUNT_OPTION_LIST "\n");
 		return -1;
 	}
 	if (!cfg->nr_phases)
 		cfg->nr_phases = 1;
+#if defined(__aarch64__)
+	if (!cfg->idle_us) {
+		fprintf(stderr, "testvmm: --" IDLE_OPTION ": must be at least 1 (nothing else ends a WFI)\n");
+		return -1;
+	}
+#endif
 	if (cfg->hot_add && cfg->hot_add >= cfg->nr_vcpus) {
 		fprintf(stderr, "testvmm: --hot-add: %u of %u vCPUs leaves none to start with\n",
 			cfg->hot_add, cfg->nr_vcpus);
@@ -658,6 +731,9 @@ static uint32_t scaled(const struct vcpu *v, unsigned int phase, int cause)
 	       v->vmm->cfg.scale[v->id];
 }
 
+#if defined(__aarch64__)
+#include "testvmm_arm64.c"
+#else
 static uint64_t guest_cpuid_done(const struct vcpu *v)
 {
 	return read_u64(v->params + TESTVMM_P_CPUID_DONE);
@@ -720,6 +796,14 @@ static void vcpu_where(struct vcpu *v, char *buf, size_t len)
 		 sregs.cs.selector, (unsigned long long)sregs.cs.base,
 		 (unsigned long long)regs.rip, (unsigned long long)regs.rflags);
 }
+
+/* The guest's own count of the exits KVM handles in the kernel. */
+static int guest_counts(struct vcpu *v)
+{
+	v->caused[C_CPUID] = guest_cpuid_done(v);
+	return 0;
+}
+#endif
 
 static int unexpected_exit(struct vcpu *v)
 {
@@ -790,7 +874,8 @@ static int phase_end(struct vcpu *v, unsigned int index)
 			  atomic_load(&v->vmm->stop) ? ", after the stop request" : "");
 		return -1;
 	}
-	v->caused[C_CPUID] = guest_cpuid_done(v);
+	if (guest_counts(v))
+		return -1;
 	for (c = 0; c < NR_PHASE_COUNTS; c++) {
 		uint64_t got = v->caused[c] - v->phase_start[c];
 
@@ -813,11 +898,12 @@ static int phase_end(struct vcpu *v, unsigned int index)
 	return cfg->duration_ns ? 0 : 1;
 }
 
+#if !defined(__aarch64__)
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
 static int handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	uint32_t sleep_us = v->vmm->cfg.hlt_sleep_us;
+	uint32_t sleep_us = v->vmm->cfg.idle_us;
 	uint8_t byte;
 
 	switch (run->exit_reason) {
@@ -859,7 +945,7 @@ static int handle_exit(struct vcpu *v)
  * The guest counter misses a cpuid that completed right before we
  * stopped the vCPU; RIP tells whether that happened.
  */
-static int vcpu_final_cpuid(struct vcpu *v)
+static int vcpu_final_counts(struct vcpu *v)
 {
 	uint64_t after_cpuid = guest_after_cpuid - guest_code_start;
 	uint64_t carry = guest_cpuid_carry - guest_code_start;
@@ -878,6 +964,7 @@ static int vcpu_final_cpuid(struct vcpu *v)
 	v->caused[C_CPUID] = done;
 	return 0;
 }
+#endif
 
 static void vcpu_run_loop(struct vcpu *v)
 {
@@ -885,6 +972,9 @@ static void vcpu_run_loop(struct vcpu *v)
 	int ret;
 
 	while (!atomic_load(&vmm->stop)) {
+#if defined(__aarch64__)
+		wfi_wake_update(v);
+#endif
 		ret = vcpu_ioctl(v, KVM_RUN, NULL);
 		if (ret < 0) {
 			if (errno == EINTR) {
@@ -907,7 +997,7 @@ static void vcpu_run_loop(struct vcpu *v)
 		if (ret > 0)
 			break;
 	}
-	vcpu_final_cpuid(v);
+	vcpu_final_counts(v);
 }
 
 static void *vcpu_thread(void *arg)
@@ -933,6 +1023,9 @@ static void *vcpu_thread(void *arg)
 
 	if (run)
 		vcpu_run_loop(v);
+#if defined(__aarch64__)
+	wfi_wake_delete(v);
+#endif
 
 	pthread_mutex_lock(&vmm->lock);
 	vmm->nr_running--;
@@ -974,6 +1067,7 @@ static int kvm_check(struct vmm *vmm, long cap)
 	return r < 0 ? 0 : r;
 }
 
+#if !defined(__aarch64__)
 /* F000:FF53: inc dword [cs:0xff00]; iret */
 static const unsigned char stray_handler[] = {
 	0x66, 0x2e, 0xff, 0x06, TESTVMM_STRAY_COUNTER & 0xff, TESTVMM_STRAY_COUNTER >> 8, 0xcf,
@@ -983,6 +1077,46 @@ static void write_u16(unsigned char *p, uint16_t v)
 {
 	memcpy(p, &v, sizeof(v));
 }
+
+/* What the real-mode guest needs besides its code and parameter blocks. */
+static int guest_arch_setup(struct vmm *vmm)
+{
+	struct kvm_userspace_memory_region region;
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		write_u16(vmm->mem + 4 * i, TESTVMM_STRAY_HANDLER);
+		write_u16(vmm->mem + 4 * i + 2, TESTVMM_BIOS_GPA >> 4);
+	}
+	vmm->bios = mmap(NULL, TESTVMM_BIOS_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vmm->bios == MAP_FAILED) {
+		vmm->bios = NULL;
+		fprintf(stderr, "testvmm: mmap BIOS memory: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
+	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
+	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
+
+	memset(&region, 0, sizeof(region));
+	region.slot = 1;
+	region.guest_phys_addr = TESTVMM_BIOS_GPA;
+	region.memory_size = TESTVMM_BIOS_SIZE;
+	region.userspace_addr = (uintptr_t)vmm->bios;
+	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION (BIOS): %s\n",
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static uint32_t stray_interrupts(const struct vmm *vmm)
+{
+	return read_u32(vmm->bios + TESTVMM_STRAY_COUNTER);
+}
+#endif
 
 static int vcpu_create(struct vmm *vmm, struct vcpu *v)
 {
@@ -1057,20 +1191,9 @@ static int vm_create(struct vmm *vmm)
 		return 1;
 	}
 	memcpy(vmm->mem + TESTVMM_CODE_BASE, guest_code_start, code_size);
-	for (i = 0; i < 256; i++) {
-		write_u16(vmm->mem + 4 * i, TESTVMM_STRAY_HANDLER);
-		write_u16(vmm->mem + 4 * i + 2, TESTVMM_BIOS_GPA >> 4);
-	}
-	vmm->bios = mmap(NULL, TESTVMM_BIOS_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vmm->bios == MAP_FAILED) {
-		vmm->bios = NULL;
-		fprintf(stderr, "testvmm: mmap BIOS memory: %s\n", strerror(errno));
-		return 1;
-	}
-	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
-	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
-	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
+	r = guest_arch_setup(vmm);
+	if (r)
+		return r;
 	for (i = 0; i < cfg->nr_vcpus; i++) {
 		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
 				   i * TESTVMM_PARAM_STRIDE;
@@ -1094,16 +1217,6 @@ static int vm_create(struct vmm *vmm)
 	region.userspace_addr = (uintptr_t)vmm->mem;
 	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
 		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION: %s\n",
-			strerror(errno));
-		return 1;
-	}
-
-	region.slot = 1;
-	region.guest_phys_addr = TESTVMM_BIOS_GPA;
-	region.memory_size = TESTVMM_BIOS_SIZE;
-	region.userspace_addr = (uintptr_t)vmm->bios;
-	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION (BIOS): %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -1164,15 +1277,15 @@ static void print_json(const struct vmm *vmm)
 	unsigned int i, p;
 	int c;
 
-	printf("{\"pid\":%d,\"start_ticks\":%llu,\"mode\":\"%s\",\"duration_ns\":%" PRIu64
+	printf("{\"pid\":%d,\"start_ticks\":%llu,\"arch\":\"" TESTVMM_ARCH "\",\"mode\":\"%s\",\"duration_ns\":%" PRIu64
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
-	       ",\"hlt_sleep_us\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
+	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
 	       (int)getpid(), (unsigned long long)pid_start_ticks(getpid()),
 	       cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
-	       cfg->hlt_sleep_us, read_u32(vmm->bios + TESTVMM_STRAY_COUNTER));
+	       cfg->idle_us, stray_interrupts(vmm));
 	for (p = 0; p < cfg->nr_phases; p++) {
 		printf("%s{", p ? "," : "");
 		for (c = 0; c < NR_PHASE_COUNTS; c++)
@@ -1498,8 +1611,10 @@ cleanup:
 		close(vmm.vm_fd);
 	if (vmm.mem)
 		munmap(vmm.mem, TESTVMM_MEM_SIZE);
+#if !defined(__aarch64__)
 	if (vmm.bios)
 		munmap(vmm.bios, TESTVMM_BIOS_SIZE);
+#endif
 	if (vmm.kvm_fd >= 0)
 		close(vmm.kvm_fd);
 	free(vmm.vcpus);
