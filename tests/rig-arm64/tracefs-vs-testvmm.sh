@@ -24,13 +24,16 @@ hist_add kvm/kvm_wfx_arm64 common_pid,is_wfe
 hist_add kvm/kvm_sys_access common_pid,CRm,Op2
 hist_add kvm/kvm_handle_sys_reg common_pid,hsr
 
-# The vCPU threads' names, read while testvmm waits at its start gate.
+# testvmm with the options given (testvmm-duration.sh gives others), and
+# the vCPU threads' names, read while it waits at its start gate.
+testvmm_args=(--vcpus 2 --scale 1,3
+	--phase sysreg=200,hvc=100,mmio=30,mmio_read=20,wfi=10
+	--phase hvc=10,wfi=5)
+[[ -z ${TESTVMM_ARGS-} ]] || read -r -a testvmm_args <<<"$TESTVMM_ARGS"
 run_testvmm() {
 	local go=/tmp/tracefs-vs-testvmm.go pid t
-	"$testvmm" --vcpus 2 --scale 1,3 \
-		--phase sysreg=200,hvc=100,mmio=30,mmio_read=20,wfi=10 \
-		--phase hvc=10,wfi=5 \
-		--wait-for "$go" >"$out/truth.json" 2>"$out/testvmm.err" &
+	rm -f "$go"
+	"$testvmm" "${testvmm_args[@]}" --wait-for "$go" >"$out/truth.json" 2>"$out/testvmm.err" &
 	pid=$!
 	for _ in $(seq 300); do grep -q ready "$out/testvmm.err" && break; sleep 0.1; done
 	for t in /proc/$pid/task/*; do

@@ -219,6 +219,8 @@ struct vcpu {
 	timer_t wake_timer;		/* signals this thread to end a WFI */
 	bool has_wake_timer;
 	bool wake_armed;
+	struct { char name[48]; uint64_t value; } stats[64];	/* KVM's, at the end */
+	unsigned int nr_stats;
 #endif
 };
 
@@ -1308,7 +1310,11 @@ static void print_json(const struct vmm *vmm)
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
 			printf("%s%" PRIu64, p ? "," : "", v->phase_end_ns[p]);
-		printf("]}");
+		printf("]");
+#if defined(__aarch64__)
+		print_kvm_stats(v);
+#endif
+		printf("}");
 
 		for (c = 0; c < NR_CAUSES; c++)
 			caused[c] += v->caused[c];
