@@ -14,6 +14,10 @@ cases=(
 	"--kernel 6.1 --mem 12 -- true"
 	"--kernel 6.1 --timeout '' -- true"
 	"--kernel 6.1 --bogus -- true"
+	"--arch"
+	"--arch mips --kernel 6.1 -- true"
+	"--arch arm64 -- true"
+	"--arch arm64 --kernel 5.10 -- true"
 )
 for c in "${cases[@]}"; do
 	eval "args=($c)"
@@ -21,3 +25,4 @@ for c in "${cases[@]}"; do
 	assert_match "$err" "^tests/vm/run: .*" "usage error for: $c"
 done
 tests/vm/run --help | grep -q -- '--kernel 6.1|6.12' || die "--help prints no usage"
+tests/vm/run --help | grep -q -- '--arch x86_64|arm64' || die "--help does not mention --arch"

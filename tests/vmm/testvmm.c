@@ -294,6 +294,24 @@ static void write_u32(unsigned char *p, uint32_t v)
 
 /* ---- command line ---- */
 
+/* The usage lines both guests share; the first takes TESTVMM_MAX_PHASES. */
+#define USAGE_PHASES_TO_WAIT_FOR \
+		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n" \
+		"                     cannot be mixed with the single-count options\n" \
+		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n" \
+		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n" \
+		"                     instead of running one round per vCPU\n" \
+		"  --delay MS         after printing the ready line, wait MS before running\n" \
+		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n" \
+		"                     exists: lets a test attach a tracer first\n"
+#define USAGE_HOT_ADD_TO_END \
+		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n" \
+		"                     threads, only once the others have finished\n" \
+		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n" \
+		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n" \
+		"                     namespace); the JSON's tids say whether it did\n" \
+		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n"
+
 #if defined(__aarch64__)
 static void usage(FILE *f);	/* testvmm_arm64.c */
 #else
@@ -313,21 +331,9 @@ static void usage(FILE *f)
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
 		"  --cpuid/--pio/--mmio/--hlt N\n"
 		"                     counts of a single phase (default 0)\n"
-		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n"
-		"                     cannot be mixed with the single-count options\n"
-		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n"
-		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n"
-		"                     instead of running one round per vCPU\n"
-		"  --delay MS         after printing the ready line, wait MS before running\n"
-		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n"
-		"                     exists: lets a test attach a tracer first\n"
+		USAGE_PHASES_TO_WAIT_FOR
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
-		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n"
-		"                     threads, only once the others have finished\n"
-		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n"
-		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n"
-		"                     namespace); the JSON's tids say whether it did\n"
-		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n",
+		USAGE_HOT_ADD_TO_END,
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }

@@ -48,23 +48,11 @@ static void usage(FILE *f)
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
 		"  --sysreg/--hvc/--mmio/--mmio-read/--wfi N\n"
 		"                     counts of a single phase (default 0)\n"
-		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n"
-		"                     cannot be mixed with the single-count options\n"
-		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n"
-		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n"
-		"                     instead of running one round per vCPU\n"
-		"  --delay MS         after printing the ready line, wait MS before running\n"
-		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n"
-		"                     exists: lets a test attach a tracer first\n"
+		USAGE_PHASES_TO_WAIT_FOR
 		"  --wfi-wake-us US   while a vCPU's guest is in its WFIs, signal its thread\n"
 		"                     every US (default %d): the wake-up that ends each\n"
 		"                     WFI, with KVM_RUN returning EINTR\n"
-		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n"
-		"                     threads, only once the others have finished\n"
-		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n"
-		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n"
-		"                     namespace); the JSON's tids say whether it did\n"
-		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n",
+		USAGE_HOT_ADD_TO_END,
 		TESTVMM_MMIO_GPA, TESTVMM_CTRL_GPA, TESTVMM_MAX_VCPUS,
 		TESTVMM_MAX_PHASES, IDLE_DEFAULT_US);
 }
