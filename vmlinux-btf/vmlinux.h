@@ -137,4 +137,15 @@ struct trace_event_raw_kvm_fpu {
 
 #pragma clang attribute pop
 
+#if defined(__TARGET_ARCH_arm64)
+/* arm64 (make ARCH=arm64): bpf_tracing.h reads a uprobe's registers as
+ * the UAPI struct user_pt_regs; a fixed layout, so no CO-RE. */
+struct user_pt_regs {
+	u64 regs[31];
+	u64 sp;
+	u64 pc;
+	u64 pstate;
+};
+#endif
+
 #endif /* VMEXITPROF_VMLINUX_H */

@@ -13,6 +13,9 @@
  * Registers: %edi phase index, %si phase record (DS-relative), %ebp loop
  * counter. cpuid clobbers %eax/%ebx/%ecx/%edx, so nothing lives there.
  */
+#if defined(__aarch64__)
+#include "guest_arm64.S"
+#else
 #include "testvmm_abi.h"
 
 	/* Data for the host: the VMM copies it into guest RAM. */
@@ -115,3 +118,4 @@ guest_code_end:
 	.code64
 
 	.section .note.GNU-stack, "", @progbits
+#endif

@@ -5,7 +5,9 @@
  * testing the VM-exit profiler. It mimics what the profiler looks for in
  * QEMU: vCPU thread names and the qemu:kvm_vcpu_ioctl / qemu:kvm_run_exit
  * USDT probes. The guest is tests/vmm/guest.S; the contract between the
- * two is tests/vmm/testvmm_abi.h.
+ * two is tests/vmm/testvmm_abi.h. Built for arm64, the guest, its exits
+ * and their handling are those of tests/vmm/testvmm_arm64.c instead
+ * (guest_arm64.S, testvmm_abi_arm64.h); the rest is shared.
  *
  * Exit status: 0 success, 1 runtime failure, 2 bad usage.
  */
@@ -35,7 +37,11 @@
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 
+#if defined(__aarch64__)
+#include "testvmm_abi_arm64.h"
+#else
 #include "testvmm_abi.h"
+#endif
 #include "proc.h"
 #include "util.h"
 
@@ -59,29 +65,80 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 
 /* Guest blob and labels inside it, from guest.S. */
 extern const unsigned char guest_code_start[], guest_code_end[];
+
+/*
+ * What the guest causes, per architecture: PHASE_COUNTS are the per-phase
+ * counts, as X(cause, --phase key, option, offset in the phase record);
+ * VMM_CAUSES the exits the VMM counts besides, as X(cause, name).
+ */
+#if defined(__aarch64__)
+#define TESTVMM_ARCH "arm64"
+extern const unsigned char guest_entry[], guest_after_sysreg[], guest_after_hvc[],
+	guest_after_wfi[];
+
+#define PHASE_COUNTS(X)							\
+	X(C_SYSREG, "sysreg", "sysreg", TESTVMM_PH_SYSREG)		\
+	X(C_HVC, "hvc", "hvc", TESTVMM_PH_HVC)				\
+	X(C_MMIO, "mmio", "mmio", TESTVMM_PH_MMIO)			\
+	X(C_MMIO_READ, "mmio_read", "mmio-read", TESTVMM_PH_MMIO_READ)	\
+	X(C_WFI, "wfi", "wfi", TESTVMM_PH_WFI)
+#define VMM_CAUSES(X) X(C_CONTROL, "control")
+#define COUNT_OPTION_LIST "--sysreg/--hvc/--mmio/--mmio-read/--wfi"
+#define PHASE_KEY_LIST "sysreg, hvc, mmio, mmio_read or wfi"
+/* The VMM wakes a WFI after this long (cfg.idle_us); it must. */
+#define IDLE_OPTION "wfi-wake-us"
+#define IDLE_KEY "wfi_wake_us"
+#define IDLE_DEFAULT_US 200
+#define GUEST_RAM_AFTER_PARAMS TESTVMM_MEM_SIZE
+#else
+#define TESTVMM_ARCH "x86_64"
 extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
 extern const unsigned char guest_after_rdmsr[], guest_rdmsr_carry[];
 extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
 
-/*
- * What the guest causes; the first six are the per-phase counts. The
- * failed VM entries (--fail-entry) are the VMM's doing, one per vCPU.
- */
-enum cause { C_CPUID, C_PIO, C_MMIO, C_HLT, C_RDMSR, C_WRMSR, C_CONTROL,
-	     C_FAIL_ENTRY, NR_CAUSES };
+#define PHASE_COUNTS(X)							\
+	X(C_CPUID, "cpuid", "cpuid", TESTVMM_PH_CPUID)			\
+	X(C_PIO, "pio", "pio", TESTVMM_PH_PIO)				\
+	X(C_MMIO, "mmio", "mmio", TESTVMM_PH_MMIO)			\
+	X(C_HLT, "hlt", "hlt", TESTVMM_PH_HLT)				\
+	X(C_RDMSR, "rdmsr", "rdmsr", TESTVMM_PH_RDMSR)			\
+	X(C_WRMSR, "wrmsr", "wrmsr", TESTVMM_PH_WRMSR)
+/* The failed VM entries (--fail-entry) are the VMM's doing, one per vCPU. */
+#define VMM_CAUSES(X) X(C_CONTROL, "control") X(C_FAIL_ENTRY, "fail_entry")
+#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr"
+#define PHASE_KEY_LIST "cpuid, pio, mmio, hlt, rdmsr or wrmsr"
+/* The VMM sleeps this long on each HLT exit (cfg.idle_us). */
+#define IDLE_OPTION "hlt-sleep-us"
+#define IDLE_KEY "hlt_sleep_us"
+#define IDLE_DEFAULT_US 0
+#define GUEST_RAM_AFTER_PARAMS TESTVMM_STACK_BASE
+_Static_assert(TESTVMM_STACK_BASE + TESTVMM_MAX_VCPUS * TESTVMM_STACK_STRIDE <=
+	       TESTVMM_MEM_SIZE, "stacks overflow guest RAM");
+#endif
+
+#define CAUSE_ENUM(cause, name, ...) cause,
+#define CAUSE_NAME(cause, name, ...) [cause] = name,
+/* The single-count options (OPT_COUNT + cause) of parse_args. */
+#define COUNT_OPTION(cause, name, option, offset) \
+	{ option, required_argument, NULL, OPT_COUNT + (cause) },
+enum cause { PHASE_COUNTS(CAUSE_ENUM) VMM_CAUSES(CAUSE_ENUM) NR_CAUSES };
 #define NR_PHASE_COUNTS C_CONTROL
 
 static const char *const cause_names[NR_CAUSES] = {
-	[C_CPUID] = "cpuid",
-	[C_PIO] = "pio",
-	[C_MMIO] = "mmio",
-	[C_HLT] = "hlt",
-	[C_RDMSR] = "rdmsr",
-	[C_WRMSR] = "wrmsr",
-	[C_CONTROL] = "control",
-	[C_FAIL_ENTRY] = "fail_entry",
+	PHASE_COUNTS(CAUSE_NAME) VMM_CAUSES(CAUSE_NAME)
 };
 
+/* The phase record layout is count[cause] as u32s. */
+#define PHASE_LAYOUT(cause, name, option, offset) \
+	_Static_assert((offset) == 4 * (cause), "phase layout: " name);
+PHASE_COUNTS(PHASE_LAYOUT)
+_Static_assert(TESTVMM_PHASE_SIZE == 4 * NR_PHASE_COUNTS, "phase layout");
+_Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
+	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
+_Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
+	       GUEST_RAM_AFTER_PARAMS, "parameter blocks overflow what follows them");
+
+#if !defined(__aarch64__)
 /*
  * The exits that never reach the VMM, counted by the guest itself in its
  * parameter block: where the counter is, and the labels right after the
@@ -97,21 +154,7 @@ static const struct guest_counter {
 	{ C_RDMSR, TESTVMM_P_RDMSR_DONE, guest_after_rdmsr, guest_rdmsr_carry },
 	{ C_WRMSR, TESTVMM_P_WRMSR_DONE, guest_after_wrmsr, guest_wrmsr_carry },
 };
-
-/* The phase record layout is count[cause] as u32s. */
-_Static_assert(TESTVMM_PH_CPUID == 4 * C_CPUID, "phase layout");
-_Static_assert(TESTVMM_PH_PIO == 4 * C_PIO, "phase layout");
-_Static_assert(TESTVMM_PH_MMIO == 4 * C_MMIO, "phase layout");
-_Static_assert(TESTVMM_PH_HLT == 4 * C_HLT, "phase layout");
-_Static_assert(TESTVMM_PH_RDMSR == 4 * C_RDMSR, "phase layout");
-_Static_assert(TESTVMM_PH_WRMSR == 4 * C_WRMSR, "phase layout");
-_Static_assert(TESTVMM_PHASE_SIZE == 4 * NR_PHASE_COUNTS, "phase layout");
-_Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
-	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
-_Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
-	       TESTVMM_STACK_BASE, "parameter blocks overflow into the stacks");
-_Static_assert(TESTVMM_STACK_BASE + TESTVMM_MAX_VCPUS * TESTVMM_STACK_STRIDE <=
-	       TESTVMM_MEM_SIZE, "stacks overflow guest RAM");
+#endif
 
 /* Names straight from <linux/kvm.h> so numbers can never drift. */
 #define KVM_EXIT_REASONS(X)						\
@@ -154,11 +197,13 @@ struct config {
 	uint64_t duration_ns;		/* 0: count mode */
 	uint32_t delay_ms;
 	const char *wait_for;		/* start once this path exists */
-	uint32_t hlt_sleep_us;
+	uint32_t idle_us;		/* IDLE_OPTION */
 	unsigned int hot_add;		/* the last hot_add vCPUs start once the others are done */
 	bool reuse_tids;		/* hot-added vCPU j gets vCPU j's thread id */
 	const char *linger_for;		/* after the JSON, exit once this path exists */
+#if !defined(__aarch64__)
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
+#endif
 };
 
 struct vmm;
@@ -184,7 +229,15 @@ struct vcpu {
 	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
 	unsigned int nr_phase_ends;
 	uint64_t phase_end_ns[TESTVMM_MAX_PHASES];
+#if defined(__aarch64__)
+	timer_t wake_timer;		/* signals this thread to end a WFI */
+	bool has_wake_timer;
+	bool wake_armed;
+	struct { char name[48]; uint64_t value; } stats[64];	/* KVM's, at the end */
+	unsigned int nr_stats;
+#else
 	uint64_t fail_entry_reason;	/* hardware_entry_failure_reason */
+#endif
 };
 
 enum gate { GATE_WAIT, GATE_RUN, GATE_ABORT };
@@ -234,7 +287,7 @@ static const char *exit_name(uint32_t reason, char *buf, size_t len)
 	return buf;
 }
 
-static uint32_t read_u32(const unsigned char *p)
+static __attribute__((unused)) uint32_t read_u32(const unsigned char *p)
 {
 	uint32_t v;
 
@@ -242,7 +295,7 @@ static uint32_t read_u32(const unsigned char *p)
 	return v;
 }
 
-static uint64_t read_u64(const unsigned char *p)
+static __attribute__((unused)) uint64_t read_u64(const unsigned char *p)
 {
 	uint64_t v;
 
@@ -257,6 +310,28 @@ static void write_u32(unsigned char *p, uint32_t v)
 
 /* ---- command line ---- */
 
+/* The usage lines both guests share; the first takes TESTVMM_MAX_PHASES. */
+#define USAGE_PHASES_TO_WAIT_FOR \
+		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n" \
+		"                     cannot be mixed with the single-count options\n" \
+		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n" \
+		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n" \
+		"                     instead of running one round per vCPU\n" \
+		"  --delay MS         after printing the ready line, wait MS before running\n" \
+		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n" \
+		"                     exists: lets a test attach a tracer first\n"
+#define USAGE_HOT_ADD_REUSE_TIDS \
+		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n" \
+		"                     threads, only once the others have finished\n" \
+		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n" \
+		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n" \
+		"                     namespace); the JSON's tids say whether it did\n"
+#define USAGE_LINGER_FOR \
+		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n"
+
+#if defined(__aarch64__)
+static void usage(FILE *f);	/* testvmm_arm64.c */
+#else
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -275,27 +350,17 @@ static void usage(FILE *f)
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
 		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr N\n"
 		"                     counts of a single phase (default 0)\n"
-		"  --phase SPEC       add a phase (up to %d; keys optional, default 0);\n"
-		"                     cannot be mixed with the single-count options\n"
-		"  --scale LIST       one multiplier per vCPU for every count (default 1)\n"
-		"  --duration SEC     repeat rounds for SEC seconds (decimals allowed)\n"
-		"                     instead of running one round per vCPU\n"
-		"  --delay MS         after printing the ready line, wait MS before running\n"
-		"  --wait-for PATH    after the ready line (and --delay), wait until PATH\n"
-		"                     exists: lets a test attach a tracer first\n"
+		USAGE_PHASES_TO_WAIT_FOR
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
-		"  --hot-add K        the last K vCPUs are hot-added: created, with their\n"
-		"                     threads, only once the others have finished\n"
-		"  --reuse-tids       hot-added vCPU j gets the thread id vCPU j had, through\n"
-		"                     /proc/sys/kernel/ns_last_pid (root in the initial pid\n"
-		"                     namespace); the JSON's tids say whether it did\n"
+		USAGE_HOT_ADD_REUSE_TIDS
 		"  --fail-entry       before its guest code, each vCPU enters once with an\n"
 		"                     invalid TR (an available, not busy, TSS): a failed VM\n"
 		"                     entry (KVM_EXIT_FAIL_ENTRY); then it runs as usual\n"
-		"  --linger-for PATH  after printing the JSON, keep the VM until PATH exists\n",
+		USAGE_LINGER_FOR,
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_MSR, TESTVMM_CTRL_PORT,
 		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
+#endif
 
 /* Non-negative decimal integer up to max; no sign, no spaces, no suffix. */
 static int parse_uint(const char *what, const char *s, uint64_t max,
@@ -426,7 +491,7 @@ static int parse_phase(const char *spec, struct phase *ph)
 			if (!strcmp(tok, cause_names[i]))
 				break;
 		if (i == NR_PHASE_COUNTS) {
-			fprintf(stderr, "testvmm: --phase: unknown key '%s' (want cpuid, pio, mmio, hlt, rdmsr or wrmsr)\n",
+			fprintf(stderr, "testvmm: --phase: unknown key '%s' (want " PHASE_KEY_LIST ")\n",
 				tok);
 			goto out;
 		}
@@ -484,11 +549,10 @@ static int parse_scale(struct config *cfg, const char *list)
 }
 
 enum {
-	/* OPT_CPUID to OPT_WRMSR in the order of enum cause. */
-	OPT_VCPUS = 256, OPT_CPUID, OPT_PIO, OPT_MMIO, OPT_HLT, OPT_RDMSR,
-	OPT_WRMSR, OPT_SCALE, OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR,
-	OPT_HLT_SLEEP_US, OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR,
-	OPT_FAIL_ENTRY,
+	OPT_VCPUS = 256, OPT_SCALE,
+	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
+	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
+	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
 /* Returns 0 to run, 1 after --help, -1 on bad usage. */
@@ -496,19 +560,16 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
-		{ "cpuid", required_argument, NULL, OPT_CPUID },
-		{ "pio", required_argument, NULL, OPT_PIO },
-		{ "mmio", required_argument, NULL, OPT_MMIO },
-		{ "hlt", required_argument, NULL, OPT_HLT },
-		{ "rdmsr", required_argument, NULL, OPT_RDMSR },
-		{ "wrmsr", required_argument, NULL, OPT_WRMSR },
+		PHASE_COUNTS(COUNT_OPTION)
+#if !defined(__aarch64__)
 		{ "fail-entry", no_argument, NULL, OPT_FAIL_ENTRY },
+#endif
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "delay", required_argument, NULL, OPT_DELAY },
 		{ "wait-for", required_argument, NULL, OPT_WAIT_FOR },
-		{ "hlt-sleep-us", required_argument, NULL, OPT_HLT_SLEEP_US },
+		{ IDLE_OPTION, required_argument, NULL, OPT_IDLE_US },
 		{ "hot-add", required_argument, NULL, OPT_HOT_ADD },
 		{ "reuse-tids", no_argument, NULL, OPT_REUSE_TIDS },
 		{ "linger-for", required_argument, NULL, OPT_LINGER_FOR },
@@ -522,9 +583,22 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	int opt;
 
 	cfg->nr_vcpus = 1;
+	cfg->idle_us = IDLE_DEFAULT_US;
 	/* Our own messages, so every error line starts with "testvmm:". */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (opt >= OPT_COUNT && opt < OPT_COUNT + NR_PHASE_COUNTS) {
+			int c = opt - OPT_COUNT;
+			char what[32];
+
+			for (i = 0; options[i].val != opt; i++)
+				;
+			snprintf(what, sizeof(what), "--%s", options[i].name);
+			if (parse_u32(what, optarg, &cfg->phases[0].count[c]))
+				return -1;
+			single_counts = true;
+			continue;
+		}
 		switch (opt) {
 		case OPT_VCPUS:
 			if (parse_uint("--vcpus", optarg, TESTVMM_MAX_VCPUS, &v))
@@ -535,21 +609,6 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			}
 			cfg->nr_vcpus = v;
 			break;
-		case OPT_CPUID:
-		case OPT_PIO:
-		case OPT_MMIO:
-		case OPT_HLT:
-		case OPT_RDMSR:
-		case OPT_WRMSR: {
-			int c = opt - OPT_CPUID;
-			char what[16];
-
-			snprintf(what, sizeof(what), "--%s", cause_names[c]);
-			if (parse_u32(what, optarg, &cfg->phases[0].count[c]))
-				return -1;
-			single_counts = true;
-			break;
-		}
 		case OPT_PHASE:
 			if (cfg->nr_phases == TESTVMM_MAX_PHASES) {
 				fprintf(stderr, "testvmm: --phase: at most %d phases\n",
@@ -578,8 +637,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			}
 			cfg->wait_for = optarg;
 			break;
-		case OPT_HLT_SLEEP_US:
-			if (parse_u32("--hlt-sleep-us", optarg, &cfg->hlt_sleep_us))
+		case OPT_IDLE_US:
+			if (parse_u32("--" IDLE_OPTION, optarg, &cfg->idle_us))
 				return -1;
 			break;
 		case OPT_HOT_ADD:
@@ -590,9 +649,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_REUSE_TIDS:
 			cfg->reuse_tids = true;
 			break;
+#if !defined(__aarch64__)
 		case OPT_FAIL_ENTRY:
 			cfg->fail_entry = true;
 			break;
+#endif
 		case OPT_LINGER_FOR:
 			if (!*optarg) {
 				fprintf(stderr, "testvmm: --linger-for needs a path\n");
@@ -621,11 +682,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return -1;
 	}
 	if (single_counts && cfg->nr_phases) {
-		fprintf(stderr, "testvmm: --phase cannot be mixed with --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr\n");
+		fprintf(stderr, "testvmm: --phase cannot be mixed with " COUNT_OPTION_LIST "\n");
 		return -1;
 	}
 	if (!cfg->nr_phases)
 		cfg->nr_phases = 1;
+#if defined(__aarch64__)
+	if (!cfg->idle_us) {
+		fprintf(stderr, "testvmm: --" IDLE_OPTION ": must be at least 1 (nothing else ends a WFI)\n");
+		return -1;
+	}
+#endif
 	if (cfg->hot_add && cfg->hot_add >= cfg->nr_vcpus) {
 		fprintf(stderr, "testvmm: --hot-add: %u of %u vCPUs leaves none to start with\n",
 			cfg->hot_add, cfg->nr_vcpus);
@@ -703,14 +770,18 @@ static uint32_t scaled(const struct vcpu *v, unsigned int phase, int cause)
 	       v->vmm->cfg.scale[v->id];
 }
 
+#if defined(__aarch64__)
+#include "testvmm_arm64.c"
+#else
 /* The guest's own counts of the exits it made without the VMM. */
-static void read_guest_counters(struct vcpu *v)
+static int read_guest_counters(struct vcpu *v)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(guest_counters); i++)
 		v->caused[guest_counters[i].cause] =
 			read_u64(v->params + guest_counters[i].offset);
+	return 0;
 }
 
 static int vcpu_setup(struct vcpu *v)
@@ -770,6 +841,7 @@ static void vcpu_where(struct vcpu *v, char *buf, size_t len)
 		 sregs.cs.selector, (unsigned long long)sregs.cs.base,
 		 (unsigned long long)regs.rip, (unsigned long long)regs.rflags);
 }
+#endif
 
 static int unexpected_exit(struct vcpu *v)
 {
@@ -840,7 +912,8 @@ static int phase_end(struct vcpu *v, unsigned int index)
 			  atomic_load(&v->vmm->stop) ? ", after the stop request" : "");
 		return -1;
 	}
-	read_guest_counters(v);
+	if (read_guest_counters(v))
+		return -1;
 	for (c = 0; c < NR_PHASE_COUNTS; c++) {
 		uint64_t got = v->caused[c] - v->phase_start[c];
 
@@ -863,11 +936,31 @@ static int phase_end(struct vcpu *v, unsigned int index)
 	return cfg->duration_ns ? 0 : 1;
 }
 
+/*
+ * One KVM_RUN: QEMU's kvm_run_exit probe after a successful one (QEMU fires
+ * it only then), and the count of its return. Not inlined: one probe site,
+ * as QEMU has, whoever calls it.
+ */
+static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
+{
+	if (vcpu_ioctl(v, KVM_RUN, NULL) < 0) {
+		if (errno == EINTR)
+			v->run_eintr++;
+		return -1;
+	}
+	if (QEMU_KVM_RUN_EXIT_ENABLED())
+		QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
+	if (v->run->exit_reason < NR_EXIT_SLOTS)
+		v->run_returns[v->run->exit_reason]++;
+	return 0;
+}
+
+#if !defined(__aarch64__)
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
 static int handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	uint32_t sleep_us = v->vmm->cfg.hlt_sleep_us;
+	uint32_t sleep_us = v->vmm->cfg.idle_us;
 	uint8_t byte;
 
 	switch (run->exit_reason) {
@@ -906,25 +999,6 @@ static int handle_exit(struct vcpu *v)
 }
 
 /*
- * One KVM_RUN: QEMU's kvm_run_exit probe after a successful one (QEMU fires
- * it only then), and the count of its return. Not inlined: one probe site,
- * as QEMU has, whoever calls it.
- */
-static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
-{
-	if (vcpu_ioctl(v, KVM_RUN, NULL) < 0) {
-		if (errno == EINTR)
-			v->run_eintr++;
-		return -1;
-	}
-	if (QEMU_KVM_RUN_EXIT_ENABLED())
-		QEMU_KVM_RUN_EXIT((int)v->id, v->run->exit_reason);
-	if (v->run->exit_reason < NR_EXIT_SLOTS)
-		v->run_returns[v->run->exit_reason]++;
-	return 0;
-}
-
-/*
  * A guest counter misses a cpuid, rdmsr or wrmsr that completed right
  * before we stopped the vCPU; RIP tells whether that happened.
  */
@@ -933,7 +1007,8 @@ static int vcpu_final_counts(struct vcpu *v)
 	struct kvm_regs regs;
 	unsigned int i;
 
-	read_guest_counters(v);
+	if (read_guest_counters(v))
+		return -1;
 	if (vcpu_ioctl(v, KVM_GET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_GET_REGS: %s", strerror(errno));
 		return -1;
@@ -996,15 +1071,21 @@ static int vcpu_fail_entry(struct vcpu *v)
 	}
 	return 0;
 }
+#endif
 
 static void vcpu_run_loop(struct vcpu *v)
 {
 	struct vmm *vmm = v->vmm;
 	int ret;
 
+#if !defined(__aarch64__)
 	if (vmm->cfg.fail_entry && vcpu_fail_entry(v))
 		return;
+#endif
 	while (!atomic_load(&vmm->stop)) {
+#if defined(__aarch64__)
+		wfi_wake_update(v);
+#endif
 		if (vcpu_run_once(v) < 0) {
 			/* The stop kick, or a stray signal: re-check stop. */
 			if (errno == EINTR)
@@ -1045,6 +1126,9 @@ static void *vcpu_thread(void *arg)
 
 	if (run)
 		vcpu_run_loop(v);
+#if defined(__aarch64__)
+	wfi_wake_delete(v);
+#endif
 
 	pthread_mutex_lock(&vmm->lock);
 	vmm->nr_running--;
@@ -1086,6 +1170,26 @@ static int kvm_check(struct vmm *vmm, long cap)
 	return r < 0 ? 0 : r;
 }
 
+/* Guest RAM at gpa from mem; what names it in the error. 0, or 1 on error. */
+static int set_memory_region(struct vmm *vmm, uint32_t slot, uint64_t gpa, uint64_t size,
+			     void *mem, const char *what)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+
+	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION%s: %s\n", what,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+#if !defined(__aarch64__)
 /* F000:FF53: inc dword [cs:0xff00]; iret */
 static const unsigned char stray_handler[] = {
 	0x66, 0x2e, 0xff, 0x06, TESTVMM_STRAY_COUNTER & 0xff, TESTVMM_STRAY_COUNTER >> 8, 0xcf,
@@ -1095,6 +1199,35 @@ static void write_u16(unsigned char *p, uint16_t v)
 {
 	memcpy(p, &v, sizeof(v));
 }
+
+/* What the real-mode guest needs besides its code and parameter blocks. */
+static int guest_arch_setup(struct vmm *vmm)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		write_u16(vmm->mem + 4 * i, TESTVMM_STRAY_HANDLER);
+		write_u16(vmm->mem + 4 * i + 2, TESTVMM_BIOS_GPA >> 4);
+	}
+	vmm->bios = mmap(NULL, TESTVMM_BIOS_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vmm->bios == MAP_FAILED) {
+		vmm->bios = NULL;
+		fprintf(stderr, "testvmm: mmap BIOS memory: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
+	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
+	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
+
+	return set_memory_region(vmm, 1, TESTVMM_BIOS_GPA, TESTVMM_BIOS_SIZE, vmm->bios, " (BIOS)");
+}
+
+static uint32_t stray_interrupts(const struct vmm *vmm)
+{
+	return read_u32(vmm->bios + TESTVMM_STRAY_COUNTER);
+}
+#endif
 
 static int vcpu_create(struct vmm *vmm, struct vcpu *v)
 {
@@ -1119,7 +1252,6 @@ static int vm_create(struct vmm *vmm)
 {
 	struct config *cfg = &vmm->cfg;
 	size_t code_size = guest_code_end - guest_code_start;
-	struct kvm_userspace_memory_region region;
 	unsigned int i, p;
 	int max_vcpus, r;
 
@@ -1169,20 +1301,9 @@ static int vm_create(struct vmm *vmm)
 		return 1;
 	}
 	memcpy(vmm->mem + TESTVMM_CODE_BASE, guest_code_start, code_size);
-	for (i = 0; i < 256; i++) {
-		write_u16(vmm->mem + 4 * i, TESTVMM_STRAY_HANDLER);
-		write_u16(vmm->mem + 4 * i + 2, TESTVMM_BIOS_GPA >> 4);
-	}
-	vmm->bios = mmap(NULL, TESTVMM_BIOS_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vmm->bios == MAP_FAILED) {
-		vmm->bios = NULL;
-		fprintf(stderr, "testvmm: mmap BIOS memory: %s\n", strerror(errno));
-		return 1;
-	}
-	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
-	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
-	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
+	r = guest_arch_setup(vmm);
+	if (r)
+		return r;
 	for (i = 0; i < cfg->nr_vcpus; i++) {
 		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
 				   i * TESTVMM_PARAM_STRIDE;
@@ -1199,26 +1320,8 @@ static int vm_create(struct vmm *vmm)
 		}
 	}
 
-	memset(&region, 0, sizeof(region));
-	region.slot = 0;
-	region.guest_phys_addr = 0;
-	region.memory_size = TESTVMM_MEM_SIZE;
-	region.userspace_addr = (uintptr_t)vmm->mem;
-	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION: %s\n",
-			strerror(errno));
+	if (set_memory_region(vmm, 0, 0, TESTVMM_MEM_SIZE, vmm->mem, ""))
 		return 1;
-	}
-
-	region.slot = 1;
-	region.guest_phys_addr = TESTVMM_BIOS_GPA;
-	region.memory_size = TESTVMM_BIOS_SIZE;
-	region.userspace_addr = (uintptr_t)vmm->bios;
-	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		fprintf(stderr, "testvmm: KVM_SET_USER_MEMORY_REGION (BIOS): %s\n",
-			strerror(errno));
-		return 1;
-	}
 
 	r = ioctl(vmm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (r < (int)sizeof(struct kvm_run)) {
@@ -1276,15 +1379,15 @@ static void print_json(const struct vmm *vmm)
 	unsigned int i, p;
 	int c;
 
-	printf("{\"pid\":%d,\"start_ticks\":%llu,\"mode\":\"%s\",\"duration_ns\":%" PRIu64
+	printf("{\"pid\":%d,\"start_ticks\":%llu,\"arch\":\"" TESTVMM_ARCH "\",\"mode\":\"%s\",\"duration_ns\":%" PRIu64
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
-	       ",\"hlt_sleep_us\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
+	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
 	       (int)getpid(), (unsigned long long)pid_start_ticks(getpid()),
 	       cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
-	       cfg->hlt_sleep_us, read_u32(vmm->bios + TESTVMM_STRAY_COUNTER));
+	       cfg->idle_us, stray_interrupts(vmm));
 	for (p = 0; p < cfg->nr_phases; p++) {
 		printf("%s{", p ? "," : "");
 		for (c = 0; c < NR_PHASE_COUNTS; c++)
@@ -1304,11 +1407,17 @@ static void print_json(const struct vmm *vmm)
 		print_causes(v->caused);
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
+#if !defined(__aarch64__)
 		printf(",\"fail_entry_reason\":%" PRIu64, v->fail_entry_reason);
+#endif
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
 			printf("%s%" PRIu64, p ? "," : "", v->phase_end_ns[p]);
-		printf("]}");
+		printf("]");
+#if defined(__aarch64__)
+		print_kvm_stats(v);
+#endif
+		printf("}");
 
 		for (c = 0; c < NR_CAUSES; c++)
 			caused[c] += v->caused[c];
@@ -1342,8 +1451,10 @@ static int verify_counts(const struct vmm *vmm)
 
 			if (c == C_CONTROL)
 				want = cfg->nr_phases;
+#if !defined(__aarch64__)
 			else if (c == C_FAIL_ENTRY)
 				want = cfg->fail_entry;
+#endif
 			else
 				for (p = 0; p < cfg->nr_phases; p++)
 					want += (uint64_t)cfg->phases[p].count[c] *
@@ -1613,8 +1724,10 @@ cleanup:
 		close(vmm.vm_fd);
 	if (vmm.mem)
 		munmap(vmm.mem, TESTVMM_MEM_SIZE);
+#if !defined(__aarch64__)
 	if (vmm.bios)
 		munmap(vmm.bios, TESTVMM_BIOS_SIZE);
+#endif
 	if (vmm.kvm_fd >= 0)
 		close(vmm.kvm_fd);
 	free(vmm.vcpus);
