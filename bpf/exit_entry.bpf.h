@@ -92,8 +92,8 @@ struct {
  * The loader reads min_ns only where count says there were samples.
  */
 static struct hist zero_hist = { .min_ns = ~0ULL };
-/* The same for a new port/MMIO tally's handling time. */
-static const struct io_stats zero_io = { .handled_min_ns = ~0ULL };
+/* A new port/MMIO tally: per CPU, so its min cannot start at ~0 (see store_extreme). */
+static const struct io_stats zero_io;
 
 /*
  * Count an event. The counters are per CPU, and tracepoint programs run
@@ -123,17 +123,19 @@ static __always_inline void count_event(enum counter c)
 #define MINMAX_TRIES 16
 
 /*
- * *p = min(*p, v) (a min starts at ~0), or with want_max the max (starts
- * at 0), for a value other writers may update at the same time:
- * compare-and-exchange, retried while another changed it between the read
- * and the exchange.
+ * *p = min(*p, v), or with want_max the max (which starts at 0), for a
+ * value other writers may update at the same time: compare-and-exchange,
+ * retried while another changed it between the read and the exchange. A
+ * min starts at ~0 (zero_hist), or at 0 meaning none yet where zero_unset
+ * (a per-CPU value: only the inserting CPU's copy gets the initial value).
  */
-static __always_inline void store_extreme(__u64 *p, __u64 v, bool want_max, bool preemptible)
+static __always_inline void store_extreme(__u64 *p, __u64 v, bool want_max, bool zero_unset,
+					  bool preemptible)
 {
 	for (int i = 0; i < MINMAX_TRIES; i++) {
 		__u64 cur = *(volatile __u64 *)p;
 
-		if (want_max ? cur >= v : cur <= v)
+		if (want_max ? cur >= v : cur <= v && (cur || !zero_unset))
 			return;
 		if (__sync_val_compare_and_swap(p, cur, v) == cur)
 			return;
@@ -261,8 +263,8 @@ static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_usersp
 {
 	__u64 b;
 
-	store_extreme(&h->min_ns, delta, false, preemptible);
-	store_extreme(&h->max_ns, delta, true, preemptible);
+	store_extreme(&h->min_ns, delta, false, false, preemptible);
+	store_extreme(&h->max_ns, delta, true, false, preemptible);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, delta);
 	if (to_userspace)
@@ -320,13 +322,13 @@ struct {
 static __always_inline void io_handled(struct io_stats *io, __u64 delta, bool preemptible)
 {
 	if (preemptible) {
-		store_extreme(&io->handled_min_ns, delta, false, true);
-		store_extreme(&io->handled_max_ns, delta, true, true);
+		store_extreme(&io->handled_min_ns, delta, false, true, true);
+		store_extreme(&io->handled_max_ns, delta, true, false, true);
 		__sync_fetch_and_add(&io->handled, 1);
 		__sync_fetch_and_add(&io->handled_sum_ns, delta);
 		return;
 	}
-	if (delta < io->handled_min_ns)
+	if (!io->handled || delta < io->handled_min_ns)
 		io->handled_min_ns = delta;
 	if (delta > io->handled_max_ns)
 		io->handled_max_ns = delta;
