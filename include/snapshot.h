@@ -66,6 +66,13 @@ struct interval {
 	size_t nr_io;
 };
 
+/*
+ * The pseudo-VM that VMs which exited long ago are merged into (see
+ * --keep-exited), so that a run under churn stays in bounded memory: pid 0
+ * and start 0, which no process has, all its vCPUs as one.
+ */
+#define FOLDED_VM_PID	0
+
 /* What marks the next KVM_RUN, which ends the VMM's handling time (--vmm-time). */
 enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL, NR_VMM_CLOCKS };
 /* Their names on the command line, in reports and in dumps: "auto", "kvm_fpu", ... */
@@ -94,6 +101,7 @@ struct run {
 	bool ports, mmio;		/* whether the tallies were taken */
 	struct run_vm *vms;
 	size_t nr_vms;
+	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */
 };
 
 /* Append iv, taking what it owns. -ENOMEM or 0. */
@@ -102,6 +110,13 @@ int run_add_interval(struct run *run, struct interval *iv);
 int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited);
 const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
 void run_free(struct run *run);
+/*
+ * Merge VM (pid, start)'s entries into the FOLDED_VM_PID VM's, in s (which
+ * stays sorted), and in run its name into that VM's. -ENOMEM or 0.
+ */
+int snapshot_fold_vm(struct snapshot *s, __u32 pid, __u64 start);
+int run_fold_vm(struct run *run, __u32 pid, __u64 start);
+
 /* Append to a snapshot (ENOMEM: -1); snapshot_sort() once all are in. */
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h);
 int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count);

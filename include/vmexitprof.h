@@ -8,7 +8,8 @@
 #define MAX_TARGET_PIDS		16
 #define MAX_VCPU_FILTER		1024	/* vCPU ids 0..1023 can be selected */
 #define DEFAULT_MAX_HIST_KEYS	16384
-#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~4 KiB */
+#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~5 KiB */
+#define DEFAULT_KEEP_EXITED	64	/* exited VMs reported apart (--keep-exited) */
 
 /* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
 #define ISA_VMX	1

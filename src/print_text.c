@@ -346,9 +346,14 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 		if (pid_reused(sum, vm))
 			snprintf(started, sizeof(started), ", started %.2fs after boot",
 				 (double)vm->vm.start / sysconf(_SC_CLK_TCK));
-		fprintf(out, "%sVM pid %u (%s%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->vm.pid, vm->vm.name,
-			started, vm->vm.exited ? " [exited during the run]" : "", vm->nr_vcpus,
-			vm->nr_vcpus == 1 ? "" : "s", dur);
+		if (vm->vm.pid == FOLDED_VM_PID)
+			fprintf(out, "%sVMs merged (%s), all vCPUs as one, %s\n\n", i ? "\n" : "",
+				vm->vm.name, dur);
+		else
+			fprintf(out, "%sVM pid %u (%s%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "",
+				vm->vm.pid, vm->vm.name, started,
+				vm->vm.exited ? " [exited during the run]" : "", vm->nr_vcpus,
+				vm->nr_vcpus == 1 ? "" : "s", dur);
 		if (vm->reasons.nr)
 			print_table(out, &vm->reasons, names, "");
 		else if (!sum->kvm_exit_fired)

@@ -150,6 +150,38 @@ void snapshot_sort(struct snapshot *s)
 	merge_equal_keys(s->io, &s->nr_io, sizeof(s->io[0]), cmp_io, merge_io);
 }
 
+int snapshot_fold_vm(struct snapshot *s, __u32 pid, __u64 start)
+{
+	for (size_t i = 0; i < s->nr_hists; i++) {
+		struct hist_key *k = &s->hists[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+			k->vcpu = VCPU_UNKNOWN;
+		}
+	}
+	for (size_t i = 0; i < s->nr_uexits; i++) {
+		struct uexit_key *k = &s->uexits[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+			k->vcpu = VCPU_UNKNOWN;
+		}
+	}
+	for (size_t i = 0; i < s->nr_io; i++) {
+		struct io_key *k = &s->io[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+		}
+	}
+	snapshot_sort(s);	/* merges the folded keys with those already there */
+	return 0;
+}
+
 int snapshot_add_all(struct snapshot *dst, const struct snapshot *src)
 {
 	for (size_t i = 0; i < src->nr_hists; i++)
@@ -366,6 +398,21 @@ int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool e
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->exited = exited;
 	return 0;
+}
+
+int run_fold_vm(struct run *run, __u32 pid, __u64 start)
+{
+	struct run_vm *vm = (struct run_vm *)run_vm(run, pid, start);
+	char name[64];
+
+	if (vm) {
+		memmove(vm, vm + 1, (run->vms + run->nr_vms - (vm + 1)) * sizeof(*vm));
+		run->nr_vms--;
+	}
+	run->nr_folded_vms++;
+	snprintf(name, sizeof(name), "%zu VM%s that exited earlier, merged", run->nr_folded_vms,
+		 run->nr_folded_vms == 1 ? "" : "s");
+	return run_add_vm(run, FOLDED_VM_PID, 0, name, true);
 }
 
 void run_free(struct run *run)
