@@ -45,6 +45,8 @@ int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_f
  * side saw it (NULL: not known).
  */
 void collect_name_vm(struct run *run, __u32 pid, __u64 start, const char *comm);
+/* Note the vcpu_ids the BPF side found differing from the vCPUs' numbers. */
+void collect_vcpu_ids(struct collector *c, struct run *run);
 /* Name the VMs the BPF side saw since the last look. */
 void collect_new_vm_names(struct collector *c, struct run *run);
 /* Name every VM of snap, and mark those of run that are gone. */

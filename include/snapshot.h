@@ -86,6 +86,14 @@ struct run_vm {
 	bool exited;
 };
 
+/* A vCPU whose KVM vcpu_id differs from its number (QEMU's CPU index). */
+struct run_vcpu_id {
+	__u32 pid;
+	__u32 vcpu;
+	__u64 start;
+	__u32 vcpu_id;
+};
+
 /*
  * A whole run: its intervals in order (one for the whole run without -I)
  * and what the report needs besides. Live, or read back from a dump.
@@ -102,6 +110,8 @@ struct run {
 	struct run_vm *vms;
 	size_t nr_vms;
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */
+	struct run_vcpu_id *vcpu_ids;
+	size_t nr_vcpu_ids;
 };
 
 /* Append iv, taking what it owns. -ENOMEM or 0. */
@@ -109,6 +119,10 @@ int run_add_interval(struct run *run, struct interval *iv);
 /* Note a VM's name (once per pid and start). -ENOMEM or 0. */
 int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited);
 const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
+/* Note a vCPU's vcpu_id (once per vCPU). -ENOMEM or 0. */
+int run_add_vcpu_id(struct run *run, __u32 pid, __u64 start, __u32 vcpu, __u32 vcpu_id);
+/* That vcpu_id, or VCPU_UNKNOWN where it is not known to differ from vcpu. */
+__u32 run_vcpu_id(const struct run *run, __u32 pid, __u64 start, __u32 vcpu);
 void run_free(struct run *run);
 /*
  * Merge VM (pid, start)'s entries into the FOLDED_VM_PID VM's, in s (which

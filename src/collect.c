@@ -86,6 +86,39 @@ void collect_new_vm_names(struct collector *c, struct run *run)
 	}
 }
 
+void collect_vcpu_ids(struct collector *c, struct run *run)
+{
+	struct vcpu_id_key key, next, *prev = NULL;
+	__u32 vcpu_id;
+
+	while (!bpf_map__get_next_key(c->skel->maps.vcpu_ids, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(c->skel->maps.vcpu_ids, &key, sizeof(key), &vcpu_id,
+					  sizeof(vcpu_id), 0))
+			run_add_vcpu_id(run, key.pid, key.vm_start, key.vcpu, vcpu_id);
+	}
+}
+
+/* Forget the vcpu_ids of the given VMs in the map (the run keeps them). */
+static void forget_vcpu_ids(struct collector *c, const struct vm_id *vms, size_t nr)
+{
+	struct vcpu_id_key key, next;
+	bool first = true;
+
+	while (!bpf_map__get_next_key(c->skel->maps.vcpu_ids, first ? NULL : &key, &next, sizeof(next))) {
+		bool gone = false;
+
+		key = next;
+		first = false;
+		for (size_t i = 0; i < nr && !gone; i++)
+			gone = vms[i].pid == key.pid && vms[i].start == key.vm_start;
+		/* Deleting restarts the walk from the start: the rest come again. */
+		if (gone && !bpf_map__delete_elem(c->skel->maps.vcpu_ids, &key, sizeof(key), 0))
+			first = true;
+	}
+}
+
 /*
  * Call add(snap, key, values, ncpus) for each key of a map. For a per-CPU
  * map values holds every possible CPU's value (ours are all multiples of 8
@@ -259,6 +292,8 @@ int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_f
 	/* Merges a key moved twice (a VM wrongly taken for gone, seen again). */
 	snapshot_sort(&c->gone);
 	/* Forgotten last: a VM stays in vms_seen until all its entries moved. */
+	if (nr_vms && !err)
+		forget_vcpu_ids(c, vms, nr_vms);
 	for (size_t i = 0; i < nr_vms && !err; i++)
 		bpf_map__delete_elem(c->skel->maps.vms_seen, &vms[i], sizeof(vms[i]), 0);
 	for (size_t i = 0; i < nr_vms && !err; i++) {

@@ -310,6 +310,7 @@ int loader_open(struct loader *l, const struct trace_opts *opts, const struct re
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vcpu_ids, opts->max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
 		release_libbpf_log(!bpf_refused(err));

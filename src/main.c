@@ -163,6 +163,7 @@ static int trace_loop(struct session *s, __u64 start)
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
 		collect_new_vm_names(&s->collector, &s->run);
+		collect_vcpu_ids(&s->collector, &s->run);
 		if (elapsed_ms - last_move_ms >= MOVE_EXITED_MS) {
 			last_move_ms = elapsed_ms;
 			err = move_exited(s);
@@ -207,6 +208,7 @@ static int finish(struct session *s)
 	if (!s->no_kvm_exit)
 		s->no_kvm_exit = host_is_silent(s->cur.counters);
 	collect_new_vm_names(&s->collector, &s->run);
+	collect_vcpu_ids(&s->collector, &s->run);
 	collect_final_vm_names(&s->run, &s->cur);
 	for (unsigned int i = 0; i < cli->trace.nr_pids; i++)
 		if (!vm_alive(cli->trace.pids[i], s->target_starts[i]))

@@ -400,15 +400,45 @@ int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool e
 	return 0;
 }
 
+int run_add_vcpu_id(struct run *run, __u32 pid, __u64 start, __u32 vcpu, __u32 vcpu_id)
+{
+	struct run_vcpu_id *v;
+
+	if (run_vcpu_id(run, pid, start, vcpu) != VCPU_UNKNOWN)
+		return 0;
+	v = array_append(&run->vcpu_ids, &run->nr_vcpu_ids, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*v = (struct run_vcpu_id){ .pid = pid, .vcpu = vcpu, .start = start, .vcpu_id = vcpu_id };
+	return 0;
+}
+
+__u32 run_vcpu_id(const struct run *run, __u32 pid, __u64 start, __u32 vcpu)
+{
+	for (size_t i = 0; i < run->nr_vcpu_ids; i++) {
+		const struct run_vcpu_id *v = &run->vcpu_ids[i];
+
+		if (v->pid == pid && v->start == start && v->vcpu == vcpu)
+			return v->vcpu_id;
+	}
+	return VCPU_UNKNOWN;
+}
+
 int run_fold_vm(struct run *run, __u32 pid, __u64 start)
 {
 	struct run_vm *vm = (struct run_vm *)run_vm(run, pid, start);
 	char name[64];
+	size_t n = 0;
 
 	if (vm) {
 		memmove(vm, vm + 1, (run->vms + run->nr_vms - (vm + 1)) * sizeof(*vm));
 		run->nr_vms--;
 	}
+	/* Its vCPUs are merged into one: their vcpu_ids go. */
+	for (size_t i = 0; i < run->nr_vcpu_ids; i++)
+		if (run->vcpu_ids[i].pid != pid || run->vcpu_ids[i].start != start)
+			run->vcpu_ids[n++] = run->vcpu_ids[i];
+	run->nr_vcpu_ids = n;
 	run->nr_folded_vms++;
 	snprintf(name, sizeof(name), "%zu VM%s that exited earlier, merged", run->nr_folded_vms,
 		 run->nr_folded_vms == 1 ? "" : "s");
@@ -421,5 +451,6 @@ void run_free(struct run *run)
 		interval_free(&run->intervals[i]);
 	free(run->intervals);
 	free(run->vms);
+	free(run->vcpu_ids);
 	memset(run, 0, sizeof(*run));
 }
