@@ -135,6 +135,50 @@ struct trace_event_raw_kvm_fpu {
 	u32 load;
 };
 
+/*
+ * What the BTF-typed (tp_btf) programs read. struct kvm_vcpu lives in the
+ * kvm module's BTF (or vmlinux's, where kvm is built in); the vendor
+ * structs in kvm_amd's or kvm_intel's, and a host has one of them at most:
+ * each is used only under bpf_core_type_exists().
+ */
+struct kvm_vcpu {
+	int vcpu_id;		/* KVM's; on x86 the APIC ID */
+	int vcpu_idx;		/* its index in the VM, in creation order: QEMU's CPU index */
+};
+
+/* SVM: arch/x86/kvm/svm/svm.h; vmcb is the current VMCB, L1's or L2's. */
+struct vmcb_control_area {	/* optional: kvm_amd */
+	u32 exit_code;		/* one u64 at the same offset after 6.18: its low half */
+};
+
+struct vmcb {			/* optional: kvm_amd */
+	struct vmcb_control_area control;
+};
+
+struct vcpu_svm {		/* optional: kvm_amd */
+	struct kvm_vcpu vcpu;
+	struct vmcb *vmcb;
+};
+
+/* VMX: arch/x86/kvm/vmx/vmx.h. The exit reason moved into vcpu_vt with the TDX work (6.16). */
+union vmx_exit_reason {		/* optional: kvm_intel */
+	u32 full;
+};
+
+struct vcpu_vmx {		/* optional: kvm_intel */
+	struct kvm_vcpu vcpu;
+	union vmx_exit_reason exit_reason;	/* optional: 6.15 and before */
+};
+
+struct vcpu_vt {		/* optional: kvm_intel since 6.16 */
+	union vmx_exit_reason exit_reason;
+};
+
+struct vcpu_vmx___vt {		/* optional: kvm_intel since 6.16 */
+	struct kvm_vcpu vcpu;
+	struct vcpu_vt vt;	/* optional: since 6.16 */
+};
+
 #pragma clang attribute pop
 
 #if defined(__TARGET_ARCH_arm64)
