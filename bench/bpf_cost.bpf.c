@@ -3,7 +3,7 @@
  * Native cost of vmexitprof's BPF code, for bench/bpf_cost.c.
  *
  * kvm_exit and kvm_entry never fire on a PVM host, so bench_kvm_exit and
- * bench_kvm_entry run the very handlers of bpf/vmexitprof.bpf.c
+ * bench_kvm_entry (and bench_classic_*) run the very handlers of bpf/vmexitprof.bpf.c
  * (bpf/kvm_events.bpf.h, task storage, clock and all) on the runner's own
  * thread through BPF_PROG_TEST_RUN, which bpf_stats times like any other
  * run. The empty raw_tp pair, run the same way, is the floor: what
@@ -21,15 +21,31 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The default, tp_btf programs' handlers: vcpu_idx and the reason come as arguments. */
 SEC("raw_tp")
 int bench_kvm_exit(struct bench_kvm_event *ev)
+{
+	on_kvm_exit_btf(ev->vcpu, ev->vcpu, ev->isa, ev->reason);
+	return 0;
+}
+
+SEC("raw_tp")
+int bench_kvm_entry(struct bench_kvm_event *ev)
+{
+	on_kvm_entry_btf(ev->vcpu);
+	return 0;
+}
+
+/* The classic programs' handlers (--attach classic): the vCPU from the thread's name. */
+SEC("raw_tp")
+int bench_classic_exit(struct bench_kvm_event *ev)
 {
 	on_kvm_exit(ev->vcpu, ev->isa, ev->reason);
 	return 0;
 }
 
 SEC("raw_tp")
-int bench_kvm_entry(struct bench_kvm_event *ev)
+int bench_classic_entry(struct bench_kvm_event *ev)
 {
 	on_kvm_entry(ev->vcpu);
 	return 0;
@@ -89,6 +105,26 @@ int timer_entry(void *ctx)
 		*t = 0;
 	}
 	return 0;
+}
+
+/*
+ * Reference: what the tp_btf kvm_exit program adds on SVM to read the exit
+ * reason (exit_reason_of in bpf/vmexitprof.bpf.c): two kernel probe reads,
+ * svm->vmcb and then its control.exit_code. Here of the same sizes from
+ * this object's own data, since this host has no vcpu_svm.
+ */
+__u64 svm_vmcb_stand_in;
+__u32 svm_exit_code_stand_in;
+
+SEC("raw_tp")
+int svm_reason_reads(void *ctx)
+{
+	__u64 vmcb = 0;
+	__u32 code = 0;
+
+	bpf_probe_read_kernel(&vmcb, sizeof(vmcb), &svm_vmcb_stand_in);
+	bpf_probe_read_kernel(&code, sizeof(code), &svm_exit_code_stand_in);
+	return vmcb + code == 1;
 }
 
 /* Return 1, as vmexitprof's do, so perf still sees the events. */

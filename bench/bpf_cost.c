@@ -4,10 +4,11 @@
  * kernel's own bpf_stats (run_time_ns / run_cnt), for bench/run.
  *
  *   bpf_cost testrun [--pairs N] [--rounds R]
- *	Runs the exit and entry handlers (bench/bpf_cost.bpf.c) N times per
- *	round through BPF_PROG_TEST_RUN on this thread, each pair followed
+ *	Runs the exit and entry handlers (bench/bpf_cost.bpf.c; tp_btf's,
+ *	and classic's) N times per round through BPF_PROG_TEST_RUN on this thread, each pair followed
  *	by a pair of empty programs run the same way (the floor) and by the
- *	two reference pairs (clock only; the least per-thread timer), and
+ *	two reference pairs (clock only; the least per-thread timer), the
+ *	two probe reads of SVM's exit reason, and
  *	prints per round the ns per run of each. It checks that every exit
  *	was paired into the histogram, so what was timed is the full path.
  *
@@ -79,14 +80,17 @@ static int test_run(const struct bpf_program *prog, const struct bench_kvm_event
 static __u64 counter(struct bpf_cost_bpf *skel, enum counter c)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	__u64 values[ncpus], sum = 0;
-	__u32 key = c;
+	__u64 values[ncpus], sums[NR_COUNTERS] = {};
 
-	if (bpf_map__lookup_elem(skel->maps.counters, &key, sizeof(key), values, sizeof(values), 0))
-		return 0;
-	for (int i = 0; i < ncpus; i++)
-		sum += values[i];
-	return sum;
+	for (__u32 key = 0; key < NR_COUNTERS; key++) {
+		if (bpf_map__lookup_elem(skel->maps.counters, &key, sizeof(key), values,
+					 sizeof(values), 0))
+			return 0;
+		for (int i = 0; i < ncpus; i++)
+			sums[key] += values[i];
+	}
+	counters_derive(sums);
+	return sums[c];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -107,11 +111,11 @@ static double median(const double *v, int n)
 
 enum {
 	P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT, P_CLOCK_ENTRY,
-	P_TIMER_EXIT, P_TIMER_ENTRY, NR_TIMED
+	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, NR_TIMED
 };
 static const char *const timed_names[NR_TIMED] = {
 	"exit", "entry", "empty_exit", "empty_entry", "clock_exit", "clock_entry",
-	"timer_exit", "timer_entry",
+	"timer_exit", "timer_entry", "classic_exit", "classic_entry", "svm_reason_reads",
 };
 
 static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
@@ -121,6 +125,8 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		skel->progs.empty_exit, skel->progs.empty_entry,
 		skel->progs.clock_exit, skel->progs.clock_entry,
 		skel->progs.timer_exit, skel->progs.timer_entry,
+		skel->progs.bench_classic_exit, skel->progs.bench_classic_entry,
+		skel->progs.svm_reason_reads,
 	};
 	struct bench_kvm_event ev = { .vcpu = 0, .isa = ISA_SVM, .reason = SVM_EXIT_CPUID };
 	double per_run[NR_TIMED][rounds], above[rounds];
@@ -166,9 +172,10 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 	exits = counter(skel, CNT_EXITS);
 	entries = counter(skel, CNT_ENTRIES);
 	paired = counter(skel, CNT_PAIRED);
-	if (exits != (__u64)total || entries != (__u64)total || paired != (__u64)total) {
+	/* Two pairs of handlers (tp_btf's, classic's) ran total times each. */
+	if (exits != 2ULL * total || entries != 2ULL * total || paired != 2ULL * total) {
 		fprintf(stderr, "bpf_cost: %ld pairs run but exits %llu, entries %llu, paired %llu\n",
-			total, (unsigned long long)exits, (unsigned long long)entries,
+			2 * total, (unsigned long long)exits, (unsigned long long)entries,
 			(unsigned long long)paired);
 		return 1;
 	}

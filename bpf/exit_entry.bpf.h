@@ -257,37 +257,55 @@ static __always_inline struct hist *hist_for(struct hist_key *key, enum counter 
 }
 
 /*
- * Counts and sums are atomic adds and min and max compare-and-exchange
- * loops, so they stay exact when threads share a key (a VM's VMM handling
- * times with the vCPU unknown, or its vCPU threads on two CPUs).
+ * Where threads may share a key (shared: a VM's VMM handling times with
+ * the vCPU unknown, vCPUs numbered from thread names, a preemptible
+ * uprobe program), counts and sums are atomic adds and min and max
+ * compare-and-exchange loops, so they stay exact. Where one writer is
+ * guaranteed (a tp_btf kvm_entry: the key holds KVM's own vcpu_idx, and
+ * KVM_RUN holds that vCPU's mutex), plain updates: a locked instruction
+ * each costs more than the rest of the update (bench/bpf_cost).
  */
 static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_userspace,
-				     bool preemptible)
+				     bool preemptible, bool shared)
 {
-	__u64 b;
+	__u64 b = hist_bucket(delta);
 
+	/* Check and index the same register: older verifiers lose the bound on a copy. */
+	barrier_var(b);
+	if (!shared) {
+		if (delta < h->min_ns)
+			h->min_ns = delta;
+		if (delta > h->max_ns)
+			h->max_ns = delta;
+		h->count++;
+		h->sum_ns += delta;
+		h->to_userspace += to_userspace;
+		if (b < HIST_NR_BUCKETS)
+			h->buckets[b]++;
+		return;
+	}
 	store_extreme(&h->min_ns, delta, false, false, preemptible);
 	store_extreme(&h->max_ns, delta, true, false, preemptible);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, delta);
 	if (to_userspace)
 		__sync_fetch_and_add(&h->to_userspace, 1);
-	b = hist_bucket(delta);
-	/* Check and index the same register: older verifiers lose the bound on a copy. */
-	barrier_var(b);
 	if (b < HIST_NR_BUCKETS)
 		__sync_fetch_and_add(&h->buckets[b], 1);
 }
 
-/* kvm_entry: close this thread's pending exit, if any, into its histogram. */
-static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid)
+/*
+ * kvm_entry: close this thread's pending exit, if any, into its histogram.
+ * shared: whether other threads may write the same histogram (hist_add).
+ */
+static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid, bool shared)
 {
 	struct hist_key key = {};
 	struct hist *h;
 	__u64 delta;
 	bool to_userspace;
 
-	count_event(CNT_ENTRIES);
+	/* No CNT_ENTRIES: each way out below is counted, and entries are their sum (counters_derive). */
 	if (!slot || !slot->exit_ns) {
 		count_event(CNT_ENTRY_WITHOUT_EXIT);
 		return;
@@ -306,7 +324,7 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, false);
 	if (!h)
 		return;
-	hist_add(h, delta, to_userspace, false);
+	hist_add(h, delta, to_userspace, false, shared);
 	count_event(CNT_PAIRED);
 }
 
@@ -475,7 +493,7 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	h = hist_for(&key, CNT_VMM_DROPPED, CNT_VMM_DROPPED, preemptible);
 	if (!h)
 		return;
-	hist_add(h, delta, false, preemptible);
+	hist_add(h, delta, false, preemptible, true);
 	count_event_on(CNT_VMM_PAIRED, preemptible);
 }
 

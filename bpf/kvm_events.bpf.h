@@ -139,24 +139,34 @@ static __always_inline __u32 thread_cpu_index(struct inflight *slot)
  * thread's two numbers differ (topologies with gaps in the APIC IDs),
  * its vcpu_id is noted in vcpu_ids for the report.
  */
+/* Once per thread: note its vcpu_id where it differs from its number. */
+static __always_inline void note_vcpu_id(struct inflight *slot, __u32 pid, __u32 vcpu, __u32 vcpu_id)
+{
+	if (!slot || (slot->state & INFLIGHT_VCPU_ID_NOTED))
+		return;
+	slot->state |= INFLIGHT_VCPU_ID_NOTED;
+	if (vcpu_id != vcpu && vcpu_id != VCPU_UNKNOWN) {
+		struct vcpu_id_key key = { .pid = pid, .vcpu = vcpu, .vm_start = slot->vm_start };
+
+		bpf_map_update_elem(&vcpu_ids, &key, &vcpu_id, BPF_ANY);
+	}
+}
+
 static __always_inline __u32 exit_vcpu(struct inflight *slot, __u32 pid, __u32 vcpu_id)
 {
 	__u32 index = thread_cpu_index(slot);
 
 	if (index == VCPU_UNKNOWN)
 		return vcpu_id;
-	if (slot && !(slot->state & INFLIGHT_VCPU_ID_NOTED)) {
-		slot->state |= INFLIGHT_VCPU_ID_NOTED;
-		if (vcpu_id != index && vcpu_id != VCPU_UNKNOWN) {
-			struct vcpu_id_key key = { .pid = pid, .vcpu = index, .vm_start = slot->vm_start };
-
-			bpf_map_update_elem(&vcpu_ids, &key, &vcpu_id, BPF_ANY);
-		}
-	}
+	note_vcpu_id(slot, pid, index, vcpu_id);
 	return index;
 }
 
-/* kvm_exit: vcpu_id is VCPU_UNKNOWN and isa ISA_VMX on kernels without those fields. */
+/*
+ * kvm_exit, classic tracepoint: the vCPU is numbered from the thread's
+ * name (vcpu_id, and isa ISA_VMX, are what kernels without those fields
+ * get: VCPU_UNKNOWN and VMX).
+ */
 static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_reason)
 {
 	__u32 pid, vcpu;
@@ -172,6 +182,32 @@ static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_rea
 	record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
 }
 
+/* kvm_exit, BTF-typed: vcpu_idx is KVM's own number of the vCPU, no name to read. */
+static __always_inline void on_kvm_exit_btf(__u32 vcpu_idx, __u32 vcpu_id, __u32 isa,
+					    __u32 exit_reason)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!event_wanted(pid, vcpu_idx))
+		return;
+	slot = current_slot(task, true);
+	note_vcpu_id(slot, pid, vcpu_idx, vcpu_id);
+	record_exit(slot, bpf_ktime_get_ns(), vcpu_idx, isa, exit_reason);
+}
+
+static __always_inline void on_kvm_entry_btf(__u32 vcpu_idx)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+
+	if (!event_wanted(pid, vcpu_idx))
+		return;
+	/* One writer per histogram: its key has vcpu_idx, and KVM_RUN holds the vCPU's mutex. */
+	record_entry(current_slot(task, false), bpf_ktime_get_ns(), pid, false);
+}
+
 static __always_inline void on_kvm_entry(__u32 vcpu_id)
 {
 	__u32 pid;
@@ -184,7 +220,8 @@ static __always_inline void on_kvm_entry(__u32 vcpu_id)
 	/* The exit's numbering, cached in the slot: a filtered vCPU's entries are ignored too. */
 	if (filter_vcpus && !vcpu_wanted(slot ? exit_vcpu(slot, pid, vcpu_id) : vcpu_id))
 		return;
-	record_entry(slot, bpf_ktime_get_ns(), pid);
+	/* Numbered from thread names, two threads could share a key: atomics. */
+	record_entry(slot, bpf_ktime_get_ns(), pid, true);
 }
 
 

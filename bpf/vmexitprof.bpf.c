@@ -4,16 +4,91 @@
  * aggregated in the kernel. The kvm tracepoint programs read their
  * tracepoint's fields and hand them to bpf/kvm_events.bpf.h.
  *
- * Every program returns 1: for classic tracepoints a 0 would drop the
- * event from perf (perf kvm stat) as well.
+ * Two sets of programs on the same tracepoints, and the loader loads one
+ * (--attach): BTF-typed ones (tp_btf), which get the tracepoint's raw
+ * arguments, and classic ones, which get the trace record the kernel
+ * filled for them first: for kvm_exit that is a call to the vendor's
+ * get_exit_info (on Intel, VMREADs of RIP and the exit qualification). The
+ * classic set is the fallback where the BTF-typed one cannot load (no
+ * module BTF, a CO-RE relocation that fails).
+ *
+ * Every classic program returns 1: a 0 would drop the event from perf
+ * (perf kvm stat) as well.
  */
 #include "kvm_events.bpf.h"
+#include "vendor.bpf.h"
+#include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
 /* linux/kvm.h: _IO(KVMIO, 0x80). */
 #define KVM_RUN_IOCTL 0xae80
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* ---- BTF-typed (tp_btf) ---------------------------------------------------- */
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
+{
+	/* The verifier does not know the tracepoint never passes NULL. */
+	if (!vcpu)
+		return 0;
+	on_kvm_exit_btf(vcpu->vcpu_idx, vcpu->vcpu_id, isa, exit_reason_of(vcpu, isa));
+	return 0;
+}
+
+/* (vcpu) in early 6.1, (vcpu, force_immediate_exit) in 6.12: only vcpu is read. */
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
+{
+	if (!vcpu)
+		return 0;
+	on_kvm_entry_btf(vcpu->vcpu_idx);
+	return 0;
+}
+
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)
+{
+	on_kvm_userspace_exit(reason, err);
+	return 0;
+}
+
+SEC("tp_btf/kvm_fpu")
+int BPF_PROG(kvm_fpu_btf, int load)
+{
+	if (load)
+		kvm_run_entered(false);
+	return 0;
+}
+
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(kvm_pio_btf, int rw, unsigned int port, unsigned int size)
+{
+	on_kvm_pio(rw, size, port);
+	return 0;
+}
+
+SEC("tp_btf/kvm_mmio")
+int BPF_PROG(kvm_mmio_btf, int type, int len, u64 gpa)
+{
+	on_kvm_mmio(type, len, gpa);
+	return 0;
+}
+
+/*
+ * The exact VMM clock where the kernel lets tracing programs attach to
+ * functions: KVM_RUN's own entry, before vcpu_load, with no trap. (EPERM
+ * on our PVM hosts; then kvm_fpu or the others, --vmm-time.)
+ */
+SEC("fentry/kvm_arch_vcpu_ioctl_run")
+int BPF_PROG(kvm_arch_vcpu_ioctl_run)
+{
+	kvm_run_entered(false);
+	return 0;
+}
+
+/* ---- classic tracepoints --------------------------------------------------- */
 
 SEC("tp/kvm/kvm_exit")
 int kvm_exit(struct trace_event_raw_kvm_exit *ctx)

@@ -22,6 +22,7 @@ struct trace_opts {
 	bool ports;			/* --ports: tally kvm_pio per port */
 	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
 	enum vmm_clock vmm_clock;	/* --vmm-time */
+	enum attach_mode attach;	/* --attach */
 	__u32 max_hist_keys;
 	bool verbose;
 };

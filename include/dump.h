@@ -68,6 +68,7 @@ extern const struct dump_record dump_io_record;
 #define DUMP_KEY_FORMAT		"format"
 #define DUMP_KEY_VERSION	"version"
 #define DUMP_KEY_VMM_TIME	"vmm_time_source"
+#define DUMP_KEY_ATTACH		"attach"		/* optional: tp_btf or classic */
 #define DUMP_KEY_BOUNDS		"bucket_lower_ns"	/* each bucket's lower bound */
 #define DUMP_KEY_VMS		"vms"
 #define DUMP_KEY_VM_NAME	"name"

@@ -15,9 +15,16 @@
 
 struct vmexitprof_bpf;
 
+/* The programs of one attach mode, by the tracepoint they are on. */
+struct prog_set {
+	struct bpf_program *exit, *entry, *uexit, *fpu, *pio, *mmio;
+};
+
 struct loader {
 	struct vmexitprof_bpf *skel;
 	enum vmm_clock vmm_clock;		/* the one in use (never auto) */
+	enum attach_mode attach;		/* the one in use (never auto) */
+	struct prog_set progs;			/* the loaded set's */
 	/* Two USDT links per target, owned here (the skeleton attaches the rest). */
 	struct bpf_link *usdt_links[2 * MAX_TARGET_PIDS];
 	int nr_usdt_links;

@@ -74,9 +74,17 @@ struct interval {
 #define FOLDED_VM_PID	0
 
 /* What marks the next KVM_RUN, which ends the VMM's handling time (--vmm-time). */
-enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL, NR_VMM_CLOCKS };
+enum vmm_clock {
+	VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL, VMM_CLOCK_FENTRY,
+	NR_VMM_CLOCKS
+};
 /* Their names on the command line, in reports and in dumps: "auto", "kvm_fpu", ... */
 extern const char *const vmm_clock_names[NR_VMM_CLOCKS];
+
+/* Which programs see the kvm tracepoints (--attach): BTF-typed, or classic. */
+enum attach_mode { ATTACH_AUTO, ATTACH_TP_BTF, ATTACH_CLASSIC, NR_ATTACH_MODES };
+/* Their names in reports and dumps: "tp_btf", "classic" ("auto" is never used). */
+extern const char *const attach_mode_names[NR_ATTACH_MODES];
 
 /* A VM as the report names it: pid and start (hist_key.vm_start) say which. */
 struct run_vm {
@@ -105,6 +113,7 @@ struct run {
 	__u64 interval_ns;		/* -I; 0 without */
 	__u64 duration_ns;
 	char vmm_time_source[16];	/* vmm_clock_names[] but auto, or "none" */
+	char attach[16];		/* attach_mode_names[] but auto; "" where a dump does not say */
 	bool kvm_exit_fired;
 	bool ports, mmio;		/* whether the tallies were taken */
 	struct run_vm *vms;

@@ -77,6 +77,7 @@ struct summary {
 	bool kvm_exit_fired;		/* false: guests ran, kvm:kvm_exit never fired (PVM) */
 	bool ports, mmio;		/* whether the tallies were taken */
 	const char *vmm_time_source;	/* what marked the next KVM_RUN */
+	const char *attach;		/* "tp_btf" or "classic"; "" if not known (an old dump) */
 	/* Which interval this covers: index from 1; 0 for the whole run. */
 	__u64 interval_index, interval_start_ns, interval_end_ns;
 };

@@ -27,6 +27,8 @@
 #define HIST_FLAG_FAILED_VMENTRY 1
 
 #define VCPU_UNKNOWN	0xffffffffU
+/* The exit reason where the vendor's vCPU state could not be read (tp_btf): never a real one. */
+#define EXIT_REASON_UNREADABLE	0xffffffffU
 
 /*
  * A VM is its process: pid and start time. The start time (in clock ticks
@@ -129,7 +131,7 @@ struct uexit_key {
 /* Per-CPU event accounting, so nothing is lost silently. */
 enum counter {
 	CNT_EXITS,			/* kvm_exit seen for a target */
-	CNT_ENTRIES,			/* kvm_entry seen for a target */
+	CNT_ENTRIES,			/* kvm_entry seen for a target: derived (counters_derive) */
 	CNT_PAIRED,			/* exit->entry intervals recorded */
 	CNT_ENTRY_WITHOUT_EXIT,		/* first entry of a thread, or exit missed */
 	CNT_EXIT_OVERWRITTEN,		/* exit followed by another exit */
@@ -147,5 +149,17 @@ enum counter {
 	CNT_IO_UNTRACKED,		/* a port/MMIO access tallied but not followed to the VMM: no slot */
 	NR_COUNTERS,
 };
+
+/*
+ * Each kvm_entry the BPF side handles ends in exactly one of: paired,
+ * entry_without_exit, hist_full, hist_alloc_failed (record_entry). So it
+ * does not count entries itself, one increment less on the hottest path;
+ * readers of the counters map fill CNT_ENTRIES in from the others.
+ */
+static inline void counters_derive(__u64 *c)
+{
+	c[CNT_ENTRIES] = c[CNT_PAIRED] + c[CNT_ENTRY_WITHOUT_EXIT] + c[CNT_HIST_FULL] +
+			 c[CNT_HIST_ALLOC_FAILED];
+}
 
 #endif /* VMEXITPROF_H */

@@ -19,6 +19,10 @@
 /* In enum order. */
 static const char *const sort_key_names[] = { "count", "time", "avg", "max", "p99" };
 static const char *const color_names[] = { "auto", "always", "never" };
+/* In enum attach_mode order. */
+
+/* --attach's words; reports name the modes by attach_mode_names ("tp_btf"). */
+static const char *const attach_names[NR_ATTACH_MODES] = { "auto", "btf", "classic" };
 
 static const char doc[] =
 "Profile KVM VM exits: per exit reason and vCPU, how many and how long from\n"
@@ -32,7 +36,8 @@ static const char doc[] =
 "USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS] [-I MS [-c N]]\n"
 "                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
 "                  [--hist REASON|all] [--json] [--ports] [--mmio]\n"
-"                  [--vmm-time auto|kvm_fpu|usdt|syscall]\n"
+"                  [--vmm-time auto|fentry|kvm_fpu|usdt|syscall]\n"
+"                  [--attach auto|btf|classic]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--color WHEN]\n"
 "       vmexitprof report FILE [--sort KEY] [--per-vcpu] [--hist REASON|all]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--json] [--color WHEN]\n"
@@ -330,11 +335,17 @@ static const struct cli_option options[] = {
 	       "histogram slots (VM x vCPU x reason), default 16384", "--max-keys"),
 	KEYWORD("vmm-time", trace.vmm_clock, vmm_clock_names, "HOW",
 		"what marks the next KVM_RUN, ending the VMM handling\n"
-		"time: usdt (QEMU's qemu:kvm_run_exit/kvm_vcpu_ioctl\n"
-		"probes; needs -p), kvm_fpu (a kvm tracepoint; also\n"
-		"counts KVM_RUN's re-entry), syscall (sys_enter_ioctl;\n"
-		"slows every task's syscalls), or auto (default: usdt\n"
-		"if every -p target has the probes, else kvm_fpu)", "--vmm-time"),
+		"time: fentry (on KVM_RUN itself; exact, no trap),\n"
+		"kvm_fpu (a kvm tracepoint; also counts KVM_RUN's\n"
+		"re-entry), usdt (QEMU's qemu:kvm_run_exit/kvm_vcpu_ioctl\n"
+		"probes, two traps a round trip; needs -p), syscall\n"
+		"(sys_enter_ioctl; slows every task's syscalls), or auto\n"
+		"(default: fentry where the kernel allows it, else kvm_fpu)",
+		"--vmm-time"),
+	KEYWORD("attach", trace.attach, attach_names, "HOW",
+		"btf (tp_btf programs: the tracepoints' raw arguments,\n"
+		"no trace record filled), classic (classic tracepoints),\n"
+		"or auto (default: btf, else classic)", "--attach"),
 	NUMBER("interval", 'I', interval_ms, 10, 3600000, "a number of milliseconds", "MS",
 	       "also print each MS milliseconds' numbers (10 to 3600000)", "-I/-c"),
 	NUMBER("count", 'c', interval_count, 1, 1ULL << 32, "a count of intervals", "N",

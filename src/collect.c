@@ -49,6 +49,8 @@ int collect_counters(const struct collector *c, __u64 *out)
 			out[i] += values[cpu];
 	}
 	free(values);
+	if (!err)
+		counters_derive(out);
 	return err;
 }
 

@@ -206,6 +206,8 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 	jsonw_uint_field(&w, DUMP_KEY_VERSION, DUMP_VERSION);
 	record_fields(&w, &dump_run_record, run);
 	jsonw_string_field(&w, DUMP_KEY_VMM_TIME, run->vmm_time_source);
+	if (*run->attach)
+		jsonw_string_field(&w, DUMP_KEY_ATTACH, run->attach);
 	jsonw_break(&w);
 	jsonw_array_field(&w, DUMP_KEY_BOUNDS);
 	for (__u32 b = 0; b < HIST_NR_BUCKETS; b++)

@@ -352,6 +352,14 @@ static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 	if (!known)
 		return fail(r, "", "\"%s\" '%s' is not usdt, kvm_fpu, syscall or none",
 			    DUMP_KEY_VMM_TIME, run->vmm_time_source);
+	if (member(doc, DUMP_KEY_ATTACH)) {
+		if (!get_name(r, doc, DUMP_KEY_ATTACH, run->attach, sizeof(run->attach), ""))
+			return false;
+		if (strcmp(run->attach, attach_mode_names[ATTACH_TP_BTF]) &&
+		    strcmp(run->attach, attach_mode_names[ATTACH_CLASSIC]))
+			return fail(r, "", "\"%s\" '%s' is not tp_btf or classic", DUMP_KEY_ATTACH,
+				    run->attach);
+	}
 	/* Another build's histogram layout would be misread, not rejected, without this. */
 	if (!(bounds = get_array(r, doc, DUMP_KEY_BOUNDS, "")))
 		return false;

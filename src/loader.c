@@ -101,16 +101,18 @@ static bool targets_have_probes(const struct trace_opts *opts, bool why_not)
 }
 
 /*
- * The mechanism for the VMM handling time: what was asked for if it can
- * work, else (auto) the first of these that can, most exact first
- * (bench/vmm-time measures them; README, "Returns to userspace"):
- *  - usdt: QEMU's own probes, when every target has them. Exact, and only
- *    the targets pay: a uprobe trap at each end of the VMM's handling.
- *  - kvm_fpu: a tracepoint KVM_RUN passes anyway; the cheapest, but it
- *    fires after KVM_RUN's own re-entry work (vcpu_load), which it counts.
+ * The mechanism for the VMM handling time that is tried first: what was
+ * asked for if it can work, else (auto) the first of these that can, most
+ * exact and cheapest first (bench/vmm-time measures them):
+ *  - fentry on KVM_RUN's entry: exact, no trap; where the kernel refuses
+ *    it (our PVM hosts: EPERM), loader_attach() falls back to kvm_fpu;
+ *  - kvm_fpu: a tracepoint KVM_RUN passes anyway, but after its own
+ *    re-entry work (vcpu_load), which it counts;
  *  - syscall: exact, but every task on the host then takes the syscall
  *    trace path; only asked for, or where kvm_fpu does not exist.
- * Returns -1 after an error message.
+ * usdt (QEMU's probes) is never chosen by itself: two uprobe traps per
+ * round trip cost the VM more than perf kvm stat record does. -1 after
+ * an error message.
  */
 static int choose_vmm_clock(const struct trace_opts *opts, enum vmm_clock *out)
 {
@@ -122,20 +124,102 @@ static int choose_vmm_clock(const struct trace_opts *opts, enum vmm_clock *out)
 			"tracepoint (try --vmm-time=usdt or syscall)\n");
 		return -1;
 	}
-	if (clock == VMM_CLOCK_USDT && !targets_have_probes(opts, true))
-		clock = VMM_CLOCK_AUTO;
-	if (clock == VMM_CLOCK_AUTO) {
-		if (opts->vmm_clock == VMM_CLOCK_AUTO && opts->nr_pids && targets_have_probes(opts, false))
-			clock = VMM_CLOCK_USDT;
-		else if (have_kvm_fpu)
-			clock = VMM_CLOCK_KVM_FPU;
-		else
-			clock = VMM_CLOCK_SYSCALL;
-		if (opts->vmm_clock != VMM_CLOCK_AUTO)
-			fprintf(stderr, "vmexitprof: VMM handling time from %s instead\n",
-				vmm_clock_names[clock]);
+	if (clock == VMM_CLOCK_USDT && !targets_have_probes(opts, true)) {
+		clock = have_kvm_fpu ? VMM_CLOCK_KVM_FPU : VMM_CLOCK_SYSCALL;
+		fprintf(stderr, "vmexitprof: VMM handling time from %s instead\n", vmm_clock_names[clock]);
 	}
+	if (clock == VMM_CLOCK_AUTO)
+		clock = have_kvm_fpu ? VMM_CLOCK_FENTRY : VMM_CLOCK_SYSCALL;
 	*out = clock;
+	return 0;
+}
+
+static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *opts)
+{
+	for (unsigned int i = 0; i < opts->nr_pids; i++)
+		skel->rodata->target_pids[i] = opts->pids[i];
+	skel->rodata->nr_target_pids = opts->nr_pids;
+	for (unsigned int i = 0; i < opts->nr_vcpus; i++)
+		skel->rodata->vcpu_filter[opts->vcpus[i] / 64] |= 1ULL << (opts->vcpus[i] % 64);
+	skel->rodata->filter_vcpus = opts->nr_vcpus > 0;
+	skel->rodata->track_port_reads = opts->ports;
+	/* The loaded vendor module's reader must relocate (bpf/vendor.bpf.h). */
+	skel->rodata->vendor_isa = !access("/sys/module/kvm_amd", F_OK)     ? ISA_SVM :
+				   !access("/sys/module/kvm_intel", F_OK) ? ISA_VMX : 0;
+	/* So that the BPF side reads process start times in /proc's unit. */
+	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
+}
+
+static struct prog_set prog_set(struct vmexitprof_bpf *skel, enum attach_mode mode)
+{
+	if (mode == ATTACH_TP_BTF)
+		return (struct prog_set){ skel->progs.kvm_exit_btf, skel->progs.kvm_entry_btf,
+					  skel->progs.kvm_userspace_exit_btf, skel->progs.kvm_fpu_btf,
+					  skel->progs.kvm_pio_btf, skel->progs.kvm_mmio_btf };
+	return (struct prog_set){ skel->progs.kvm_exit, skel->progs.kvm_entry,
+				  skel->progs.kvm_userspace_exit, skel->progs.kvm_fpu,
+				  skel->progs.kvm_pio, skel->progs.kvm_mmio };
+}
+
+static void set_prog_set(const struct prog_set *p, bool load, const struct trace_opts *opts,
+			 bool fpu)
+{
+	bpf_program__set_autoload(p->exit, load);
+	bpf_program__set_autoload(p->entry, load);
+	bpf_program__set_autoload(p->uexit, load);
+	/* The tallies cost an event per access: only when asked for. */
+	bpf_program__set_autoload(p->pio, load && opts->ports);
+	bpf_program__set_autoload(p->mmio, load && opts->mmio);
+	bpf_program__set_autoload(p->fpu, load && fpu);
+	/* These the loader attaches itself, in order (loader_attach). */
+	bpf_program__set_autoattach(p->uexit, false);
+	bpf_program__set_autoattach(p->fpu, false);
+}
+
+/*
+ * Open and load with one attach mode and clock; fentry_too loads the
+ * fentry program beside kvm_fpu's, for loader_attach to try first. 0 or
+ * the (negative) libbpf error, the object closed.
+ */
+static int load_with(struct loader *l, const struct trace_opts *opts, enum attach_mode mode,
+		     enum vmm_clock clock, bool fentry_too)
+{
+	/*
+	 * Test-only: the tp_btf attempt's CO-RE relocations against this BTF
+	 * instead of the kernel's, to make them fail for real
+	 * (tests/rig/vmexitprof-attach-fallback.sh; docs/tests.md).
+	 */
+	const char *test_btf = mode == ATTACH_TP_BTF ? getenv("VMEXITPROF_TEST_BTF") : NULL;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = test_btf);
+	struct vmexitprof_bpf *skel = vmexitprof_bpf__open_opts(&open_opts);
+	struct prog_set used, unused;
+	int err;
+
+	if (!skel)
+		return -errno;
+	used = prog_set(skel, mode);
+	unused = prog_set(skel, mode == ATTACH_TP_BTF ? ATTACH_CLASSIC : ATTACH_TP_BTF);
+	set_filters(skel, opts);
+	set_prog_set(&unused, false, opts, false);
+	set_prog_set(&used, true, opts, clock == VMM_CLOCK_KVM_FPU || fentry_too);
+	bpf_program__set_autoload(skel->progs.kvm_arch_vcpu_ioctl_run, fentry_too);
+	bpf_program__set_autoattach(skel->progs.kvm_arch_vcpu_ioctl_run, false);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, clock == VMM_CLOCK_USDT);
+	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, clock == VMM_CLOCK_SYSCALL);
+	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
+	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vcpu_ids, opts->max_hist_keys);
+	err = vmexitprof_bpf__load(skel);
+	if (err) {
+		vmexitprof_bpf__destroy(skel);
+		return err;
+	}
+	l->skel = skel;
+	l->attach = mode;
+	l->progs = used;
 	return 0;
 }
 
@@ -179,18 +263,6 @@ static void detach_usdt(struct loader *l)
 		bpf_link__destroy(l->usdt_links[--l->nr_usdt_links]);
 }
 
-static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *opts)
-{
-	for (unsigned int i = 0; i < opts->nr_pids; i++)
-		skel->rodata->target_pids[i] = opts->pids[i];
-	skel->rodata->nr_target_pids = opts->nr_pids;
-	for (unsigned int i = 0; i < opts->nr_vcpus; i++)
-		skel->rodata->vcpu_filter[opts->vcpus[i] / 64] |= 1ULL << (opts->vcpus[i] % 64);
-	skel->rodata->filter_vcpus = opts->nr_vcpus > 0;
-	skel->rodata->track_port_reads = opts->ports;
-	/* So that the BPF side reads process start times in /proc's unit. */
-	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
-}
 
 /*
  * Exit reasons most guests take, by kernel name, per ISA: their histograms
@@ -278,46 +350,80 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct trace_opts *
 	}
 }
 
+/* What a failed tp_btf load's error says: libbpf's ESRCH is a BTF type not found. */
+static const char *tp_btf_failure(int err)
+{
+	return err == -ESRCH ? "a tracepoint's BTF not found" : strerror(-err);
+}
+
 int loader_open(struct loader *l, const struct trace_opts *opts, const struct reason_table *names)
 {
-	struct vmexitprof_bpf *skel;
+	enum attach_mode modes[2] = { opts->attach, ATTACH_AUTO };
 	enum vmm_clock clock;
-	int err;
+	int err = 0, tp_btf_err = 0;
 
 	memset(l, 0, sizeof(*l));
 	verbose = opts->verbose;
 	libbpf_set_print(print_libbpf);
 	if (choose_vmm_clock(opts, &clock))
 		return -1;
-	l->vmm_clock = clock;
-	hold_libbpf_log();
-	skel = l->skel = vmexitprof_bpf__open();
-	if (!skel) {
-		release_libbpf_log(true);
-		fprintf(stderr, "vmexitprof: cannot open the BPF object: %s\n", strerror(errno));
-		return -1;
+	/* auto: BTF-typed, and classic where those cannot load (no module BTF, a relocation). */
+	if (opts->attach == ATTACH_AUTO) {
+		modes[0] = ATTACH_TP_BTF;
+		modes[1] = ATTACH_CLASSIC;
 	}
-	set_filters(skel, opts);
-	/* The tallies cost an event per access: only when asked for. */
-	bpf_program__set_autoload(skel->progs.kvm_pio, opts->ports);
-	bpf_program__set_autoload(skel->progs.kvm_mmio, opts->mmio);
-	bpf_program__set_autoload(skel->progs.kvm_fpu, clock == VMM_CLOCK_KVM_FPU);
-	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, clock == VMM_CLOCK_USDT);
-	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, clock == VMM_CLOCK_USDT);
-	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, clock == VMM_CLOCK_SYSCALL);
-	bpf_program__set_autoattach(skel->progs.kvm_userspace_exit, false);	/* last: see attach */
-	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
-	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
-	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
-	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
-	bpf_map__set_max_entries(skel->maps.vcpu_ids, opts->max_hist_keys);
-	err = vmexitprof_bpf__load(skel);
-	if (err) {
+	for (int m = 0; m < 2 && modes[m] != ATTACH_AUTO && !l->skel; m++) {
+		hold_libbpf_log();
+		/* fentry: loaded beside kvm_fpu, which takes over where attaching it is refused. */
+		err = load_with(l, opts, modes[m], clock, clock == VMM_CLOCK_FENTRY);
+		if (err && clock == VMM_CLOCK_FENTRY) {
+			/* A kernel that does not even load it: kvm_fpu alone, quietly under auto. */
+			release_libbpf_log(false);
+			hold_libbpf_log();
+			if (!load_with(l, opts, modes[m], VMM_CLOCK_KVM_FPU, false)) {
+				if (opts->vmm_clock == VMM_CLOCK_FENTRY) {
+					release_libbpf_log(false);
+					vmexitprof_bpf__destroy(l->skel);
+					l->skel = NULL;
+					fprintf(stderr, "vmexitprof: --vmm-time=fentry: this kernel does not let BPF "
+						"programs attach to kvm_arch_vcpu_ioctl_run (%s); --vmm-time=kvm_fpu or "
+						"usdt work here\n", strerror(-err));
+					return -1;
+				}
+				clock = VMM_CLOCK_KVM_FPU;
+				err = 0;
+			}
+		}
+		if (!err)
+			break;
+		/* auto: classic next, what libbpf said for -v; the line once classic has loaded. */
+		if (m == 0 && modes[1] != ATTACH_AUTO) {
+			release_libbpf_log(false);
+			tp_btf_err = err;
+			continue;
+		}
+		if (opts->attach == ATTACH_TP_BTF && !bpf_refused(err)) {
+			/* One line; libbpf's relocation log is for -v. */
+			release_libbpf_log(false);
+			fprintf(stderr, "vmexitprof: --attach=btf: the BTF-typed (tp_btf) programs do not load "
+				"here (%s: no BTF for the kvm modules, or a CO-RE relocation failed); "
+				"--attach=classic works without\n", tp_btf_failure(err));
+			return -1;
+		}
 		release_libbpf_log(!bpf_refused(err));
 		explain_bpf_failure("load the BPF programs", err);
 		return -1;
 	}
-	prewarm_hists(skel, opts, names);
+	if (tp_btf_err && bpf_refused(tp_btf_err))
+		/* libbpf reads module BTF through BPF_BTF_GET_FD_BY_ID, which takes CAP_SYS_ADMIN. */
+		fprintf(stderr, "vmexitprof: the BTF-typed (tp_btf) programs need the kvm modules' BTF, "
+			"which only CAP_SYS_ADMIN may read; classic tracepoints instead\n");
+	else if (tp_btf_err)
+		fprintf(stderr, "vmexitprof: the BTF-typed (tp_btf) programs do not load here (%s: no "
+			"BTF for the kvm modules, or a CO-RE relocation failed); classic tracepoints "
+			"instead\n", tp_btf_failure(tp_btf_err));
+	l->vmm_clock = clock;
+	prewarm_hists(l->skel, opts, names);
 	return 0;
 }
 
@@ -326,10 +432,47 @@ int loader_open(struct loader *l, const struct trace_opts *opts, const struct re
  * whatever ends one (kvm_fpu, sys_enter_ioctl, the USDT probes), and
  * detach it first, so that no handling started is missed at its end.
  */
+/* A program's link, into its slot of the skeleton (which destroys it): 0 or -errno. */
+static int attach_prog(struct bpf_program *prog, struct bpf_link **slot)
+{
+	*slot = bpf_program__attach(prog);
+	if (!*slot)
+		return -errno;
+	return 0;
+}
+
+/* The skeleton's link slot of a program of its. */
+static struct bpf_link **link_of(struct vmexitprof_bpf *skel, const struct bpf_program *prog)
+{
+	struct bpf_link **links = (struct bpf_link **)&skel->links;
+	struct bpf_program **progs = (struct bpf_program **)&skel->progs;
+
+	for (size_t i = 0; i < sizeof(skel->progs) / sizeof(progs[0]); i++)
+		if (progs[i] == prog)
+			return &links[i];
+	return NULL;
+}
+
 int loader_attach(struct loader *l, const struct trace_opts *opts)
 {
 	struct vmexitprof_bpf *skel = l->skel;
 	int err = vmexitprof_bpf__attach(skel);
+
+	/*
+	 * fentry where the kernel allows it (auto): on our PVM hosts attaching
+	 * it is refused, and kvm_fpu, loaded beside it, ends the handling time.
+	 */
+	if (!err && l->vmm_clock == VMM_CLOCK_FENTRY && bpf_program__autoload(skel->progs.kvm_arch_vcpu_ioctl_run)) {
+		err = attach_prog(skel->progs.kvm_arch_vcpu_ioctl_run, &skel->links.kvm_arch_vcpu_ioctl_run);
+		if (err && opts->vmm_clock == VMM_CLOCK_AUTO) {
+			l->vmm_clock = VMM_CLOCK_KVM_FPU;
+			err = 0;
+		}
+	} else if (l->vmm_clock == VMM_CLOCK_FENTRY) {
+		l->vmm_clock = VMM_CLOCK_KVM_FPU;	/* fentry did not even load (auto) */
+	}
+	if (!err && l->vmm_clock == VMM_CLOCK_KVM_FPU)
+		err = attach_prog(l->progs.fpu, link_of(skel, l->progs.fpu));
 
 	if (!err && l->vmm_clock == VMM_CLOCK_USDT) {
 		const char *probe;
@@ -344,12 +487,8 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 			return -1;
 		}
 	}
-	if (!err) {
-		skel->links.kvm_userspace_exit = bpf_program__attach(skel->progs.kvm_userspace_exit);
-		err = libbpf_get_error(skel->links.kvm_userspace_exit);
-		if (err)
-			skel->links.kvm_userspace_exit = NULL;
-	}
+	if (!err)
+		err = attach_prog(l->progs.uexit, link_of(skel, l->progs.uexit));
 	release_libbpf_log(!bpf_refused(err));
 	if (err) {
 		explain_bpf_failure("attach to the kvm tracepoints", err);
@@ -367,10 +506,13 @@ static void sleep_ms(unsigned int ms)
 
 void loader_detach(struct loader *l)
 {
+	struct bpf_link **uexit;
+
 	if (!l->skel)
 		return;
-	bpf_link__destroy(l->skel->links.kvm_userspace_exit);
-	l->skel->links.kvm_userspace_exit = NULL;
+	uexit = link_of(l->skel, l->progs.uexit);
+	bpf_link__destroy(*uexit);
+	*uexit = NULL;
 	sleep_ms(DETACH_GRACE_MS);
 	detach_usdt(l);
 	vmexitprof_bpf__detach(l->skel);

@@ -264,14 +264,16 @@ int main(int argc, char **argv)
 	s.keep_intervals = cli.output.heatmap || cli.output.heatmap_out;
 	snprintf(s.run.vmm_time_source, sizeof(s.run.vmm_time_source), "%s",
 		 vmm_clock_names[loader.vmm_clock]);
+	snprintf(s.run.attach, sizeof(s.run.attach), "%s", attach_mode_names[loader.attach]);
 	s.run.interval_ns = cli.interval_ms * 1000000;
 	s.run.ports = cli.trace.ports;
 	s.run.mmio = cli.trace.mmio;
 	/* Kept intervals hold every VM by its own key: nothing is folded then. */
 	collector_init(&s.collector, loader.skel, s.keep_intervals ? 0 : cli.keep_exited);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
-	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s)... Hit Ctrl-C to end.\n",
-		cli.duration_ms ? " for the given duration" : "", s.run.vmm_time_source);
+	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s; %s tracepoints)... Hit "
+		"Ctrl-C to end.\n", cli.duration_ms ? " for the given duration" : "",
+		s.run.vmm_time_source, s.run.attach);
 	if (cli.interval_ms)
 		output_interval_header(&cli.output);
 	for (unsigned int i = 0; i < cli.trace.nr_pids; i++) {

@@ -179,6 +179,8 @@ void print_report_json(FILE *out, const struct summary *sum, const struct reason
 	jsonw_uint_field(&w, "duration_ns", sum->duration_ns);
 	jsonw_bool_field(&w, "kvm_exit_fired", sum->kvm_exit_fired);
 	jsonw_string_field(&w, "vmm_time_source", sum->vmm_time_source ? sum->vmm_time_source : "none");
+	if (sum->attach && *sum->attach)
+		jsonw_string_field(&w, "attach", sum->attach);
 	jsonw_object_field(&w, "counters");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		jsonw_uint_field(&w, counter_names[c], sum->counters[c]);

@@ -320,6 +320,8 @@ static const char *vmm_interval(const char *source)
 		return "QEMU's USDT qemu:kvm_run_exit to qemu:kvm_vcpu_ioctl(KVM_RUN)";
 	if (source && !strcmp(source, "syscall"))
 		return "kvm_userspace_exit to syscalls:sys_enter_ioctl(KVM_RUN)";
+	if (source && !strcmp(source, "fentry"))
+		return "kvm_userspace_exit to fentry on kvm_arch_vcpu_ioctl_run";
 	return "kvm_userspace_exit to kvm_fpu load, so with KVM_RUN's re-entry";
 }
 

@@ -12,7 +12,10 @@
 #include "snapshot.h"
 #include "util.h"
 
-const char *const vmm_clock_names[NR_VMM_CLOCKS] = { "auto", "kvm_fpu", "usdt", "syscall" };
+const char *const vmm_clock_names[NR_VMM_CLOCKS] = {
+	"auto", "kvm_fpu", "usdt", "syscall", "fentry",
+};
+const char *const attach_mode_names[NR_ATTACH_MODES] = { "auto", "tp_btf", "classic" };
 
 const char *const counter_names[NR_COUNTERS] = {
 	[CNT_EXITS] = "exits",

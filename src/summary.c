@@ -161,6 +161,7 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 	sum->ports = run->ports;
 	sum->mmio = run->mmio;
 	sum->vmm_time_source = run->vmm_time_source;
+	sum->attach = run->attach;
 	for (size_t i = 0; i < sum->nr_vms; i++) {
 		struct run_vm *vm = &sum->vms[i].vm;
 		const struct run_vm *known = run_vm(run, vm->pid, vm->start);

@@ -20,7 +20,7 @@ $(OUTPUT)/tests/bpf/exit_entry_test.o: $(OUTPUT)/tests/bpf/exit_entry_test.skel.
 	$(OUTPUT)/vmexitprof.skel.h
 
 $(EXIT_ENTRY_TEST): $(OUTPUT)/tests/bpf/exit_entry_test.o \
-		$(addprefix $(OUTPUT)/src/,snapshot.o hist.o util.o)
+		$(addprefix $(OUTPUT)/src/,snapshot.o hist.o util.o proc.o)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 TEST_BINS += $(EXIT_ENTRY_TEST)

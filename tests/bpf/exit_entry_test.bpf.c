@@ -7,9 +7,12 @@
  * struct ee_event (exit_entry_test.h) instead of the tracepoint record and
  * bpf_ktime_get_ns(), and the per-thread slot lives in a hash map keyed by
  * a synthetic thread id instead of task storage, because every test run
- * happens on the one runner task.
+ * happens on the one runner task. Two exceptions run the real thing: the
+ * tp_btf handlers on the runner's own thread (EE_EXIT_BTF, EE_ENTRY_BTF),
+ * and the vendor reader on stand-in structures (read_exit_reason).
  */
-#include "exit_entry.bpf.h"
+#include "kvm_events.bpf.h"
+#include "vendor.bpf.h"
 #include "exit_entry_test.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -39,6 +42,9 @@ static __always_inline struct inflight *slot_get(__u64 *tid, __u64 vm_start, boo
 	return slot;
 }
 
+/* Set by the runner: kvm_entry's histogram updates as tp_btf's (plain) or classic's (atomic). */
+const volatile bool entry_one_writer = false;
+
 SEC("raw_tp")
 int exit_entry_event(struct ee_event *ev)
 {
@@ -56,7 +62,7 @@ int exit_entry_event(struct ee_event *ev)
 	case EE_ENTRY:	/* as kvm_entry: no slot yet means NULL */
 		if (!event_wanted(pid, ev->vcpu))
 			return EE_RET_FILTERED;
-		record_entry(slot_get(&tid, vm_start, false), ev->now, pid);
+		record_entry(slot_get(&tid, vm_start, false), ev->now, pid, !entry_one_writer);
 		return EE_RET_HANDLED;
 	case EE_UEXIT:	/* as kvm_userspace_exit; vcpu stands in for the comm's */
 		if (!pid_wanted(pid))
@@ -78,6 +84,52 @@ int exit_entry_event(struct ee_event *ev)
 			return EE_RET_FILTERED;
 		record_kvm_run(slot_get(&tid, vm_start, false), ev->now, pid, ev->isa);
 		return EE_RET_HANDLED;
+	case EE_EXIT_BTF:	/* as kvm_exit_btf: pid is the runner's own */
+		vcpu = ev->vcpu;
+		if (!event_wanted(bpf_get_current_pid_tgid() >> 32, vcpu))
+			return EE_RET_FILTERED;
+		on_kvm_exit_btf(vcpu, tid, ev->isa, ev->reason);
+		return EE_RET_HANDLED;
+	case EE_ENTRY_BTF:	/* as kvm_entry_btf */
+		vcpu = ev->vcpu;
+		if (!event_wanted(bpf_get_current_pid_tgid() >> 32, vcpu))
+			return EE_RET_FILTERED;
+		on_kvm_entry_btf(vcpu);
+		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;
+}
+
+struct ee_fake_vendor {
+	__u8 bytes[EE_FAKE_VENDOR_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ee_fake_vendor);
+} fake_vendor SEC(".maps");
+
+SEC("raw_tp")
+int read_exit_reason(struct ee_vendor_read *ctx)
+{
+	__u64 vcpu_at = ctx->vcpu_at, ptr_at = ctx->ptr_at, ptr_to = ctx->ptr_to;
+	__u32 zero = 0, isa = ctx->isa;
+	__u8 *fake = bpf_map_lookup_elem(&fake_vendor, &zero);
+	__u64 self_at = EE_FAKE_VENDOR_SIZE - 8;
+	__u64 vcpu;
+
+	if (!fake || vcpu_at >= self_at)
+		return 0;
+	if (ptr_at < self_at && ptr_to < EE_FAKE_VENDOR_SIZE)
+		*(__u64 *)(fake + ptr_at) = (__u64)(fake + ptr_to);
+	/*
+	 * The vCPU's address as a plain number, as the tracepoint's would be to
+	 * exit_reason_of: stored, and read back with a probe read.
+	 */
+	*(__u64 *)(fake + self_at) = (__u64)(fake + vcpu_at);
+	if (bpf_probe_read_kernel(&vcpu, sizeof(vcpu), fake + self_at))
+		return 0;
+	return exit_reason_of((struct kvm_vcpu *)vcpu, isa);
 }

@@ -33,6 +33,10 @@
 #include <bpf/libbpf.h>
 #include <linux/kvm.h>	/* KVM_EXIT_* */
 
+#include <bpf/btf.h>
+
+#include "proc.h"	/* pid_start_ticks */
+#include "util.h"	/* ARRAY_SIZE */
 #include "snapshot.h"	/* counter_names */
 #include "vmexitprof.h"
 #include "exit_entry_test.h"
@@ -118,6 +122,9 @@ struct filters {
 	__u32 max_reserve_keys;	/* 0: as compiled */
 };
 
+/* Which way kvm_entry updates histograms in this pass (see main). */
+static bool entry_one_writer;
+
 static struct exit_entry_test_bpf *load(const struct filters *f)
 {
 	struct exit_entry_test_bpf *skel = exit_entry_test_bpf__open();
@@ -128,6 +135,9 @@ static struct exit_entry_test_bpf *load(const struct filters *f)
 		fail("exit_entry_test_bpf__open: %s", strerror(errno));
 		return NULL;
 	}
+	skel->rodata->entry_one_writer = entry_one_writer;
+	/* As the loader: process start times in /proc's unit (EE_*_BTF read the runner's). */
+	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	if (f) {
 		for (unsigned int i = 0; i < f->pids_len; i++)
 			skel->rodata->target_pids[i] = f->pids[i];
@@ -166,11 +176,12 @@ static struct exit_entry_test_bpf *load(const struct filters *f)
 static int run_on(struct exit_entry_test_bpf *skel, const struct ee_event *ev, int cpu,
 		  __u32 *ret)
 {
+	/* cpu -1: on this thread, wherever it runs (the tp_btf kinds use its task storage). */
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.ctx_in = ev,
 		.ctx_size_in = sizeof(*ev),
-		.flags = BPF_F_TEST_RUN_ON_CPU,
-		.cpu = cpu,
+		.flags = cpu >= 0 ? BPF_F_TEST_RUN_ON_CPU : 0,
+		.cpu = cpu >= 0 ? cpu : 0,
 	);
 	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.exit_entry_event), &opts);
 
@@ -193,8 +204,11 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 		.pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason, .vm_start = vm_start,
 	};
 	const char *what = kind == EE_EXIT ? "exit" : kind == EE_ENTRY ? "entry" :
-			   kind == EE_UEXIT ? "userspace exit" : "KVM_RUN";
-	int cpu = run_cpus[next_cpu++ % nr_run_cpus];
+			   kind == EE_UEXIT ? "userspace exit" : kind == EE_EXIT_BTF ? "tp_btf exit" :
+			   kind == EE_ENTRY_BTF ? "tp_btf entry" : "KVM_RUN";
+	/* Another CPU's run would find another task current there. */
+	bool own_thread = kind == EE_EXIT_BTF || kind == EE_ENTRY_BTF;
+	int cpu = own_thread ? -1 : run_cpus[next_cpu++ % nr_run_cpus];
 	__u32 ret;
 	int err;
 
@@ -219,6 +233,10 @@ static void event(struct exit_entry_test_bpf *skel, enum ee_kind kind, __u64 tid
 	event(skel, EE_ENTRY, tid, pid, vcpu, 0, 0, t, EE_RET_HANDLED)
 #define UEXIT(tid, pid, vcpu, reason, err, t) \
 	event(skel, EE_UEXIT, tid, pid, vcpu, (__u32)(err), reason, t, EE_RET_HANDLED)
+#define EXIT_BTF(vcpu_idx, vcpu_id, isa, reason, want) \
+	event(skel, EE_EXIT_BTF, vcpu_id, 0, vcpu_idx, isa, reason, 0, want)
+#define ENTRY_BTF(vcpu_idx, want) \
+	event(skel, EE_ENTRY_BTF, 0, 0, vcpu_idx, 0, 0, 0, want)
 #define KVM_RUN_AGAIN(tid, pid, t) \
 	event(skel, EE_KVM_RUN, tid, pid, 0, 0, 0, t, EE_RET_HANDLED)
 #define EXIT_FILTERED(tid, pid, vcpu, isa, reason, t) \
@@ -353,30 +371,36 @@ static void expect_nr_keys(struct exit_entry_test_bpf *skel, unsigned int n)
 	check_u64("number of keys in hists_reserve", count_keys(skel->maps.hists_reserve), 0);
 }
 
-/* All counters, summed over CPUs, must equal want[] (unset ones: 0). */
+/*
+ * All counters, summed over CPUs, must equal want[] (unset ones: 0); the
+ * BPF side leaves CNT_ENTRIES 0, for readers to derive (counters_derive).
+ */
 static void expect_counters(struct exit_entry_test_bpf *skel, const __u64 want[NR_COUNTERS])
 {
-	__u64 *v = calloc(ncpus, sizeof(*v));
+	__u64 *v = calloc(ncpus, sizeof(*v)), sums[NR_COUNTERS] = {};
 
 	if (!skel || !v) {
 		free(v);
 		return;
 	}
 	for (__u32 c = 0; c < NR_COUNTERS; c++) {
-		__u64 sum = 0;
 		int err = bpf_map__lookup_elem(skel->maps.counters, &c, sizeof(c), v,
 					       ncpus * sizeof(*v), 0);
 
 		if (err) {
 			nr_checks++;
 			fail("counters[%s]: lookup failed: %s", counter_names[c], strerror(-err));
-			continue;
+			free(v);
+			return;
 		}
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum += v[cpu];
-		check_u64(counter_names[c], sum, want[c]);
+			sums[c] += v[cpu];
 	}
 	free(v);
+	check_u64("counters[entries] as the BPF side leaves it", sums[CNT_ENTRIES], 0);
+	counters_derive(sums);
+	for (__u32 c = 0; c < NR_COUNTERS; c++)
+		check_u64(counter_names[c], sums[c], want[c]);
 }
 
 #define COUNTERS(...) ((const __u64[NR_COUNTERS]){ __VA_ARGS__ })
@@ -938,6 +962,9 @@ static void scenario_real_program_verifies(void)
 
 	begin("bpf/vmexitprof.bpf.c passes the verifier with filters");
 	skel = vmexitprof_bpf__open();
+	/* The fentry program is refused (EPERM) on PVM hosts, where the rest loads. */
+	if (skel)
+		bpf_program__set_autoload(skel->progs.kvm_arch_vcpu_ioctl_run, false);
 	err = skel ? vmexitprof_bpf__load(skel) : -errno;
 	vmexitprof_bpf__destroy(skel);
 	if (err) {
@@ -952,6 +979,7 @@ static void scenario_real_program_verifies(void)
 			fail("vmexitprof_bpf__open: %s", strerror(errno));
 			continue;
 		}
+		bpf_program__set_autoload(skel->progs.kvm_arch_vcpu_ioctl_run, false);
 		if (cases[i].pids) {
 			skel->rodata->target_pids[0] = PID_A;
 			skel->rodata->target_pids[1] = PID_B;
@@ -969,6 +997,218 @@ static void scenario_real_program_verifies(void)
 			     cases[i].what, strerror(-err));
 		vmexitprof_bpf__destroy(skel);
 	}
+}
+
+/*
+ * The tp_btf handlers themselves (on_kvm_exit_btf, on_kvm_entry_btf), on
+ * this thread: its task storage slot, its pid and start time in the key,
+ * KVM's vcpu_idx as the vCPU, and a vcpu_id that differs noted in
+ * vcpu_ids, once. Times are the real clock's: counts are checked.
+ */
+static void scenario_btf_handlers(void)
+{
+	struct vcpu_id_key idk = { .pid = getpid(), .vcpu = 2, .vm_start = pid_start_ticks(getpid()) };
+	const __u32 one_vcpu[] = { 2 };
+	struct filters only_2 = { .vcpus = one_vcpu, .nr_vcpus = 1 };
+	struct exit_entry_test_bpf *skel;
+	struct hist_key k = mkkey(getpid(), 2, ISA_SVM, SVM_CPUID, 0);
+	struct hist h;
+	__u32 vcpu_id = 0;
+
+	begin("tp_btf handlers: task storage, vcpu_idx, vcpu_id noted");
+	k.vm_start = idk.vm_start;
+	skel = load(NULL);
+	for (int i = 0; i < 3; i++) {
+		EXIT_BTF(2, 6, ISA_SVM, SVM_CPUID, EE_RET_HANDLED);
+		ENTRY_BTF(2, EE_RET_HANDLED);
+	}
+	/* VMX: the basic reason, and the failed-VM-entry bit as a flag. */
+	EXIT_BTF(2, 6, ISA_VMX, 0x80000000u | VMX_CPUID, EE_RET_HANDLED);
+	ENTRY_BTF(2, EE_RET_HANDLED);
+	if (skel) {
+		nr_checks++;
+		if (read_hist(skel, &k, &h))
+			fail("hists%s: no such key", key_str(&k));
+		else
+			check_u64("hists.count (SVM cpuid, vcpu_idx 2)", h.count, 3);
+		k = mkkey(getpid(), 2, ISA_VMX, VMX_CPUID, HIST_FLAG_FAILED_VMENTRY);
+		k.vm_start = idk.vm_start;
+		nr_checks++;
+		if (read_hist(skel, &k, &h))
+			fail("hists%s: no such key", key_str(&k));
+		else
+			check_u64("hists.count (VMX cpuid, failed VM entry)", h.count, 1);
+		nr_checks++;
+		if (bpf_map__lookup_elem(skel->maps.vcpu_ids, &idk, sizeof(idk), &vcpu_id,
+					 sizeof(vcpu_id), 0))
+			fail("vcpu_ids {pid %u vcpu 2}: no entry", idk.pid);
+		else
+			check_u64("vcpu_ids {vcpu 2}", vcpu_id, 6);
+		check_u64("keys in vcpu_ids", count_keys_of(skel->maps.vcpu_ids, sizeof(idk)), 1);
+	}
+	expect_nr_keys(skel, 2);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 4, [CNT_ENTRIES] = 4, [CNT_PAIRED] = 4));
+	exit_entry_test_bpf__destroy(skel);
+
+	/* --vcpu 2: vcpu_idx 3's events are not ours; no vcpu_id to note where they agree. */
+	skel = load(&only_2);
+	EXIT_BTF(3, 9, ISA_SVM, SVM_CPUID, EE_RET_FILTERED);
+	ENTRY_BTF(3, EE_RET_FILTERED);
+	EXIT_BTF(2, 2, ISA_SVM, SVM_IOIO, EE_RET_HANDLED);
+	ENTRY_BTF(2, EE_RET_HANDLED);
+	if (skel)
+		check_u64("keys in vcpu_ids", count_keys_of(skel->maps.vcpu_ids, sizeof(idk)), 0);
+	expect_nr_keys(skel, 1);
+	expect_counters(skel, COUNTERS([CNT_EXITS] = 1, [CNT_ENTRIES] = 1, [CNT_PAIRED] = 1));
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/* Byte offset of member name in struct type id of btf, or -1; *size its size. */
+static long member_offset(const struct btf *btf, __s32 id, const char *name, __u32 *size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
+			continue;
+		if (size)
+			*size = btf__resolve_size(btf, m->type);
+		return btf_member_bit_offset(t, i) / 8;
+	}
+	return -1;
+}
+
+/* The id of a struct of module's BTF, or a negative number. */
+static __s32 struct_id(const struct btf *btf, const char *name)
+{
+	return btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+}
+
+/* Run read_exit_reason on the stand-in laid out in fake[]; its result. */
+static __u32 read_reason(struct exit_entry_test_bpf *skel, const void *fake, struct ee_vendor_read *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = r, .ctx_size_in = sizeof(*r));
+	__u32 zero = 0;
+	int err = bpf_map__update_elem(skel->maps.fake_vendor, &zero, sizeof(zero), fake,
+				       EE_FAKE_VENDOR_SIZE, 0);
+
+	if (!err)
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.read_exit_reason), &opts);
+	if (err) {
+		nr_checks++;
+		fail("read_exit_reason: %s", strerror(errno));
+		return 0;
+	}
+	return opts.retval;
+}
+
+/*
+ * bpf/vendor.bpf.h's exit_reason_of, whose CO-RE offsets libbpf took from
+ * the vendor module's BTF, against stand-ins laid out by this runner's own
+ * walk of the same BTF (libbpf's btf API, no relocation): SVM's
+ * vcpu_svm->vmcb->control.exit_code (its high half or exit_code_hi
+ * filled with ones, which must not be read), VMX's exit_reason (in
+ * vcpu_vt where it has one). Where no vendor module is loaded (PVM), noted
+ * and skipped; the rig guests load kvm_amd, the VMX rig kvm_intel.
+ */
+static void scenario_vendor_reader(void)
+{
+	static __u8 fake[EE_FAKE_VENDOR_SIZE];
+	static const __u32 svm_codes[] = { SVM_CPUID, SVM_IOIO, SVM_NPF, SVM_VMGEXIT };
+	static const __u32 vmx_reasons[] = { VMX_CPUID, VMX_HLT, VMX_EPT_VIOLATION,
+					     0x80000000u | VMX_EXTERNAL_INTERRUPT };
+	struct btf *vmlinux, *btf = NULL;
+	struct exit_entry_test_bpf *skel;
+	const char *module = NULL;
+
+	begin("exit_reason_of on stand-in vendor structures laid out from module BTF");
+	vmlinux = btf__load_vmlinux_btf();
+	if (!access("/sys/module/kvm_amd", F_OK))
+		module = "kvm_amd";
+	else if (!access("/sys/module/kvm_intel", F_OK))
+		module = "kvm_intel";
+	if (vmlinux && module)
+		btf = btf__load_module_btf(module, vmlinux);
+	if (!btf) {
+		printf("note: %s: the vendor reader is not checked here\n",
+		       module ? "no BTF for the vendor module" : "no kvm_amd or kvm_intel loaded (PVM?)");
+		btf__free(vmlinux);
+		return;
+	}
+	skel = load(NULL);
+	if (skel && !strcmp(module, "kvm_amd")) {
+		__s32 svm = struct_id(btf, "vcpu_svm"), vmcb = struct_id(btf, "vmcb"),
+		      ctl = struct_id(btf, "vmcb_control_area");
+		__u32 code_size = 0, ignored;
+		long vcpu_at = svm >= 0 ? member_offset(btf, svm, "vcpu", NULL) : -1;
+		long ptr_at = svm >= 0 ? member_offset(btf, svm, "vmcb", NULL) : -1;
+		long ctl_at = vmcb >= 0 ? member_offset(btf, vmcb, "control", NULL) : -1;
+		long code_at = ctl >= 0 ? member_offset(btf, ctl, "exit_code", &code_size) : -1;
+		long hi_at = ctl >= 0 ? member_offset(btf, ctl, "exit_code_hi", &ignored) : -1;
+		long vmcb_to = EE_FAKE_VENDOR_SIZE / 2;
+
+		nr_checks++;
+		if (vcpu_at < 0 || ptr_at < 0 || ctl_at < 0 || code_at < 0 ||
+		    btf__resolve_size(btf, svm) >= vmcb_to)
+			fail("kvm_amd's BTF: vcpu_svm.vcpu %ld, .vmcb %ld, vmcb.control %ld, "
+			     "control.exit_code %ld, sizeof(vcpu_svm) %lld", vcpu_at, ptr_at, ctl_at,
+			     code_at, (long long)btf__resolve_size(btf, svm));
+		else
+			for (unsigned int i = 0; i < ARRAY_SIZE(svm_codes); i++) {
+				struct ee_vendor_read r = { .isa = ISA_SVM, .vcpu_at = vcpu_at,
+							    .ptr_at = ptr_at, .ptr_to = vmcb_to };
+				__u8 *code = fake + vmcb_to + ctl_at + code_at;
+
+				memset(fake, 0xee, sizeof(fake));
+				/* u32 with exit_code_hi beside it; u64 in later kernels: ones above. */
+				memcpy(code, &svm_codes[i], 4);
+				if (code_size == 8)
+					memset(code + 4, 0xff, 4);
+				if (hi_at >= 0)
+					memset(fake + vmcb_to + ctl_at + hi_at, 0xff, 4);
+				printf("kvm_amd: vcpu_svm.vcpu at %ld, .vmcb at %ld, vmcb.control.exit_code at "
+				       "%ld (%u bytes)\n", vcpu_at, ptr_at, ctl_at + code_at, code_size);
+				check_u64("SVM exit code read", read_reason(skel, fake, &r), svm_codes[i]);
+			}
+	} else if (skel) {
+		__s32 vmx = struct_id(btf, "vcpu_vmx"), vt = struct_id(btf, "vcpu_vt");
+		long vcpu_at = vmx >= 0 ? member_offset(btf, vmx, "vcpu", NULL) : -1;
+		long reason_at = vmx >= 0 ? member_offset(btf, vmx, "exit_reason", NULL) : -1;
+		long vt_at = vmx >= 0 ? member_offset(btf, vmx, "vt", NULL) : -1;
+
+		/* Since 6.16 the exit reason is vcpu_vmx.vt.exit_reason. */
+		if (reason_at < 0 && vt_at >= 0 && vt >= 0) {
+			long in_vt = member_offset(btf, vt, "exit_reason", NULL);
+
+			reason_at = in_vt >= 0 ? vt_at + in_vt : -1;
+		}
+		nr_checks++;
+		if (vcpu_at < 0 || reason_at < 0 || btf__resolve_size(btf, vmx) >= EE_FAKE_VENDOR_SIZE - 8)
+			fail("kvm_intel's BTF: vcpu_vmx.vcpu %ld, exit_reason %ld, sizeof %lld", vcpu_at,
+			     reason_at, (long long)btf__resolve_size(btf, vmx));
+		else
+			for (unsigned int i = 0; i < ARRAY_SIZE(vmx_reasons); i++) {
+				struct ee_vendor_read r = { .isa = ISA_VMX, .vcpu_at = vcpu_at, .ptr_at = ~0ULL };
+
+				memset(fake, 0xee, sizeof(fake));
+				memcpy(fake + reason_at, &vmx_reasons[i], 4);
+				printf("kvm_intel: vcpu_vmx.vcpu at %ld, exit_reason at %ld\n", vcpu_at,
+				       reason_at);
+				check_u64("VMX exit reason read", read_reason(skel, fake, &r), vmx_reasons[i]);
+			}
+	}
+	/* The other vendor's reader is not there: the reason reads as unreadable. */
+	if (skel) {
+		struct ee_vendor_read r = { .isa = !strcmp(module, "kvm_amd") ? ISA_VMX : ISA_SVM,
+					    .ptr_at = ~0ULL };
+
+		memset(fake, 0, sizeof(fake));
+		check_u64("the other vendor's reason", read_reason(skel, fake, &r), EXIT_REASON_UNREADABLE);
+	}
+	exit_entry_test_bpf__destroy(skel);
+	btf__free(btf);
+	btf__free(vmlinux);
 }
 
 /* ---- setup ---- */
@@ -1059,20 +1299,28 @@ int main(int argc, char **argv)
 	if (verbose)
 		printf("%d possible CPUs, events spread over %d\n", ncpus, nr_run_cpus);
 
-	scenario_simple();
-	scenario_interleaved();
-	scenario_entry_without_exit();
-	scenario_exit_overwritten();
-	scenario_reasons();
-	scenario_pid_filter();
-	scenario_vcpu_filter();
-	scenario_both_filters();
-	scenario_stats();
-	scenario_map_full();
-	scenario_no_slot();
-	scenario_preemptible_kvm_run();
-	scenario_userspace_exits();
-	scenario_pid_reused();
+	/* Each scenario twice: entries as classic's (atomics), and as tp_btf's (one writer). */
+	for (int pass = 0; pass < 2; pass++) {
+		entry_one_writer = pass;
+		printf("== kvm_entry's histogram updates: %s\n",
+		       pass ? "one writer, plain (as the tp_btf programs')" : "shared, atomic (as classic's)");
+		scenario_simple();
+		scenario_interleaved();
+		scenario_entry_without_exit();
+		scenario_exit_overwritten();
+		scenario_reasons();
+		scenario_pid_filter();
+		scenario_vcpu_filter();
+		scenario_both_filters();
+		scenario_stats();
+		scenario_map_full();
+		scenario_no_slot();
+		scenario_preemptible_kvm_run();
+		scenario_userspace_exits();
+		scenario_pid_reused();
+	}
+	scenario_btf_handlers();
+	scenario_vendor_reader();
 	scenario_real_program_verifies();
 
 	printf("%u checks, %u failed\n", nr_checks, nr_failed);

@@ -15,6 +15,13 @@ enum ee_kind {
 	EE_ENTRY = 2,	/* as kvm:kvm_entry */
 	EE_UEXIT = 3,	/* as kvm:kvm_userspace_exit: reason is KVM_EXIT_*, isa the errno (s32) */
 	EE_KVM_RUN = 4,	/* as kvm:kvm_fpu with load = 1: KVM_RUN entered again; isa 1: as the USDT probe */
+	/*
+	 * As the tp_btf programs, through their very handlers (bpf/kvm_events.bpf.h)
+	 * on the runner's own thread: its task storage, its pid and process start,
+	 * the clock. vcpu is vcpu_idx; for an exit, tid is vcpu_id.
+	 */
+	EE_EXIT_BTF = 5,
+	EE_ENTRY_BTF = 6,
 };
 
 struct ee_event {
@@ -36,5 +43,22 @@ enum ee_ret {
 };
 
 #define EE_MAX_THREADS 1024
+
+/*
+ * The context of read_exit_reason, which runs bpf/vendor.bpf.h's
+ * exit_reason_of on stand-in vendor structures the runner lays out in the
+ * fake_vendor map's one value from the module's BTF. Offsets are into that
+ * value. The program stores there a pointer to ptr_to at ptr_at (svm->vmcb;
+ * ptr_at ~0: none), and calls exit_reason_of(value + vcpu_at, isa); its
+ * retval is what that returned.
+ */
+struct ee_vendor_read {
+	__u64 isa;
+	__u64 vcpu_at;
+	__u64 ptr_at;
+	__u64 ptr_to;
+};
+
+#define EE_FAKE_VENDOR_SIZE (1 << 16)
 
 #endif /* EXIT_ENTRY_TEST_H */

@@ -95,6 +95,8 @@ cases=$(cat <<'TABLE'
 --vmm-time USDT                 => 'USDT' is not one of
 --vmm-time -1                   => '-1' is not one of
 --vmm-time usdt,kvm_fpu         => is not one of
+--attach bogus                  => --attach: 'bogus' is not one of auto, btf, classic
+--attach BTF                    => --attach: 'BTF' is not one of
 --vmm-time=usdt                 => --vmm-time=usdt needs -p
 --vmm-time                      => requires an argument
 # -I/--interval, -c/--count

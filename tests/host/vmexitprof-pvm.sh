@@ -32,8 +32,8 @@ from reports import *
 
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
 check(prof["kvm_exit_fired"] is False, "kvm_exit_fired is false")
-# testvmm carries QEMU's probes: auto takes them.
-check(prof["vmm_time_source"] == "usdt", f"vmm_time_source {prof.get('vmm_time_source')}")
+# auto: fentry is refused on PVM, so kvm_fpu (testvmm's USDT probes only when asked).
+check(prof["vmm_time_source"] == "kvm_fpu", f"vmm_time_source {prof.get('vmm_time_source')}")
 vm = [vm for vm in prof["vms"] if vm["pid"] == truth["pid"]]
 check(len(vm) == 1, "the VM is in the report")
 if vm:

@@ -11,16 +11,26 @@
 . tests/lib/profile.sh
 . tests/lib/bpf-objects.sh
 
-for sig in INT TERM HUP KILL; do
-	start_profiler "prof_$sig" --heatmap-out "$tmp/$sig.json"
-	pid_var=prof_${sig}_pid
+# Each signal with the default (tp_btf) programs; SIGKILL with the classic
+# ones too.
+for sig in INT TERM HUP KILL KILL-classic; do
+	attach=()
+	[[ $sig != *-classic ]] || attach=(--attach classic)
+	start_profiler "prof_${sig%-*}" --heatmap-out "$tmp/${sig%-*}.json" "${attach[@]}"
+	pid_var=prof_${sig%-*}_pid
 	prof_pid=${!pid_var}
 	held=$(bpf_objects "$prof_pid")
-	# kvm_exit, kvm_entry, kvm_userspace_exit and kvm_fpu: a program, a
-	# link and a perf event each; and the maps.
+	# kvm_exit, kvm_entry, kvm_userspace_exit and kvm_fpu: a program and a
+	# link each (tp_btf: raw tracepoint links; classic: perf event links,
+	# each with its perf event); and the maps.
 	(($(grep -c '^link ' <<<"$held") >= 4)) || die "SIG$sig: fewer than 4 links while running: $held"
 	(($(grep -c '^map ' <<<"$held") >= 1)) || die "SIG$sig: no maps while running: $held"
-	(($(perf_event_fds "$prof_pid") >= 4)) || die "SIG$sig: fewer than 4 perf events while running"
+	if ((${#attach[@]})); then
+		(($(perf_event_fds "$prof_pid") >= 4)) || die "SIG$sig: fewer than 4 perf events while running"
+	else
+		(($(btf_links "$prof_pid") >= 4)) || die "SIG$sig: fewer than 4 raw tracepoint links while running"
+	fi
+	sig=${sig%-*}
 	assert_eq "$(bpf_objects_alive "$held")" "$held" "SIG$sig: bpftool lists what the run holds"
 	kill -"$sig" "$prof_pid"
 	rc=0

@@ -18,11 +18,12 @@ release_vmm vmm
 wait_ok "$vmm_pid" testvmm
 rc=0
 wait "$prof_pid" || rc=$?
-# valgrind warns that it cannot model two bpf() commands, BPF_LINK_CREATE
-# (28) and BPF_PROG_BIND_MAP (35); neither passes memory for the kernel to
-# read or write (only fds and flags), so no check is lost. Anything else
-# in the log is a finding.
-findings=$(grep -v -E '^--[0-9]+-- WARNING: unhandled eBPF command (28|35)$' "$tmp/memcheck.log" || true)
+# valgrind warns that it cannot model three bpf() commands: BPF_LINK_CREATE
+# (28) and BPF_PROG_BIND_MAP (35) pass no memory for the kernel to read or
+# write (only fds and flags), so no check is lost; BPF_BTF_GET_NEXT_ID
+# (23) writes one u32, whose test in libbpf is suppressed by name
+# (valgrind-libbpf.supp). Anything else in the log is a finding.
+findings=$(grep -v -E '^--[0-9]+-- WARNING: unhandled eBPF command (23|28|35)$' "$tmp/memcheck.log" || true)
 [[ -z $findings ]] || die "memcheck (exit $rc): $findings"
 ((rc == 0)) || die "vmexitprof under valgrind exited $rc: $(cat "$tmp/prof.err")"
 grep -q '^Returns to userspace' "$tmp/prof.out" || die "no report: $(cat "$tmp/prof.out" "$tmp/prof.err")"

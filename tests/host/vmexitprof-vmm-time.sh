@@ -21,7 +21,7 @@ profile() {
 	release_vmm "$case"
 	wait_ok "$(eval echo "\$${case}_pid")" "testvmm ($case)"
 	wait_ok "$(eval echo "\$prof_${case}_pid")" "vmexitprof ($case)"
-	grep -q "^Tracing KVM exits (VMM handling time from $used)" "$tmp/prof_$case.err" ||
+	grep -q "^Tracing KVM exits (VMM handling time from $used; " "$tmp/prof_$case.err" ||
 		die "$case: no 'from $used' in: $(cat "$tmp/prof_$case.err")"
 	python3 - "$tmp/$case.json" "$tmp/prof_$case.out" "$case" "$used" <<'PY'
 import sys
@@ -41,6 +41,25 @@ PY
 profile usdt --vmm-time=usdt usdt
 profile syscall --vmm-time=syscall syscall
 profile kvm_fpu --vmm-time=kvm_fpu kvm_fpu
+# fentry on kvm_arch_vcpu_ioctl_run: the rig kernels allow it, PVM hosts
+# refuse it (EPERM at load), and auto then takes kvm_fpu without a word.
+mechs=(usdt syscall kvm_fpu)
+if [[ -e /sys/module/kvm_pvm ]]; then
+	profile auto --vmm-time=auto kvm_fpu
+	tests/vmm/testvmm --vcpus 1 --pio 1000 --duration 60 >/dev/null 2>"$tmp/refused.err" &
+	refused=$!
+	wait_for_line "$tmp/refused.err" "testvmm: pid [0-9]+ ready" 30
+	out=$(./vmexitprof -p "$refused" -d 0.5 --vmm-time=fentry 2>&1) &&
+		die "--vmm-time=fentry on a PVM host did not fail: $out"
+	kill "$refused"
+	wait "$refused" || true
+	assert_match "$out" "^vmexitprof: --vmm-time=fentry: this kernel does not let BPF programs attach to kvm_arch_vcpu_ioctl_run \\([^)]*\\); --vmm-time=kvm_fpu or usdt work here$" \
+		"fentry refused"
+else
+	profile fentry --vmm-time=fentry fentry
+	mechs+=(fentry)
+	profile auto --vmm-time=auto fentry
+fi
 
 # A binary deleted (or upgraded) after the VM started.
 mkdir "$tmp/bin"
@@ -98,7 +117,7 @@ sys.exit(not (r["vmm_time_source"] == "kvm_fpu" and h > 0))' "$tmp/prof_stripped
 # A VMM already busy when tracing starts and still busy when it stops:
 # every return counted is timed (the start of a handling is traced only
 # while its end is), but for at most one per vCPU thread left under way.
-for mech in usdt syscall kvm_fpu; do
+for mech in "${mechs[@]}"; do
 	# Busy for longer than vmexitprof takes to load, even under TCG; ended by us.
 	tests/vmm/testvmm --vcpus 2 --pio 1000 --duration 120 >/dev/null 2>"$tmp/busy-$mech.err" &
 	busy=$!

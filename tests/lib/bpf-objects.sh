@@ -28,7 +28,17 @@ perf_event_fds() {
 	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
 }
 
-# tracepoint_progs PID: how many of PID's programs are tracepoint programs
+# btf_links PID: how many of PID's links attach BTF-typed programs (tp_btf
+# raw tracepoints and fentry: bpftool's raw_tracepoint and tracing links).
+btf_links() {
+	local ids
+	ids=$(bpf_objects "$1" | sed -n 's/^link //p' | tr '\n' ' ')
+	bpftool link show | awk -v ids=" $ids" '
+		/^[0-9]+:/ { id = $1; sub(":", "", id); if (index(ids, " " id " ") && ($2 == "raw_tracepoint" || $2 == "tracing")) n++ }
+		END { print n + 0 }'
+}
+
+# tracepoint_progs PID: how many of PID's programs are classic tracepoint programs
 # (each attached once; USDT programs are of the kprobe type).
 tracepoint_progs() {
 	local ids

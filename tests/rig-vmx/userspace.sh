@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Returns to userspace on VMX, per vCPU and KVM_EXIT reason, equal
 # testvmm's own KVM_RUN returns, with a VMM handling time for each but the
-# thread's last, under both ends of it: testvmm's USDT probes (-p, auto)
-# and kvm_fpu (the -I instance). testvmm sleeps 5 ms on each HLT: no HLT
+# thread's last, under three ends of it: fentry on KVM_RUN (-p, auto),
+# testvmm's USDT probes (the classic instance) and kvm_fpu (the -I one). testvmm sleeps 5 ms on each HLT: no HLT
 # handling time may be shorter (both clocks are the guest's).
 . "$(dirname "$0")/../lib/common.sh"
 python3 - <<'PY'
@@ -12,9 +12,9 @@ from rigvmx import *
 
 d = scenario("exits")
 truth = json_file(d, "vmm.json")
-prof = json_file(d, "prof.out")
+prof, classic = json_file(d, "prof.out"), json_file(d, "classic.out")
 total = [json.loads(l) for l in open(path(d, "intervals.out"))][-1]
-for doc, source in ((prof, "usdt"), (total, "kvm_fpu")):
+for doc, source in ((prof, "fentry"), (classic, "usdt"), (total, "kvm_fpu")):
     check(doc["vmm_time_source"] == source, f"VMM handling time from {doc['vmm_time_source']}, expected {source}")
     vm = vm_of(doc, truth["pid"])
     check_userspace(vm, truth, source, hlt_sleep_ns=truth["hlt_sleep_us"] * 1000)

@@ -19,7 +19,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 start_profiler prof -p "$qemu_pid" -d 8 --per-vcpu --ports --json --vmm-time=usdt
-assert_match "$(cat "$tmp/prof.err")" "vmexitprof: process $qemu_pid \(rigvm\) has no qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes \(a QEMU built without the dtrace trace backend[^)]*\)"$'\n'"vmexitprof: VMM handling time from kvm_fpu instead"$'\n'"Tracing KVM exits for the given duration \(VMM handling time from kvm_fpu\)" "USDT fallback note"
+assert_match "$(cat "$tmp/prof.err")" "vmexitprof: process $qemu_pid \(rigvm\) has no qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes \(a QEMU built without the dtrace trace backend[^)]*\)"$'\n'"vmexitprof: VMM handling time from kvm_fpu instead"$'\n'"Tracing KVM exits for the given duration \(VMM handling time from kvm_fpu; tp_btf tracepoints\)" "USDT fallback note"
 echo cont >&3
 wait_ok "$prof_pid" vmexitprof
 echo quit >&3

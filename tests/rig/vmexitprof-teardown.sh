@@ -4,7 +4,7 @@
 # the guest runs, a second one (B) is SIGKILLed, and perf stat attaches
 # and detaches. A's counts must still equal testvmm's ground truth.
 # After the SIGKILL none of B's BPF programs, maps and links exists, and the
-# kvm module's reference count (one per tracepoint perf event) is back to
+# kvm module's reference count (one per attachment to kvm) is back to
 # what A alone holds; after A ends, back to where it started.
 . "$(dirname "$0")/../lib/common.sh"
 . tests/lib/profile.sh
@@ -25,16 +25,21 @@ assert_kvm_refs() {
 # CPUID loop is, and exits stream in while B is killed.
 start_vmm vmm --vcpus 2 --cpuid 10000 --pio 1000 --mmio 100 --hlt 100 --hlt-sleep-us 20000 --scale 1,2
 base=$(kvm_refs)
-# A times the VMM through kvm:kvm_fpu, B through testvmm's USDT probes
-# (uprobes), so both kinds of attachment are torn down by the SIGKILL.
-start_profiler a -p "$vmm_pid" --per-vcpu --json --vmm-time kvm_fpu
-start_profiler b -p "$vmm_pid" --per-vcpu --json --vmm-time usdt
+# A runs with the defaults: tp_btf programs, and fentry on KVM_RUN for the
+# VMM's time. B runs classic tracepoints, and times the VMM through
+# testvmm's USDT probes (uprobes). So every kind of attachment is torn
+# down by B's SIGKILL or left alone.
+start_profiler a -p "$vmm_pid" --per-vcpu --json
+start_profiler b -p "$vmm_pid" --per-vcpu --json --attach classic --vmm-time usdt
+grep -q "(VMM handling time from fentry; tp_btf tracepoints)" "$tmp/a.err" || die "A: $(cat "$tmp/a.err")"
 a_held=$(bpf_objects "$a_pid") b_held=$(bpf_objects "$b_pid")
-a_events=$(perf_event_fds "$a_pid") b_events=$(perf_event_fds "$b_pid")
-((a_events >= 4 && b_events >= 5)) || die "perf events: A $a_events (4 expected), B $b_events (5 or more)"
-# One kvm reference per kvm tracepoint attached (all our tracepoints are kvm's).
-a_tps=$(tracepoint_progs "$a_pid") b_tps=$(tracepoint_progs "$b_pid")
-((a_tps == 4 && b_tps == 3)) || die "tracepoint programs: A $a_tps (4 expected), B $b_tps (3 expected)"
+b_events=$(perf_event_fds "$b_pid")
+((b_events >= 5)) || die "perf events: B $b_events (5 or more)"
+# One kvm reference per attachment to kvm: A's kvm_exit, kvm_entry and
+# kvm_userspace_exit raw tracepoints and its fentry; B's three classic
+# tracepoints (its USDT probes are in testvmm).
+a_tps=$(btf_links "$a_pid") b_tps=$(tracepoint_progs "$b_pid")
+((a_tps == 4 && b_tps == 3)) || die "kvm attachments: A $a_tps links (4 expected), B $b_tps tracepoint programs (3 expected)"
 assert_kvm_refs $((base + a_tps + b_tps)) "A and B attached"
 
 release_vmm vmm
