@@ -102,11 +102,13 @@ extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
 	X(C_MMIO, "mmio", "mmio", TESTVMM_PH_MMIO)			\
 	X(C_HLT, "hlt", "hlt", TESTVMM_PH_HLT)				\
 	X(C_RDMSR, "rdmsr", "rdmsr", TESTVMM_PH_RDMSR)			\
-	X(C_WRMSR, "wrmsr", "wrmsr", TESTVMM_PH_WRMSR)
+	X(C_WRMSR, "wrmsr", "wrmsr", TESTVMM_PH_WRMSR)			\
+	X(C_PIO_IN, "pio_in", "pio-in", TESTVMM_PH_PIO_IN)		\
+	X(C_MMIO_READ, "mmio_read", "mmio-read", TESTVMM_PH_MMIO_READ)
 /* The failed VM entries (--fail-entry) are the VMM's doing, one per vCPU. */
 #define VMM_CAUSES(X) X(C_CONTROL, "control") X(C_FAIL_ENTRY, "fail_entry")
-#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr"
-#define PHASE_KEY_LIST "cpuid, pio, mmio, hlt, rdmsr or wrmsr"
+#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr/--pio-in/--mmio-read"
+#define PHASE_KEY_LIST "cpuid, pio, mmio, hlt, rdmsr, wrmsr, pio_in or mmio_read"
 /* The VMM sleeps this long on each HLT exit (cfg.idle_us). */
 #define IDLE_OPTION "hlt-sleep-us"
 #define IDLE_KEY "hlt_sleep_us"
@@ -336,19 +338,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
-		"               [--rdmsr N] [--wrmsr N] [--scale M0,M1,...]\n"
-		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N]...\n"
+		"               [--rdmsr N] [--wrmsr N] [--pio-in N] [--mmio-read N]\n"
+		"               [--scale M0,M1,...]\n"
+		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N,\n"
+		"                        pio_in=N,mmio_read=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
 		"               [--hlt-sleep-us US] [--hot-add K [--reuse-tids]]\n"
 		"               [--fail-entry] [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
-		"a byte write to MMIO 0x%x, hlt, rdmsr and wrmsr of MSR 0x%x the given\n"
-		"number of times, then marks the phase end with an outb to port 0x%x.\n"
+		"inb from it, a byte write to MMIO 0x%x and a byte read of it, hlt, rdmsr\n"
+		"and wrmsr of MSR 0x%x the given number of times, then marks the phase\n"
+		"end with an outb to port 0x%x. The VMM answers the reads with 0x%x.\n"
 		"Prints JSON ground truth on stdout.\n"
 		"\n"
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
-		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr N\n"
+		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr/--pio-in/--mmio-read N\n"
 		"                     counts of a single phase (default 0)\n"
 		USAGE_PHASES_TO_WAIT_FOR
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
@@ -358,7 +363,7 @@ static void usage(FILE *f)
 		"                     entry (KVM_EXIT_FAIL_ENTRY); then it runs as usual\n"
 		USAGE_LINGER_FOR,
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_MSR, TESTVMM_CTRL_PORT,
-		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
+		TESTVMM_READ_BYTE, TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
 #endif
 
@@ -454,7 +459,7 @@ bad:
 	return -1;
 }
 
-/* "cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N", any subset, each key at most once. */
+/* "cpuid=N,pio=N,mmio=N,...": PHASE_COUNTS' keys, any subset, each key at most once. */
 static int parse_phase(const char *spec, struct phase *ph)
 {
 	bool seen[NR_PHASE_COUNTS] = { false };
@@ -965,9 +970,16 @@ static int handle_exit(struct vcpu *v)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1 ||
-		    run->io.count != 1)
+		if (run->io.size != 1 || run->io.count != 1)
 			break;
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			if (run->io.port != TESTVMM_DATA_PORT)
+				break;
+			/* KVM completes the IN with this byte in the next KVM_RUN. */
+			*((uint8_t *)run + run->io.data_offset) = TESTVMM_READ_BYTE;
+			v->caused[C_PIO_IN]++;
+			return 0;
+		}
 		byte = *((uint8_t *)run + run->io.data_offset);
 		if (run->io.port == TESTVMM_DATA_PORT) {
 			v->caused[C_PIO]++;
@@ -975,11 +987,20 @@ static int handle_exit(struct vcpu *v)
 		}
 		if (run->io.port == TESTVMM_CTRL_PORT)
 			return phase_end(v, byte);
+		if (run->io.port == TESTVMM_BAD_READ_PORT) {
+			vcpu_fail(v, "the guest read 0x%x, not the 0x%x the VMM answered (round %" PRIu64 " phase %u)",
+				  byte, TESTVMM_READ_BYTE, v->rounds, v->next_phase);
+			return -1;
+		}
 		break;
 	case KVM_EXIT_MMIO:
-		if (run->mmio.phys_addr != TESTVMM_MMIO_GPA ||
-		    !run->mmio.is_write || run->mmio.len != 1)
+		if (run->mmio.phys_addr != TESTVMM_MMIO_GPA || run->mmio.len != 1)
 			break;
+		if (!run->mmio.is_write) {
+			run->mmio.data[0] = TESTVMM_READ_BYTE;
+			v->caused[C_MMIO_READ]++;
+			return 0;
+		}
 		v->caused[C_MMIO]++;
 		return 0;
 	case KVM_EXIT_HLT:
