@@ -61,6 +61,7 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_DURATION_SEC 1000000000ULL
+#define MAX_SLOW_MS 3600000		/* an hour */
 #define X86_EFLAGS_CF 0x1
 
 /* Guest blob and labels inside it, from guest.S. */
@@ -205,6 +206,8 @@ struct config {
 	const char *linger_for;		/* after the JSON, exit once this path exists */
 #if !defined(__aarch64__)
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
+	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
+	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
 #endif
 };
 
@@ -239,6 +242,7 @@ struct vcpu {
 	unsigned int nr_stats;
 #else
 	uint64_t fail_entry_reason;	/* hardware_entry_failure_reason */
+	uint64_t slow_exits;		/* data-port exits that slept cfg.slow_ms */
 #endif
 };
 
@@ -343,8 +347,9 @@ static void usage(FILE *f)
 		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N,\n"
 		"                        pio_in=N,mmio_read=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
-		"               [--hlt-sleep-us US] [--hot-add K [--reuse-tids]]\n"
-		"               [--fail-entry] [--linger-for PATH] [--help]\n"
+		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS]\n"
+		"               [--hot-add K [--reuse-tids]] [--fail-entry]\n"
+		"               [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
 		"inb from it, a byte write to MMIO 0x%x and a byte read of it, hlt, rdmsr\n"
@@ -357,6 +362,9 @@ static void usage(FILE *f)
 		"                     counts of a single phase (default 0)\n"
 		USAGE_PHASES_TO_WAIT_FOR
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
+		"  --slow-every K     every K-th data-port exit of a vCPU (writes and reads\n"
+		"                     together) is slow: the VMM sleeps --slow-ms MS before\n"
+		"                     re-entering; the JSON's slow_exits counts them\n"
 		USAGE_HOT_ADD_REUSE_TIDS
 		"  --fail-entry       before its guest code, each vCPU enters once with an\n"
 		"                     invalid TR (an available, not busy, TSS): a failed VM\n"
@@ -557,6 +565,7 @@ enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
+	OPT_SLOW_EVERY, OPT_SLOW_MS,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
@@ -568,6 +577,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		PHASE_COUNTS(COUNT_OPTION)
 #if !defined(__aarch64__)
 		{ "fail-entry", no_argument, NULL, OPT_FAIL_ENTRY },
+		{ "slow-every", required_argument, NULL, OPT_SLOW_EVERY },
+		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 #endif
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
@@ -658,6 +669,23 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_FAIL_ENTRY:
 			cfg->fail_entry = true;
 			break;
+		case OPT_SLOW_EVERY:
+			if (parse_u32("--slow-every", optarg, &cfg->slow_every))
+				return -1;
+			if (!cfg->slow_every) {
+				fprintf(stderr, "testvmm: --slow-every: must be at least 1\n");
+				return -1;
+			}
+			break;
+		case OPT_SLOW_MS:
+			if (parse_uint("--slow-ms", optarg, MAX_SLOW_MS, &v))
+				return -1;
+			if (!v) {
+				fprintf(stderr, "testvmm: --slow-ms: must be at least 1\n");
+				return -1;
+			}
+			cfg->slow_ms = v;
+			break;
 #endif
 		case OPT_LINGER_FOR:
 			if (!*optarg) {
@@ -695,6 +723,12 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 #if defined(__aarch64__)
 	if (!cfg->idle_us) {
 		fprintf(stderr, "testvmm: --" IDLE_OPTION ": must be at least 1 (nothing else ends a WFI)\n");
+		return -1;
+	}
+#endif
+#if !defined(__aarch64__)
+	if (!cfg->slow_every != !cfg->slow_ms) {
+		fprintf(stderr, "testvmm: --slow-every and --slow-ms go together\n");
 		return -1;
 	}
 #endif
@@ -961,6 +995,34 @@ static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
 }
 
 #if !defined(__aarch64__)
+/*
+ * Sleeps ns on CLOCK_MONOTONIC, all of it, unless the stop request cuts it
+ * short (then the vCPU does not re-enter). True if it slept all of it.
+ */
+static bool vmm_sleep_ns(struct vcpu *v, uint64_t ns)
+{
+	struct timespec deadline;
+	int r;
+
+	ns_to_timespec(now_ns() + ns, &deadline);
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL)) == EINTR)
+		if (atomic_load(&v->vmm->stop))
+			return false;
+	return r == 0;
+}
+
+/* A data-port exit handled: with --slow-every, every K-th one sleeps --slow-ms. */
+static void data_port_done(struct vcpu *v)
+{
+	const struct config *cfg = &v->vmm->cfg;
+
+	if (!cfg->slow_every ||
+	    (v->caused[C_PIO] + v->caused[C_PIO_IN]) % cfg->slow_every)
+		return;
+	if (vmm_sleep_ns(v, cfg->slow_ms * 1000000ULL))
+		v->slow_exits++;
+}
+
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
 static int handle_exit(struct vcpu *v)
 {
@@ -978,11 +1040,13 @@ static int handle_exit(struct vcpu *v)
 			/* KVM completes the IN with this byte in the next KVM_RUN. */
 			*((uint8_t *)run + run->io.data_offset) = TESTVMM_READ_BYTE;
 			v->caused[C_PIO_IN]++;
+			data_port_done(v);
 			return 0;
 		}
 		byte = *((uint8_t *)run + run->io.data_offset);
 		if (run->io.port == TESTVMM_DATA_PORT) {
 			v->caused[C_PIO]++;
+			data_port_done(v);
 			return 0;
 		}
 		if (run->io.port == TESTVMM_CTRL_PORT)
@@ -1404,11 +1468,15 @@ static void print_json(const struct vmm *vmm)
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
-	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
+	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32,
 	       (int)getpid(), (unsigned long long)pid_start_ticks(getpid()),
 	       cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
 	       cfg->idle_us, stray_interrupts(vmm));
+#if !defined(__aarch64__)
+	printf(",\"slow_every\":%" PRIu32 ",\"slow_ms\":%" PRIu32, cfg->slow_every, cfg->slow_ms);
+#endif
+	printf(",\"phases\":[");
 	for (p = 0; p < cfg->nr_phases; p++) {
 		printf("%s{", p ? "," : "");
 		for (c = 0; c < NR_PHASE_COUNTS; c++)
@@ -1429,7 +1497,8 @@ static void print_json(const struct vmm *vmm)
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
 #if !defined(__aarch64__)
-		printf(",\"fail_entry_reason\":%" PRIu64, v->fail_entry_reason);
+		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64,
+		       v->fail_entry_reason, v->slow_exits);
 #endif
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
