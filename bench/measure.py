@@ -17,6 +17,10 @@ and progress on stderr. Run as root from the top of the checkout.
   memory --vcpus N,...
       Memory of vmexitprof's maps (the kernel's memlock figure) while it
       profiles a testvmm with N vCPUs on the PIO loop.
+  churn --seconds S
+      vmexitprof (all VMs) for S seconds while small testvmm VMs start and
+      stop one after another: its RSS every 10 s, and at the end whether
+      the report counts every VM's returns to userspace (testvmm's truth).
 """
 import argparse
 import json
@@ -396,6 +400,49 @@ def possible_cpus():
     return n
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cmd_churn(args):
+    """RSS of a long run while VMs come and go (docs/performance.md, "Under churn")."""
+    with tempfile.TemporaryDirectory() as tmp:
+        err = open(f"{tmp}/prof.err", "w")
+        prof = subprocess.Popen([PROFILER, "--json"] + args.profiler_args.split(),
+                                stdout=open(f"{tmp}/prof.json", "w"), stderr=err)
+        while "Tracing" not in open(f"{tmp}/prof.err").read():
+            if prof.poll() is not None:
+                sys.exit(f"bench: vmexitprof did not start: {open(tmp + '/prof.err').read()}")
+            time.sleep(0.1)
+        start, samples, truth, vms, next_sample = time.time(), [], 0, 0, 0
+        while time.time() - start < args.seconds:
+            now = time.time() - start
+            if now >= next_sample:
+                samples.append([round(now), rss_kib(prof.pid)])
+                next_sample += 10
+                if len(samples) % 30 == 0:
+                    log(f"churn: {vms} VMs, {round(now)} s, RSS {samples[-1][1]} KiB")
+            out = subprocess.run([TESTVMM, "--vcpus", str(1 + vms % 3), "--pio", "40", "--mmio", "10",
+                                  "--hlt", "2"], capture_output=True, text=True, check=True)
+            t = json.loads(out.stdout)
+            truth += sum(n for v in t["vcpus"] for k, n in v["kvm_run_returns"].items() if k != "EINTR")
+            vms += 1
+            time.sleep(0.05)
+        samples.append([round(time.time() - start), rss_kib(prof.pid)])
+        time.sleep(1.5)
+        prof.send_signal(signal.SIGINT)
+        prof.wait()
+        rep = json.load(open(f"{tmp}/prof.json"))
+        reported = sum(u["count"] for vm in rep["vms"] for u in vm["userspace"])
+        emit({"section": "churn", "seconds": args.seconds, "vms": vms, "rss_kib": samples,
+              "returns_truth": truth, "returns_reported": reported,
+              "profiler_args": args.profiler_args, "vms_in_report": len(rep["vms"])})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -411,9 +458,13 @@ def main():
     m.add_argument("--vcpus", default="1,64,1024")
     m.add_argument("--count", type=int, default=10)
     m.add_argument("--profiler-args", default="")
+    c = sub.add_parser("churn")
+    c.add_argument("--seconds", type=int, default=3600)
+    c.add_argument("--profiler-args", default="")
     args = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    {"throughput": cmd_throughput, "native-attached": cmd_native_attached, "memory": cmd_memory}[args.cmd](args)
+    {"throughput": cmd_throughput, "native-attached": cmd_native_attached, "memory": cmd_memory,
+     "churn": cmd_churn}[args.cmd](args)
 
 
 if __name__ == "__main__":

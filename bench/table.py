@@ -205,6 +205,28 @@ def memory(rows, out, goals):
     goals.append((f"Map memory known at {top['vcpus']} vCPUs", True, size(top["bytes_memlock"])))
 
 
+def churn(rows, out, goals):
+    for r in (r for r in rows if r["section"] == "churn"):
+        at = lambda t: next((kib for s, kib in r["rss_kib"] if s >= t), r["rss_kib"][-1][1])
+        five, end = at(300), r["rss_kib"][-1][1]
+        out.append(f"### Under churn: {r['vms']} VMs started and stopped in {r['seconds']} s "
+                   f"(vmexitprof --json {r['profiler_args']})")
+        out.append("")
+        out.append("| after | RSS |")
+        out.append("|---|---|")
+        for s, kib in r["rss_kib"][::max(1, len(r["rss_kib"]) // 12)] + [r["rss_kib"][-1]]:
+            out.append(f"| {s} s | {kib} KiB |")
+        out.append("")
+        out.append(f"Returns to userspace: {r['returns_reported']} reported, {r['returns_truth']} made "
+                   f"(testvmm); {r['vms_in_report']} VM rows in the report.")
+        out.append("")
+        goals.append((f"RSS after {r['seconds']} s of churn within 10% of RSS after 300 s",
+                      abs(end - five) <= 0.1 * five, f"{end} KiB against {five} KiB"))
+        goals.append(("Every return to userspace under churn counted",
+                      r["returns_reported"] == r["returns_truth"],
+                      f"{r['returns_reported']} of {r['returns_truth']}"))
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     out, goals = [], []
@@ -212,6 +234,7 @@ def main():
     native(rows, out, goals)
     throughput(rows, out, goals)
     memory(rows, out, goals)
+    churn(rows, out, goals)
     out.append("### Goals")
     out.append("")
     for what, met, value in goals:

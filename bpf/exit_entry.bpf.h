@@ -48,6 +48,9 @@ struct inflight {
 #define INFLIGHT_COMM_READ	32	/* comm_vcpu holds the thread name's vCPU id */
 #define INFLIGHT_PIO_READ_IN_VMM 64	/* a port read went to the VMM: its kvm_pio comes once done */
 #define INFLIGHT_PIO_READ_TIMED	128	/* ... and the VMM's handling time of it is in pio_read_ns */
+#define INFLIGHT_VCPU_ID_NOTED	256	/* this thread's vcpu_id went into vcpu_ids */
+/* What a thread keeps from one exit to the next: facts about the thread itself. */
+#define INFLIGHT_THREAD_STATE	(INFLIGHT_COMM_READ | INFLIGHT_VCPU_ID_NOTED)
 
 /*
  * Not per CPU: a new per-CPU key takes ~4 KiB per possible CPU from the
@@ -203,7 +206,7 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 	slot->exit_ns = now;
 	slot->vcpu = vcpu;
 	slot->isa = isa;
-	slot->state = INFLIGHT_VCPU_KNOWN;
+	slot->state = (slot->state & INFLIGHT_THREAD_STATE) | INFLIGHT_VCPU_KNOWN;
 	if (isa == ISA_VMX) {
 		slot->reason = exit_reason & VMX_BASIC_REASON_MASK;
 		slot->hist_flags = (exit_reason & VMX_FAILED_VMENTRY) ? HIST_FLAG_FAILED_VMENTRY : 0;

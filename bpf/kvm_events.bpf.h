@@ -33,6 +33,15 @@ struct {
 	__type(value, struct vm_seen);
 } vms_seen SEC(".maps");
 
+/* The vCPUs whose vcpu_id differs from their number (struct vcpu_id_key); sized from --max-keys. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DEFAULT_MAX_HIST_KEYS);
+	__type(key, struct vcpu_id_key);
+	__type(value, __u32);
+} vcpu_ids SEC(".maps");
+
 /* /proc's unit for a process's start time; the loader sets it from sysconf(_SC_CLK_TCK). */
 const volatile __u64 ns_per_clock_tick = 10000000;
 
@@ -86,29 +95,6 @@ static __always_inline struct task_struct *current_task(__u32 *pid)
 	return task;
 }
 
-/* kvm_exit: vcpu is VCPU_UNKNOWN and isa ISA_VMX on kernels without those fields. */
-static __always_inline void on_kvm_exit(__u32 vcpu, __u32 isa, __u32 exit_reason)
-{
-	__u32 pid;
-	struct task_struct *task = current_task(&pid);
-	struct inflight *slot;
-
-	if (!event_wanted(pid, vcpu))
-		return;
-	slot = current_slot(task, true);
-	record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
-}
-
-static __always_inline void on_kvm_entry(__u32 vcpu)
-{
-	__u32 pid;
-	struct task_struct *task = current_task(&pid);
-
-	if (!event_wanted(pid, vcpu))
-		return;
-	record_entry(current_slot(task, false), bpf_ktime_get_ns(), pid);
-}
-
 /* "CPU 12/KVM", QEMU's name for a vCPU thread (testvmm's too): 12. */
 static __always_inline __u32 vcpu_from_comm(void)
 {
@@ -129,6 +115,79 @@ static __always_inline __u32 vcpu_from_comm(void)
 	return id;
 }
 
+/*
+ * QEMU's CPU index of the current thread, from its name, read once per
+ * thread (slot may be NULL: then read every time).
+ */
+static __always_inline __u32 thread_cpu_index(struct inflight *slot)
+{
+	__u32 index;
+
+	if (slot && (slot->state & INFLIGHT_COMM_READ))
+		return slot->comm_vcpu;	/* bpf_get_current_comm is dear */
+	index = vcpu_from_comm();
+	if (slot) {
+		slot->comm_vcpu = index;
+		slot->state |= INFLIGHT_COMM_READ;
+	}
+	return index;
+}
+
+/*
+ * The number an exit's vCPU goes by: QEMU's CPU index where the thread is
+ * named "CPU n/KVM", else the tracepoint's vcpu_id. The first time a
+ * thread's two numbers differ (topologies with gaps in the APIC IDs),
+ * its vcpu_id is noted in vcpu_ids for the report.
+ */
+static __always_inline __u32 exit_vcpu(struct inflight *slot, __u32 pid, __u32 vcpu_id)
+{
+	__u32 index = thread_cpu_index(slot);
+
+	if (index == VCPU_UNKNOWN)
+		return vcpu_id;
+	if (slot && !(slot->state & INFLIGHT_VCPU_ID_NOTED)) {
+		slot->state |= INFLIGHT_VCPU_ID_NOTED;
+		if (vcpu_id != index && vcpu_id != VCPU_UNKNOWN) {
+			struct vcpu_id_key key = { .pid = pid, .vcpu = index, .vm_start = slot->vm_start };
+
+			bpf_map_update_elem(&vcpu_ids, &key, &vcpu_id, BPF_ANY);
+		}
+	}
+	return index;
+}
+
+/* kvm_exit: vcpu_id is VCPU_UNKNOWN and isa ISA_VMX on kernels without those fields. */
+static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_reason)
+{
+	__u32 pid, vcpu;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!pid_wanted(pid))
+		return;
+	slot = current_slot(task, true);
+	vcpu = exit_vcpu(slot, pid, vcpu_id);
+	if (!vcpu_wanted(vcpu))
+		return;
+	record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
+}
+
+static __always_inline void on_kvm_entry(__u32 vcpu_id)
+{
+	__u32 pid;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!pid_wanted(pid))
+		return;
+	slot = current_slot(task, false);
+	/* The exit's numbering, cached in the slot: a filtered vCPU's entries are ignored too. */
+	if (filter_vcpus && !vcpu_wanted(slot ? exit_vcpu(slot, pid, vcpu_id) : vcpu_id))
+		return;
+	record_entry(slot, bpf_ktime_get_ns(), pid);
+}
+
+
 /* kvm_userspace_exit: fires even where kvm_exit does not (PVM). */
 static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
 {
@@ -140,19 +199,18 @@ static __always_inline void on_kvm_userspace_exit(__u32 reason, int err)
 		return;
 	slot = current_slot(task, false);
 	if (slot && (slot->state & INFLIGHT_VCPU_KNOWN))
-		vcpu = slot->vcpu;
-	else if (slot && (slot->state & INFLIGHT_COMM_READ))
-		vcpu = slot->comm_vcpu;	/* read once per thread: bpf_get_current_comm is dear */
+		vcpu = slot->vcpu;	/* numbered at its exit */
 	else
-		vcpu = vcpu_from_comm();
+		vcpu = thread_cpu_index(slot);
 	if (!vcpu_wanted(vcpu))
 		return;
 	/* Only now create the slot, for the VMM handling time (no kvm_exit on PVM). */
-	if (!slot)
+	if (!slot) {
 		slot = current_slot(task, true);
-	if (slot && !(slot->state & (INFLIGHT_VCPU_KNOWN | INFLIGHT_COMM_READ))) {
-		slot->comm_vcpu = vcpu;
-		slot->state |= INFLIGHT_COMM_READ;
+		if (slot) {
+			slot->comm_vcpu = vcpu;
+			slot->state |= INFLIGHT_COMM_READ;
+		}
 	}
 	record_userspace_exit(slot, bpf_ktime_get_ns(), pid,
 			      slot ? slot->vm_start : current_vm_start(task),

@@ -32,6 +32,7 @@ struct cli {
 	__u64 duration_ms;		/* 0: until Ctrl-C (or every -p target exited) */
 	__u64 interval_ms;		/* -I: 0 for one report at the end */
 	__u64 interval_count;		/* -c: stop after this many intervals; 0: no limit */
+	__u32 keep_exited;		/* --keep-exited: exited VMs reported apart; 0: all */
 	const char *report_file;	/* "report FILE": re-render a dump, trace nothing */
 };
 

@@ -56,6 +56,8 @@ struct dump_record {
 /* The document's own fields (struct run), those of each of its "vms" (struct run_vm), */
 extern const struct dump_record dump_run_record;
 extern const struct dump_record dump_vm_record;
+/* the vCPUs whose vcpu_id differs from their number (struct run_vcpu_id; optional), */
+extern const struct dump_record dump_vcpu_id_record;
 /* and in each interval, histograms (struct sparse_hist; its buckets apart), returns to */
 extern const struct dump_record dump_hist_record;
 /* userspace (struct snap_uexit) and port/MMIO tallies (struct snap_io). */

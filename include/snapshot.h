@@ -66,6 +66,13 @@ struct interval {
 	size_t nr_io;
 };
 
+/*
+ * The pseudo-VM that VMs which exited long ago are merged into (see
+ * --keep-exited), so that a run under churn stays in bounded memory: pid 0
+ * and start 0, which no process has, all its vCPUs as one.
+ */
+#define FOLDED_VM_PID	0
+
 /* What marks the next KVM_RUN, which ends the VMM's handling time (--vmm-time). */
 enum vmm_clock { VMM_CLOCK_AUTO, VMM_CLOCK_KVM_FPU, VMM_CLOCK_USDT, VMM_CLOCK_SYSCALL, NR_VMM_CLOCKS };
 /* Their names on the command line, in reports and in dumps: "auto", "kvm_fpu", ... */
@@ -77,6 +84,14 @@ struct run_vm {
 	__u64 start;
 	char name[128];
 	bool exited;
+};
+
+/* A vCPU whose KVM vcpu_id differs from its number (QEMU's CPU index). */
+struct run_vcpu_id {
+	__u32 pid;
+	__u32 vcpu;
+	__u64 start;
+	__u32 vcpu_id;
 };
 
 /*
@@ -94,6 +109,9 @@ struct run {
 	bool ports, mmio;		/* whether the tallies were taken */
 	struct run_vm *vms;
 	size_t nr_vms;
+	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */
+	struct run_vcpu_id *vcpu_ids;
+	size_t nr_vcpu_ids;
 };
 
 /* Append iv, taking what it owns. -ENOMEM or 0. */
@@ -101,7 +119,18 @@ int run_add_interval(struct run *run, struct interval *iv);
 /* Note a VM's name (once per pid and start). -ENOMEM or 0. */
 int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool exited);
 const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
+/* Note a vCPU's vcpu_id (once per vCPU). -ENOMEM or 0. */
+int run_add_vcpu_id(struct run *run, __u32 pid, __u64 start, __u32 vcpu, __u32 vcpu_id);
+/* That vcpu_id, or VCPU_UNKNOWN where it is not known to differ from vcpu. */
+__u32 run_vcpu_id(const struct run *run, __u32 pid, __u64 start, __u32 vcpu);
 void run_free(struct run *run);
+/*
+ * Merge VM (pid, start)'s entries into the FOLDED_VM_PID VM's, in s (which
+ * stays sorted), and in run its name into that VM's. -ENOMEM or 0.
+ */
+int snapshot_fold_vm(struct snapshot *s, __u32 pid, __u64 start);
+int run_fold_vm(struct run *run, __u32 pid, __u64 start);
+
 /* Append to a snapshot (ENOMEM: -1); snapshot_sort() once all are in. */
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h);
 int snapshot_add_uexit(struct snapshot *s, const struct uexit_key *key, __u64 count);

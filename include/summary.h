@@ -53,6 +53,7 @@ struct io_rows {
 
 struct vcpu_summary {
 	__u32 vcpu;
+	__u32 vcpu_id;			/* KVM's, where it differs from vcpu; else VCPU_UNKNOWN */
 	struct reason_rows reasons;
 	struct uexit_rows uexits;
 	struct reason_rows vmm;		/* ISA_VMM: handling time per KVM_EXIT reason */

@@ -8,7 +8,8 @@
 #define MAX_TARGET_PIDS		16
 #define MAX_VCPU_FILTER		1024	/* vCPU ids 0..1023 can be selected */
 #define DEFAULT_MAX_HIST_KEYS	16384
-#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~4 KiB */
+#define RESERVE_HIST_KEYS	32	/* preallocated: 32 x ~5 KiB */
+#define DEFAULT_KEEP_EXITED	64	/* exited VMs reported apart (--keep-exited) */
 
 /* kvm_exit's isa field (arch/x86/kvm/trace.h: KVM_ISA_VMX/KVM_ISA_SVM). */
 #define ISA_VMX	1
@@ -44,10 +45,25 @@ struct vm_seen {
 	char comm[16];		/* the process's name (its main thread's) */
 };
 
+/*
+ * A vCPU's KVM vcpu_id (on x86 its APIC ID) where it differs from the
+ * number vmexitprof gives it, QEMU's CPU index (see vcpu in hist_key).
+ */
+struct vcpu_id_key {
+	__u32 pid;
+	__u32 vcpu;		/* QEMU's CPU index */
+	__u64 vm_start;
+};
+
 /* One histogram per VM, vCPU, ISA and exit reason. */
 struct hist_key {
 	__u32 pid;		/* the VM process (tgid of the vCPU thread) */
-	__u32 vcpu;		/* vcpu_id from kvm_exit, or VCPU_UNKNOWN */
+	/*
+	 * QEMU's CPU index, the n of its "CPU n/KVM" thread (KVM's vcpu_idx);
+	 * for a VMM that names its threads otherwise, kvm_exit's vcpu_id;
+	 * VCPU_UNKNOWN if neither is known.
+	 */
+	__u32 vcpu;
 	__u32 reason;		/* VMX: basic reason; SVM: exit code, whole */
 	__u16 isa;
 	__u16 flags;		/* HIST_FLAG_* */

@@ -339,6 +339,11 @@ static const struct cli_option options[] = {
 	       "also print each MS milliseconds' numbers (10 to 3600000)", "-I/-c"),
 	NUMBER("count", 'c', interval_count, 1, 1ULL << 32, "a count of intervals", "N",
 	       "with -I: stop after N intervals", "-I/-c"),
+	NUMBER("keep-exited", 0, keep_exited, 0, 1000000, "a number of VMs", "N",
+	       "report at most N VMs that exited during the run apart\n"
+	       "(default 64; 0: all); older ones are merged into one row,\n"
+	       "so memory stays bounded under churn (not with -I's\n"
+	       "--heatmap or --heatmap-out, which keep every interval)", "--keep-exited"),
 	REASON("heatmap", optional_argument, output.heatmap, "REASON|all",
 	       "with -I: a latency heatmap per VM at the end, one\n"
 	       "column per interval (default all exit reasons; 'vmm'\n"
@@ -451,6 +456,7 @@ static void set_defaults(struct cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	cli->output.sort = SORT_COUNT;
 	cli->trace.max_hist_keys = DEFAULT_MAX_HIST_KEYS;
+	cli->keep_exited = DEFAULT_KEEP_EXITED;
 }
 
 int cli_parse(struct cli *cli, int argc, char **argv)

@@ -18,15 +18,17 @@
 #include "util.h"
 #include "vmexitprof.skel.h"
 
-void collector_init(struct collector *c, struct vmexitprof_bpf *skel)
+void collector_init(struct collector *c, struct vmexitprof_bpf *skel, size_t keep_exited)
 {
 	memset(c, 0, sizeof(*c));
 	c->skel = skel;
+	c->keep_exited = keep_exited;
 }
 
 void collector_free(struct collector *c)
 {
 	snapshot_free(&c->gone);
+	free(c->exited);
 }
 
 int collect_counters(const struct collector *c, __u64 *out)
@@ -81,6 +83,39 @@ void collect_new_vm_names(struct collector *c, struct run *run)
 			continue;
 		seen.comm[sizeof(seen.comm) - 1] = 0;
 		collect_name_vm(run, id.pid, id.start, seen.comm);
+	}
+}
+
+void collect_vcpu_ids(struct collector *c, struct run *run)
+{
+	struct vcpu_id_key key, next, *prev = NULL;
+	__u32 vcpu_id;
+
+	while (!bpf_map__get_next_key(c->skel->maps.vcpu_ids, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (!bpf_map__lookup_elem(c->skel->maps.vcpu_ids, &key, sizeof(key), &vcpu_id,
+					  sizeof(vcpu_id), 0))
+			run_add_vcpu_id(run, key.pid, key.vm_start, key.vcpu, vcpu_id);
+	}
+}
+
+/* Forget the vcpu_ids of the given VMs in the map (the run keeps them). */
+static void forget_vcpu_ids(struct collector *c, const struct vm_id *vms, size_t nr)
+{
+	struct vcpu_id_key key, next;
+	bool first = true;
+
+	while (!bpf_map__get_next_key(c->skel->maps.vcpu_ids, first ? NULL : &key, &next, sizeof(next))) {
+		bool gone = false;
+
+		key = next;
+		first = false;
+		for (size_t i = 0; i < nr && !gone; i++)
+			gone = vms[i].pid == key.pid && vms[i].start == key.vm_start;
+		/* Deleting restarts the walk from the start: the rest come again. */
+		if (gone && !bpf_map__delete_elem(c->skel->maps.vcpu_ids, &key, sizeof(key), 0))
+			first = true;
 	}
 }
 
@@ -230,7 +265,7 @@ out:
  * running VMs: --max-keys bounds the VMs that run at the same time, not
  * all those a long run saw.
  */
-int collect_move_exited(struct collector *c)
+int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_folded)
 {
 	struct { struct bpf_map *map; map_add_fn add; } maps[] = {
 		{ c->skel->maps.hists, add_hist }, { c->skel->maps.hists_reserve, add_hist },
@@ -257,10 +292,35 @@ int collect_move_exited(struct collector *c)
 	/* Merges a key moved twice (a VM wrongly taken for gone, seen again). */
 	snapshot_sort(&c->gone);
 	/* Forgotten last: a VM stays in vms_seen until all its entries moved. */
+	if (nr_vms && !err)
+		forget_vcpu_ids(c, vms, nr_vms);
 	for (size_t i = 0; i < nr_vms && !err; i++)
 		bpf_map__delete_elem(c->skel->maps.vms_seen, &vms[i], sizeof(vms[i]), 0);
+	for (size_t i = 0; i < nr_vms && !err; i++) {
+		slot = array_append(&c->exited, &c->nr_exited, sizeof(*c->exited));
+		if (!slot)
+			err = -ENOMEM;
+		else
+			*slot = vms[i];
+	}
 	free(vms);
-	return err;
+	*folded = NULL;
+	*nr_folded = 0;
+	if (err || !c->keep_exited || c->nr_exited <= c->keep_exited)
+		return err;
+	/* The oldest beyond keep_exited go into the folded VM: gone then stays bounded. */
+	*nr_folded = c->nr_exited - c->keep_exited;
+	*folded = malloc(*nr_folded * sizeof(**folded));
+	if (!*folded) {
+		*nr_folded = 0;
+		return -ENOMEM;
+	}
+	memcpy(*folded, c->exited, *nr_folded * sizeof(**folded));
+	for (size_t i = 0; i < *nr_folded; i++)
+		snapshot_fold_vm(&c->gone, (*folded)[i].pid, (*folded)[i].start);
+	memmove(c->exited, c->exited + *nr_folded, c->keep_exited * sizeof(*c->exited));
+	c->nr_exited = c->keep_exited;
+	return 0;
 }
 
 /*

@@ -35,6 +35,12 @@ static const struct dump_field vm_fields[] = {
 	FIELD(struct run_vm, exited, "exited", DUMP_BOOL, 0, 1),
 };
 
+static const struct dump_field vcpu_id_fields[] = {
+	VM_FIELDS(struct run_vcpu_id, pid, start),
+	UINT(struct run_vcpu_id, vcpu, "vcpu", 0, VCPU_UNKNOWN - 1),
+	UINT(struct run_vcpu_id, vcpu_id, "vcpu_id", 0, VCPU_UNKNOWN - 1),
+};
+
 static const struct dump_field hist_fields[] = {
 	VM_FIELDS(struct sparse_hist, key.pid, key.vm_start),
 	FIELD(struct sparse_hist, key.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
@@ -76,6 +82,7 @@ static const struct dump_field io_fields[] = {
 
 const struct dump_record dump_run_record = RECORD(struct run, NULL, run_fields);
 const struct dump_record dump_vm_record = RECORD(struct run_vm, DUMP_KEY_VMS, vm_fields);
+const struct dump_record dump_vcpu_id_record = RECORD(struct run_vcpu_id, "vcpu_ids", vcpu_id_fields);
 const struct dump_record dump_hist_record = RECORD(struct sparse_hist, "hists", hist_fields);
 const struct dump_record dump_uexit_record = RECORD(struct snap_uexit, "userspace", uexit_fields);
 const struct dump_record dump_io_record = RECORD(struct snap_io, "io", io_fields);
@@ -210,6 +217,14 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 		jsonw_start_object(&w);
 		record_fields(&w, &dump_vm_record, &run->vms[i]);
 		jsonw_string_field(&w, DUMP_KEY_VM_NAME, run->vms[i].name);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	jsonw_break(&w);
+	jsonw_array_field(&w, dump_vcpu_id_record.array);
+	for (size_t i = 0; i < run->nr_vcpu_ids; i++) {
+		jsonw_start_object(&w);
+		record_fields(&w, &dump_vcpu_id_record, &run->vcpu_ids[i]);
 		jsonw_end_object(&w);
 	}
 	jsonw_end_array(&w);

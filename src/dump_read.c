@@ -300,6 +300,28 @@ static bool read_vms(struct reader *r, const json_object *doc, struct run *run)
 	return true;
 }
 
+/* "vcpu_ids", where dumps before it have none. */
+static bool read_vcpu_ids(struct reader *r, const json_object *doc, struct run *run)
+{
+	const json_object *arr;
+	char where[64];
+
+	if (!member(doc, dump_vcpu_id_record.array))
+		return true;
+	if (!(arr = get_array(r, doc, dump_vcpu_id_record.array, "")))
+		return false;
+	for (size_t i = 0; i < array_len(arr); i++) {
+		struct run_vcpu_id v = {};
+
+		snprintf(where, sizeof(where), "%s[%zu]", dump_vcpu_id_record.array, i);
+		if (!read_fields(r, array_at(arr, i), &dump_vcpu_id_record, &v, where))
+			return false;
+		if (run_add_vcpu_id(run, v.pid, v.start, v.vcpu, v.vcpu_id))
+			return fail(r, where, "out of memory");
+	}
+	return true;
+}
+
 static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 		     struct reason_table *names)
 {
@@ -343,7 +365,7 @@ static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 			return fail(r, "", "%s[%u] differs from this vmexitprof's buckets",
 				    DUMP_KEY_BOUNDS, b);
 	}
-	if (!read_vms(r, doc, run))
+	if (!read_vms(r, doc, run) || !read_vcpu_ids(r, doc, run))
 		return false;
 	for (size_t t = 0; t < ARRAY_SIZE(dump_names_tables); t++)
 		if (!read_names(r, doc, &dump_names_tables[t], names))

@@ -139,7 +139,9 @@ static int choose_vmm_clock(const struct trace_opts *opts, enum vmm_clock *out)
 	return 0;
 }
 
-static int attach_usdt(struct loader *l, const struct trace_opts *opts)
+/* 0, or -errno with *probe and *pid saying which attach failed (libbpf says why in its log). */
+static int attach_usdt(struct loader *l, const struct trace_opts *opts, const char **probe,
+		       __u32 *pid)
 {
 	struct { struct bpf_program *prog; const char *name; } probes[] = {
 		{ l->skel->progs.qemu_kvm_run_exit, "kvm_run_exit" },
@@ -161,9 +163,9 @@ static int attach_usdt(struct loader *l, const struct trace_opts *opts)
 									NULL);
 
 			if (!link) {
-				fprintf(stderr, "vmexitprof: cannot attach to qemu:%s in process %u: %s\n",
-					probes[p].name, opts->pids[i], strerror(errno));
-				return -1;
+				*probe = probes[p].name;
+				*pid = opts->pids[i];
+				return -errno;
 			}
 			l->usdt_links[l->nr_usdt_links++] = link;
 		}
@@ -308,6 +310,7 @@ int loader_open(struct loader *l, const struct trace_opts *opts, const struct re
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
+	bpf_map__set_max_entries(skel->maps.vcpu_ids, opts->max_hist_keys);
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
 		release_libbpf_log(!bpf_refused(err));
@@ -328,8 +331,19 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 	struct vmexitprof_bpf *skel = l->skel;
 	int err = vmexitprof_bpf__attach(skel);
 
-	if (!err && l->vmm_clock == VMM_CLOCK_USDT && attach_usdt(l, opts))
-		return -1;
+	if (!err && l->vmm_clock == VMM_CLOCK_USDT) {
+		const char *probe;
+		__u32 pid;
+
+		err = attach_usdt(l, opts, &probe, &pid);
+		if (err) {
+			/* libbpf's reason, held back since the open, first; then ours. */
+			release_libbpf_log(true);
+			fprintf(stderr, "vmexitprof: cannot attach to qemu:%s in process %u: %s\n", probe,
+				pid, strerror(-err));
+			return -1;
+		}
+	}
 	if (!err) {
 		skel->links.kvm_userspace_exit = bpf_program__attach(skel->progs.kvm_userspace_exit);
 		err = libbpf_get_error(skel->links.kvm_userspace_exit);

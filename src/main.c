@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -121,6 +122,26 @@ static int end_interval(struct session *s, __u64 end_ns, bool keep)
 	return err;
 }
 
+/*
+ * Move exited VMs' entries out of the maps; those the collector folded
+ * into the merged VM are folded in the last interval's snapshot and the
+ * run's names too, so that the next interval's difference is right.
+ */
+static int move_exited(struct session *s)
+{
+	struct vm_id *folded;
+	size_t nr;
+	int err = collect_move_exited(&s->collector, &folded, &nr);
+
+	for (size_t i = 0; i < nr && !err; i++) {
+		err = snapshot_fold_vm(&s->prev, folded[i].pid, folded[i].start);
+		if (!err)
+			err = run_fold_vm(&s->run, folded[i].pid, folded[i].start);
+	}
+	free(folded);
+	return err;
+}
+
 /* Trace until a signal, -d, -c, or every -p target exited. 0, or -errno reading the maps. */
 static int trace_loop(struct session *s, __u64 start)
 {
@@ -142,9 +163,10 @@ static int trace_loop(struct session *s, __u64 start)
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
 		collect_new_vm_names(&s->collector, &s->run);
+		collect_vcpu_ids(&s->collector, &s->run);
 		if (elapsed_ms - last_move_ms >= MOVE_EXITED_MS) {
 			last_move_ms = elapsed_ms;
-			err = collect_move_exited(&s->collector);
+			err = move_exited(s);
 			if (err)
 				return err;
 		}
@@ -186,6 +208,7 @@ static int finish(struct session *s)
 	if (!s->no_kvm_exit)
 		s->no_kvm_exit = host_is_silent(s->cur.counters);
 	collect_new_vm_names(&s->collector, &s->run);
+	collect_vcpu_ids(&s->collector, &s->run);
 	collect_final_vm_names(&s->run, &s->cur);
 	for (unsigned int i = 0; i < cli->trace.nr_pids; i++)
 		if (!vm_alive(cli->trace.pids[i], s->target_starts[i]))
@@ -244,7 +267,8 @@ int main(int argc, char **argv)
 	s.run.interval_ns = cli.interval_ms * 1000000;
 	s.run.ports = cli.trace.ports;
 	s.run.mmio = cli.trace.mmio;
-	collector_init(&s.collector, loader.skel);
+	/* Kept intervals hold every VM by its own key: nothing is folded then. */
+	collector_init(&s.collector, loader.skel, s.keep_intervals ? 0 : cli.keep_exited);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
 	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s)... Hit Ctrl-C to end.\n",
 		cli.duration_ms ? " for the given duration" : "", s.run.vmm_time_source);

@@ -148,6 +148,9 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 				jsonw_null_field(w, "vcpu");
 			else
 				jsonw_uint_field(w, "vcpu", v->vcpu);
+			/* KVM's own number, where it differs (x86: the APIC ID). */
+			if (v->vcpu_id != VCPU_UNKNOWN)
+				jsonw_uint_field(w, "vcpu_id", v->vcpu_id);
 			reasons_json(w, &v->reasons, names);
 			uexits_json(w, &v->uexits, &v->vmm, names);
 			jsonw_end_object(w);

@@ -271,12 +271,14 @@ static void print_uexits(FILE *out, const struct uexit_rows *set, const struct r
 }
 
 
-static void vcpu_label(char *buf, size_t len, __u32 vcpu)
+static void vcpu_label(char *buf, size_t len, const struct vcpu_summary *v)
 {
-	if (vcpu == VCPU_UNKNOWN)
+	if (v->vcpu == VCPU_UNKNOWN)
 		snprintf(buf, len, "vCPU ?");
+	else if (v->vcpu_id != VCPU_UNKNOWN)
+		snprintf(buf, len, "vCPU %u (vcpu_id %u)", v->vcpu, v->vcpu_id);
 	else
-		snprintf(buf, len, "vCPU %u", vcpu);
+		snprintf(buf, len, "vCPU %u", v->vcpu);
 }
 
 static void print_io(FILE *out, const struct io_rows *set, unsigned int kind)
@@ -340,15 +342,20 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 		fprintf(out, "No VM exits recorded in %s.\n", dur);
 	for (size_t i = 0; i < sum->nr_vms; i++) {
 		const struct vm_summary *vm = &sum->vms[i];
-		char what[64], started[48] = "";
+		char what[96], started[48] = "";
 
 		/* Processes that had the same pid one after the other: say which is which. */
 		if (pid_reused(sum, vm))
 			snprintf(started, sizeof(started), ", started %.2fs after boot",
 				 (double)vm->vm.start / sysconf(_SC_CLK_TCK));
-		fprintf(out, "%sVM pid %u (%s%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "", vm->vm.pid, vm->vm.name,
-			started, vm->vm.exited ? " [exited during the run]" : "", vm->nr_vcpus,
-			vm->nr_vcpus == 1 ? "" : "s", dur);
+		if (vm->vm.pid == FOLDED_VM_PID)
+			fprintf(out, "%sVMs merged (%s), all vCPUs as one, %s\n\n", i ? "\n" : "",
+				vm->vm.name, dur);
+		else
+			fprintf(out, "%sVM pid %u (%s%s)%s: %zu vCPU%s, %s\n\n", i ? "\n" : "",
+				vm->vm.pid, vm->vm.name, started,
+				vm->vm.exited ? " [exited during the run]" : "", vm->nr_vcpus,
+				vm->nr_vcpus == 1 ? "" : "s", dur);
 		if (vm->reasons.nr)
 			print_table(out, &vm->reasons, names, "");
 		else if (!sum->kvm_exit_fired)
@@ -364,9 +371,9 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 			continue;
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			const struct vcpu_summary *v = &vm->vcpus[j];
-			char label[32];
+			char label[48];
 
-			vcpu_label(label, sizeof(label), v->vcpu);
+			vcpu_label(label, sizeof(label), v);
 			fprintf(out, "\n  %s\n", label);
 			if (v->reasons.nr)
 				print_table(out, &v->reasons, names, "  ");

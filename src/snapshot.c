@@ -150,6 +150,38 @@ void snapshot_sort(struct snapshot *s)
 	merge_equal_keys(s->io, &s->nr_io, sizeof(s->io[0]), cmp_io, merge_io);
 }
 
+int snapshot_fold_vm(struct snapshot *s, __u32 pid, __u64 start)
+{
+	for (size_t i = 0; i < s->nr_hists; i++) {
+		struct hist_key *k = &s->hists[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+			k->vcpu = VCPU_UNKNOWN;
+		}
+	}
+	for (size_t i = 0; i < s->nr_uexits; i++) {
+		struct uexit_key *k = &s->uexits[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+			k->vcpu = VCPU_UNKNOWN;
+		}
+	}
+	for (size_t i = 0; i < s->nr_io; i++) {
+		struct io_key *k = &s->io[i].key;
+
+		if (k->pid == pid && k->vm_start == start) {
+			k->pid = FOLDED_VM_PID;
+			k->vm_start = 0;
+		}
+	}
+	snapshot_sort(s);	/* merges the folded keys with those already there */
+	return 0;
+}
+
 int snapshot_add_all(struct snapshot *dst, const struct snapshot *src)
 {
 	for (size_t i = 0; i < src->nr_hists; i++)
@@ -368,11 +400,57 @@ int run_add_vm(struct run *run, __u32 pid, __u64 start, const char *name, bool e
 	return 0;
 }
 
+int run_add_vcpu_id(struct run *run, __u32 pid, __u64 start, __u32 vcpu, __u32 vcpu_id)
+{
+	struct run_vcpu_id *v;
+
+	if (run_vcpu_id(run, pid, start, vcpu) != VCPU_UNKNOWN)
+		return 0;
+	v = array_append(&run->vcpu_ids, &run->nr_vcpu_ids, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*v = (struct run_vcpu_id){ .pid = pid, .vcpu = vcpu, .start = start, .vcpu_id = vcpu_id };
+	return 0;
+}
+
+__u32 run_vcpu_id(const struct run *run, __u32 pid, __u64 start, __u32 vcpu)
+{
+	for (size_t i = 0; i < run->nr_vcpu_ids; i++) {
+		const struct run_vcpu_id *v = &run->vcpu_ids[i];
+
+		if (v->pid == pid && v->start == start && v->vcpu == vcpu)
+			return v->vcpu_id;
+	}
+	return VCPU_UNKNOWN;
+}
+
+int run_fold_vm(struct run *run, __u32 pid, __u64 start)
+{
+	struct run_vm *vm = (struct run_vm *)run_vm(run, pid, start);
+	char name[64];
+	size_t n = 0;
+
+	if (vm) {
+		memmove(vm, vm + 1, (run->vms + run->nr_vms - (vm + 1)) * sizeof(*vm));
+		run->nr_vms--;
+	}
+	/* Its vCPUs are merged into one: their vcpu_ids go. */
+	for (size_t i = 0; i < run->nr_vcpu_ids; i++)
+		if (run->vcpu_ids[i].pid != pid || run->vcpu_ids[i].start != start)
+			run->vcpu_ids[n++] = run->vcpu_ids[i];
+	run->nr_vcpu_ids = n;
+	run->nr_folded_vms++;
+	snprintf(name, sizeof(name), "%zu VM%s that exited earlier, merged", run->nr_folded_vms,
+		 run->nr_folded_vms == 1 ? "" : "s");
+	return run_add_vm(run, FOLDED_VM_PID, 0, name, true);
+}
+
 void run_free(struct run *run)
 {
 	for (size_t i = 0; i < run->nr_intervals; i++)
 		interval_free(&run->intervals[i]);
 	free(run->intervals);
 	free(run->vms);
+	free(run->vcpu_ids);
 	memset(run, 0, sizeof(*run));
 }

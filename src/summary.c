@@ -167,6 +167,11 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 
 		snprintf(vm->name, sizeof(vm->name), "%s", known ? known->name : "?");
 		vm->exited = known && known->exited;
+		for (size_t j = 0; j < sum->vms[i].nr_vcpus; j++) {
+			struct vcpu_summary *v = &sum->vms[i].vcpus[j];
+
+			v->vcpu_id = run_vcpu_id(run, vm->pid, vm->start, v->vcpu);
+		}
 	}
 	return 0;
 }

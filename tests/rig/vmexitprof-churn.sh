@@ -20,7 +20,7 @@ seconds=${CHURN_SECONDS:-60}
 shopt -s nullglob
 
 max_keys=256
-start_profiler prof --json --per-vcpu --max-keys $max_keys
+start_profiler prof --json --per-vcpu --max-keys $max_keys --keep-exited 0
 t0=$SECONDS
 
 # A VM exits; the next process gets its pid back (ns_last_pid, with
