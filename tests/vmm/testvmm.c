@@ -239,7 +239,7 @@ struct vcpu_sync {
 		struct kvm_msr_entry entries[NR_SYNC_MSRS];
 	} msrs;
 	unsigned int nr_msrs;		/* those that read and write back */
-	struct kvm_xsave *xsave;	/* sync_xsave_size bytes */
+	struct kvm_xsave *xsave;	/* vmm->xsave_size bytes */
 	bool got;			/* read since the last write back */
 };
 #endif
