@@ -82,6 +82,12 @@ assert_match "$err" "^testvmm: --reuse-tids needs --hot-add K with K at most --v
 expect_status 2 tests/vmm/testvmm --vcpus 2 --reuse-tids
 expect_status 2 tests/vmm/testvmm --vcpus 2 --hot-add 1 --duration 1
 assert_match "$err" "^testvmm: --hot-add needs count mode"
+expect_status 2 tests/vmm/testvmm --slow-every 3
+assert_match "$err" "^testvmm: --slow-every and --slow-ms go together$"
+expect_status 2 tests/vmm/testvmm --slow-every 0 --slow-ms 5
+assert_match "$err" "^testvmm: --slow-every: must be at least 1$"
+expect_status 2 tests/vmm/testvmm --sync-sleep-us 5
+assert_match "$err" "^testvmm: --sync-sleep-us needs --sync-state$"
 
 # USDT: the notes, each with a semaphore, then the probes firing.
 notes=$(readelf -n tests/vmm/testvmm)
