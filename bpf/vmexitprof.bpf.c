@@ -118,14 +118,41 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 	return 1;
 }
 
+/* x86_64's ioctl, and ioctl in the 32-bit (int 0x80) table. */
+#define NR_IOCTL 16
+#define NR_IA32_IOCTL 54
+
+/*
+ * Whether the current thread is in ioctl(fd, KVM_RUN): its syscall's user
+ * registers say (tracepoint programs may call bpf_task_pt_regs from 5.15 on;
+ * tested on 6.1, 6.12 and 6.18). A 64-bit task's syscall 54 is setsockopt,
+ * which loads no guest FPU.
+ */
+static __always_inline bool in_kvm_run_ioctl(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (regs->orig_ax == NR_IOCTL)
+		return (__u32)regs->si == KVM_RUN_IOCTL;
+	return regs->orig_ax == NR_IA32_IOCTL && (__u32)regs->cx == KVM_RUN_IOCTL;
+#else
+	return true;	/* kvm_fpu is x86's */
+#endif
+}
+
 /*
  * kvm_fpu load fires as KVM_RUN enters (on 6.1, 6.12 and 6.18, PVM too),
  * so it ends the VMM's handling without a uprobe or a syscall tracepoint.
+ * KVM loads the guest FPU elsewhere too: in KVM_GET_MP_STATE and at an INIT
+ * where it supports MPX, around the CET MSRs in KVM_GET/SET_MSRS (6.18). A
+ * VMM that syncs state between two KVM_RUNs, as QEMU does, would have its
+ * handling ended there: only a load inside ioctl(KVM_RUN) counts.
  */
 SEC("tp/kvm/kvm_fpu")
 int kvm_fpu(struct trace_event_raw_kvm_fpu *ctx)
 {
-	if (ctx->load)
+	if (ctx->load && in_kvm_run_ioctl())
 		kvm_run_entered(false);
 	return 1;
 }

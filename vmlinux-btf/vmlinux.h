@@ -117,10 +117,16 @@ struct trace_event_raw_kvm_mmio {
 	u64 gpa;
 };
 
-/* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
-/* A uprobe's registers: libbpf's usdt.bpf.h reads ip by name, the arguments by offset. */
+/*
+ * A task's user registers: libbpf's usdt.bpf.h reads a uprobe's ip by name
+ * (the arguments by offset); the kvm_fpu program reads the syscall the
+ * thread is in (orig_ax) and an ioctl's command (si; cx for a 32-bit one).
+ */
 struct pt_regs {
 	unsigned long ip;
+	unsigned long orig_ax;
+	unsigned long si;
+	unsigned long cx;
 };
 
 /* What a syscalls:sys_enter_* tracepoint program sees. */
@@ -130,6 +136,7 @@ struct syscall_trace_enter {
 	unsigned long args[];
 };
 
+/* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
 struct trace_event_raw_kvm_fpu {
 	struct trace_entry ent;
 	u32 load;

@@ -18,8 +18,10 @@ assert_eq "$names" "CPU 0/KVM,CPU 1/KVM,CPU 2/KVM," "vCPU thread names"
 touch "$tmp/go"
 wait $vmm || die "testvmm failed"
 
-# Phases with a per-vCPU scale.
-tests/vmm/testvmm --vcpus 2 --scale 1,2 --phase cpuid=10,pio=2 --phase mmio=4,hlt=3 >"$tmp/truth.json"
+# Phases with a per-vCPU scale, port and MMIO reads among them (the guest
+# checks each read returned the VMM's byte).
+tests/vmm/testvmm --vcpus 2 --scale 1,2 --phase cpuid=10,pio=2,pio_in=3 --phase mmio=4,hlt=3,mmio_read=2 \
+	>"$tmp/truth.json"
 python3 - "$tmp/truth.json" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))
@@ -27,10 +29,10 @@ errors = []
 for v in t["vcpus"]:
     s = 1 + v["id"]
     want = {"cpuid": 10 * s, "pio": 2 * s, "mmio": 4 * s, "hlt": 3 * s, "rdmsr": 0, "wrmsr": 0,
-            "control": 2, "fail_entry": 0}
+            "pio_in": 3 * s, "mmio_read": 2 * s, "control": 2, "fail_entry": 0}
     if v["caused"] != want:
         errors.append(f"vcpu {v['id']}: caused {v['caused']} != {want}")
-    runs = {"IO": 2 * s + 2, "MMIO": 4 * s, "HLT": 3 * s, "EINTR": 0}
+    runs = {"IO": 2 * s + 3 * s + 2, "MMIO": 4 * s + 2 * s, "HLT": 3 * s, "EINTR": 0}
     if v["kvm_run_returns"] != runs:
         errors.append(f"vcpu {v['id']}: kvm_run_returns {v['kvm_run_returns']} != {runs}")
     ends = v["phase_ends_ns"]
@@ -67,7 +69,7 @@ if [v[2]["tid"], v[3]["tid"]] != [v[0]["tid"], v[1]["tid"]]:
 for x in v:
     s = x["id"] + 1
     if x["caused"] != {"cpuid": 0, "pio": 5 * s, "mmio": 0, "hlt": s, "rdmsr": 0, "wrmsr": 0,
-                       "control": 1, "fail_entry": 0}:
+                       "pio_in": 0, "mmio_read": 0, "control": 1, "fail_entry": 0}:
         errors.append(f"vcpu {x['id']}: caused {x['caused']}")
 for e in errors:
     print("assertion failed:", e)
@@ -80,6 +82,12 @@ assert_match "$err" "^testvmm: --reuse-tids needs --hot-add K with K at most --v
 expect_status 2 tests/vmm/testvmm --vcpus 2 --reuse-tids
 expect_status 2 tests/vmm/testvmm --vcpus 2 --hot-add 1 --duration 1
 assert_match "$err" "^testvmm: --hot-add needs count mode"
+expect_status 2 tests/vmm/testvmm --slow-every 3
+assert_match "$err" "^testvmm: --slow-every and --slow-ms go together$"
+expect_status 2 tests/vmm/testvmm --slow-every 0 --slow-ms 5
+assert_match "$err" "^testvmm: --slow-every: must be at least 1$"
+expect_status 2 tests/vmm/testvmm --sync-sleep-us 5
+assert_match "$err" "^testvmm: --sync-sleep-us needs --sync-state$"
 
 # USDT: the notes, each with a semaphore, then the probes firing.
 notes=$(readelf -n tests/vmm/testvmm)

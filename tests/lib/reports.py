@@ -40,16 +40,26 @@ def count(reasons, code, isa="svm"):
     return r["count"] if r else 0
 
 
+def io_exits(caused):
+    """A vCPU's port exits that re-entered the guest: its data-port writes and
+    reads and its control writes, but the thread's last exit, its final
+    control write, which never re-enters (it is pending, not counted)."""
+    return caused["pio"] + caused["pio_in"] + caused["control"] - 1
+
+
+def mmio_exits(caused):
+    """A vCPU's MMIO accesses: byte writes and byte reads, all to the VMM."""
+    return caused["mmio"] + caused["mmio_read"]
+
+
 def check_exit_counts(rows, caused, where):
     """One vCPU's kvm_exit rows against testvmm's ground truth: CPUID, IO and
-    HLT exact, NPF at least one per MMIO write (first touches add more). The
-    thread's last exit, its final control write, never re-enters the guest:
-    it is pending, not counted."""
-    io = caused["pio"] + caused["control"] - 1
+    HLT exact, NPF at least one per MMIO access (first touches add more)."""
+    io = io_exits(caused)
     for code, name, want in ((SVM_CPUID, "cpuid", caused["cpuid"]), (SVM_IOIO, "io", io),
                              (SVM_HLT, "hlt", caused["hlt"])):
         check(count(rows, code) == want, f"{where}: {name} {count(rows, code)} != {want}")
-    check(count(rows, SVM_NPF) >= caused["mmio"], f"{where}: npf {count(rows, SVM_NPF)} < {caused['mmio']}")
+    check(count(rows, SVM_NPF) >= mmio_exits(caused), f"{where}: npf {count(rows, SVM_NPF)} < {mmio_exits(caused)}")
 
 
 def check_vmx_exit_counts(rows, caused, where):
@@ -58,7 +68,7 @@ def check_vmx_exit_counts(rows, caused, where):
     EPT_MISCONFIG once KVM has cached the page as MMIO, and an EPT_VIOLATION
     before: the MMIO writes are the ones of those two that went on to the VMM."""
     vmx = by_code(rows, "vmx")
-    io = caused["pio"] + caused["control"] - 1
+    io = io_exits(caused)
     for code, name, want in ((VMX_CPUID, "CPUID", caused["cpuid"]), (VMX_IO, "IO_INSTRUCTION", io),
                              (VMX_HLT, "HLT", caused["hlt"]), (VMX_MSR_READ, "MSR_READ", caused["rdmsr"]),
                              (VMX_MSR_WRITE, "MSR_WRITE", caused["wrmsr"])):
@@ -66,7 +76,7 @@ def check_vmx_exit_counts(rows, caused, where):
         check((r["count"] if r else 0) == want, f"{where}: {name} {r['count'] if r else 0} != {want}")
         check(r is None or (r["name"] == name and not r["failed_vmentry"]), f"{where}: row {r}")
     mmio = sum(vmx[c]["to_userspace"] for c in (VMX_EPT_VIOLATION, VMX_EPT_MISCONFIG) if c in vmx)
-    check(mmio == caused["mmio"], f"{where}: EPT_VIOLATION+EPT_MISCONFIG to the VMM {mmio} != mmio {caused['mmio']}")
+    check(mmio == mmio_exits(caused), f"{where}: EPT_VIOLATION+EPT_MISCONFIG to the VMM {mmio} != mmio {mmio_exits(caused)}")
     check(all(r["isa"] == "vmx" for r in rows), f"{where}: rows not all VMX: {[(r['isa'], r['name']) for r in rows]}")
 
 
@@ -89,20 +99,25 @@ def check_latencies(rows, where):
 
 
 def check_io_tallies(vm, truth, where):
-    """--ports/--mmio of one testvmm VM: every data-port and MMIO write went to the
-    VMM and was handled; the control-port writes too, but the last of each
-    thread (it never re-enters)."""
-    pio = sum(v["caused"]["pio"] for v in truth["vcpus"])
-    mmio = sum(v["caused"]["mmio"] for v in truth["vcpus"])
-    control = sum(v["caused"]["control"] for v in truth["vcpus"])
+    """--ports/--mmio of one testvmm VM: every data-port and MMIO write and
+    read went to the VMM and was handled; the control-port writes too, but
+    the last of each thread (it never re-enters)."""
+    def total(cause):
+        return sum(v["caused"][cause] for v in truth["vcpus"])
+    pio, pio_in, mmio, mmio_read = total("pio"), total("pio_in"), total("mmio"), total("mmio_read")
+    control = total("control")
     threads = len(truth["vcpus"])
     ports = {(p["port"], p["dir"], p["size"]): p for p in vm["ports"]}
     pages = {(p["gpa_page"], p["dir"], p["size"]): p for p in vm["mmio"]}
     want_ports = {(0x6000, "write", 1): (pio, pio, pio)} if pio else {}
+    if pio_in:
+        want_ports[(0x6000, "read", 1)] = (pio_in, pio_in, pio_in)
     want_ports[(0x6001, "write", 1)] = (control, control, control - threads)
     got = {k: (p["count"], p["to_userspace"], p["handled"]) for k, p in ports.items()}
     check(got == want_ports, f"{where}: ports (count, to VMM, handled) {got} != {want_ports}")
     want_pages = {(0xE0000, "write", 1): (mmio, mmio, mmio)} if mmio else {}
+    if mmio_read:
+        want_pages[(0xE0000, "read", 1)] = (mmio_read, mmio_read, mmio_read)
     got = {k: (p["count"], p["to_userspace"], p["handled"]) for k, p in pages.items()}
     check(got == want_pages, f"{where}: MMIO pages {got} != {want_pages}")
 
@@ -119,7 +134,7 @@ def check_userspace(vm, truth, where, hlt_sleep_ns=0):
         check(got == want, f"{where} vcpu {v['id']}: returns to userspace {got} != testvmm's {want}")
         c = v["caused"]
         handled = {k: (u["handling"] or {}).get("count", 0) for k, u in rows.items()}
-        want = {"IO": c["pio"] + c["control"] - 1, "MMIO": c["mmio"], "HLT": c["hlt"]}
+        want = {"IO": io_exits(c), "MMIO": mmio_exits(c), "HLT": c["hlt"]}
         check(handled == {k: n for k, n in want.items() if n or k in handled},
               f"{where} vcpu {v['id']}: handled {handled} != {want}")
         hlt = rows.get("HLT", {}).get("handling") or {}

@@ -6,9 +6,10 @@
  * into it (no irqchip), so every exit comes from an instruction below.
  *
  * It loops over rounds forever; each round runs every phase of the
- * parameter block in order, and each phase does its cpuid, pio, mmio,
- * hlt, rdmsr and wrmsr counts, then reports the phase index on the
- * control port. The VMM decides when to stop.
+ * parameter block in order, and each phase does its cpuid, pio (OUT),
+ * pio_in (IN), mmio (write), mmio_read, hlt, rdmsr and wrmsr counts, then
+ * reports the phase index on the control port. The VMM decides when to
+ * stop.
  *
  * Registers: %edi phase index, %si phase record (DS-relative), %ebp loop
  * counter. cpuid clobbers %eax/%ebx/%ecx/%edx, so nothing lives there.
@@ -65,9 +66,28 @@ guest_cpuid_carry:
 2:	testl	%ebp, %ebp
 	jnz	1b
 
+	/* Port reads: the VMM supplies the byte (TESTVMM_READ_BYTE). */
+	movl	TESTVMM_PH_PIO_IN(%si), %ebp
+	jmp	2f
+1:	inb	%dx, %al
+	cmpb	$TESTVMM_READ_BYTE, %al
+	jne	read_wrong
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
 	movl	TESTVMM_PH_MMIO(%si), %ebp
 	jmp	2f
 1:	movb	%al, %es:0
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_PH_MMIO_READ(%si), %ebp
+	jmp	2f
+1:	movb	%es:0, %al
+	cmpb	$TESTVMM_READ_BYTE, %al
+	jne	read_wrong
 	decl	%ebp
 2:	testl	%ebp, %ebp
 	jnz	1b
@@ -113,6 +133,12 @@ guest_wrmsr_carry:
 	incl	%edi
 	addw	$TESTVMM_PHASE_SIZE, %si
 	jmp	phase
+
+	/* A read did not return the VMM's byte: say which, for good. */
+read_wrong:
+	movw	$TESTVMM_BAD_READ_PORT, %dx
+	outb	%al, %dx
+	jmp	read_wrong
 guest_code_end:
 
 	.code64

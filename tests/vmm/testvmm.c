@@ -61,6 +61,7 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_DURATION_SEC 1000000000ULL
+#define MAX_SLOW_MS 3600000		/* an hour */
 #define X86_EFLAGS_CF 0x1
 
 /* Guest blob and labels inside it, from guest.S. */
@@ -102,11 +103,13 @@ extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
 	X(C_MMIO, "mmio", "mmio", TESTVMM_PH_MMIO)			\
 	X(C_HLT, "hlt", "hlt", TESTVMM_PH_HLT)				\
 	X(C_RDMSR, "rdmsr", "rdmsr", TESTVMM_PH_RDMSR)			\
-	X(C_WRMSR, "wrmsr", "wrmsr", TESTVMM_PH_WRMSR)
+	X(C_WRMSR, "wrmsr", "wrmsr", TESTVMM_PH_WRMSR)			\
+	X(C_PIO_IN, "pio_in", "pio-in", TESTVMM_PH_PIO_IN)		\
+	X(C_MMIO_READ, "mmio_read", "mmio-read", TESTVMM_PH_MMIO_READ)
 /* The failed VM entries (--fail-entry) are the VMM's doing, one per vCPU. */
 #define VMM_CAUSES(X) X(C_CONTROL, "control") X(C_FAIL_ENTRY, "fail_entry")
-#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr"
-#define PHASE_KEY_LIST "cpuid, pio, mmio, hlt, rdmsr or wrmsr"
+#define COUNT_OPTION_LIST "--cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr/--pio-in/--mmio-read"
+#define PHASE_KEY_LIST "cpuid, pio, mmio, hlt, rdmsr, wrmsr, pio_in or mmio_read"
 /* The VMM sleeps this long on each HLT exit (cfg.idle_us). */
 #define IDLE_OPTION "hlt-sleep-us"
 #define IDLE_KEY "hlt_sleep_us"
@@ -203,8 +206,43 @@ struct config {
 	const char *linger_for;		/* after the JSON, exit once this path exists */
 #if !defined(__aarch64__)
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
+	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
+	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
+	bool sync_state;		/* QEMU-like state sync around each return */
+	uint32_t sync_sleep_us;		/* and this long asleep after it */
 #endif
 };
+
+#if !defined(__aarch64__)
+/* The MSRs --sync-state reads and writes back, those of them KVM lists. */
+static const uint32_t sync_msr_candidates[] = {
+	0x174, 0x175, 0x176,			/* IA32_SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083,	/* STAR, LSTAR, CSTAR */
+	0xc0000084, 0xc0000102, 0xc0000103,	/* FMASK, KERNEL_GS_BASE, TSC_AUX */
+	0xd90,					/* IA32_BNDCFGS (MPX) */
+	0xda0,					/* IA32_XSS */
+	0x6a0, 0x6a2,				/* IA32_U_CET, IA32_S_CET */
+	0x6a4, 0x6a5, 0x6a6, 0x6a7,		/* IA32_PL0_SSP .. IA32_PL3_SSP */
+	0x6a8,					/* IA32_INT_SSP_TAB */
+};
+#define NR_SYNC_MSRS ARRAY_SIZE(sync_msr_candidates)
+
+/* A vCPU's state as --sync-state last read it, to write back. */
+struct vcpu_sync {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_mp_state mp_state;
+	struct kvm_vcpu_events events;
+	struct kvm_xcrs xcrs;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entries[NR_SYNC_MSRS];
+	} msrs;
+	unsigned int nr_msrs;		/* those that read and write back */
+	struct kvm_xsave *xsave;	/* vmm->xsave_size bytes */
+	bool got;			/* read since the last write back */
+};
+#endif
 
 struct vmm;
 
@@ -237,6 +275,9 @@ struct vcpu {
 	unsigned int nr_stats;
 #else
 	uint64_t fail_entry_reason;	/* hardware_entry_failure_reason */
+	uint64_t slow_exits;		/* data-port exits that slept cfg.slow_ms */
+	struct vcpu_sync *sync;		/* --sync-state */
+	uint64_t syncs;			/* returns followed by a state sync */
 #endif
 };
 
@@ -263,6 +304,15 @@ struct vmm {
 	atomic_bool stop;
 	uint64_t start_ns;
 	uint64_t end_ns;
+#if !defined(__aarch64__)
+	/* --sync-state: what this KVM has of it (sync_setup). */
+	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID, set in every vCPU */
+	uint32_t sync_msrs[NR_SYNC_MSRS];
+	unsigned int nr_sync_msrs;
+	bool have_xcrs;
+	unsigned long get_xsave;	/* KVM_GET_XSAVE, or KVM_GET_XSAVE2 for a larger state */
+	size_t xsave_size;
+#endif
 };
 
 static uint64_t now_ns(void)
@@ -336,29 +386,43 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: testvmm [--vcpus N] [--cpuid N] [--pio N] [--mmio N] [--hlt N]\n"
-		"               [--rdmsr N] [--wrmsr N] [--scale M0,M1,...]\n"
-		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N]...\n"
+		"               [--rdmsr N] [--wrmsr N] [--pio-in N] [--mmio-read N]\n"
+		"               [--scale M0,M1,...]\n"
+		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N,\n"
+		"                        pio_in=N,mmio_read=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
-		"               [--hlt-sleep-us US] [--hot-add K [--reuse-tids]]\n"
-		"               [--fail-entry] [--linger-for PATH] [--help]\n"
+		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS]\n"
+		"               [--sync-state [--sync-sleep-us US]]\n"
+		"               [--hot-add K [--reuse-tids]] [--fail-entry]\n"
+		"               [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
-		"a byte write to MMIO 0x%x, hlt, rdmsr and wrmsr of MSR 0x%x the given\n"
-		"number of times, then marks the phase end with an outb to port 0x%x.\n"
+		"inb from it, a byte write to MMIO 0x%x and a byte read of it, hlt, rdmsr\n"
+		"and wrmsr of MSR 0x%x the given number of times, then marks the phase\n"
+		"end with an outb to port 0x%x. The VMM answers the reads with 0x%x.\n"
 		"Prints JSON ground truth on stdout.\n"
 		"\n"
 		"  --vcpus N          vCPU threads (default 1, max %d and KVM_CAP_MAX_VCPUS)\n"
-		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr N\n"
+		"  --cpuid/--pio/--mmio/--hlt/--rdmsr/--wrmsr/--pio-in/--mmio-read N\n"
 		"                     counts of a single phase (default 0)\n"
 		USAGE_PHASES_TO_WAIT_FOR
 		"  --hlt-sleep-us US  sleep US after each HLT exit to emulate idle time\n"
+		"  --slow-every K     every K-th data-port exit of a vCPU (writes and reads\n"
+		"                     together) is slow: the VMM sleeps --slow-ms MS before\n"
+		"                     re-entering; the JSON's slow_exits counts them\n"
+		"  --sync-state       sync vCPU state as QEMU does: after each return from\n"
+		"                     KVM_RUN read registers, XSAVE, XCRs, MSRs, MP and\n"
+		"                     event state, and write XSAVE, XCRs, MSRs and MP\n"
+		"                     state back before the next (with KVM's supported\n"
+		"                     CPUID set in every vCPU)\n"
+		"  --sync-sleep-us US with --sync-state, sleep US after the write back\n"
 		USAGE_HOT_ADD_REUSE_TIDS
 		"  --fail-entry       before its guest code, each vCPU enters once with an\n"
 		"                     invalid TR (an available, not busy, TSS): a failed VM\n"
 		"                     entry (KVM_EXIT_FAIL_ENTRY); then it runs as usual\n"
 		USAGE_LINGER_FOR,
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_MSR, TESTVMM_CTRL_PORT,
-		TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
+		TESTVMM_READ_BYTE, TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
 }
 #endif
 
@@ -454,7 +518,7 @@ bad:
 	return -1;
 }
 
-/* "cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N", any subset, each key at most once. */
+/* "cpuid=N,pio=N,mmio=N,...": PHASE_COUNTS' keys, any subset, each key at most once. */
 static int parse_phase(const char *spec, struct phase *ph)
 {
 	bool seen[NR_PHASE_COUNTS] = { false };
@@ -552,6 +616,7 @@ enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
+	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
@@ -563,6 +628,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		PHASE_COUNTS(COUNT_OPTION)
 #if !defined(__aarch64__)
 		{ "fail-entry", no_argument, NULL, OPT_FAIL_ENTRY },
+		{ "slow-every", required_argument, NULL, OPT_SLOW_EVERY },
+		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
+		{ "sync-state", no_argument, NULL, OPT_SYNC_STATE },
+		{ "sync-sleep-us", required_argument, NULL, OPT_SYNC_SLEEP_US },
 #endif
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
@@ -653,6 +722,30 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_FAIL_ENTRY:
 			cfg->fail_entry = true;
 			break;
+		case OPT_SLOW_EVERY:
+			if (parse_u32("--slow-every", optarg, &cfg->slow_every))
+				return -1;
+			if (!cfg->slow_every) {
+				fprintf(stderr, "testvmm: --slow-every: must be at least 1\n");
+				return -1;
+			}
+			break;
+		case OPT_SLOW_MS:
+			if (parse_uint("--slow-ms", optarg, MAX_SLOW_MS, &v))
+				return -1;
+			if (!v) {
+				fprintf(stderr, "testvmm: --slow-ms: must be at least 1\n");
+				return -1;
+			}
+			cfg->slow_ms = v;
+			break;
+		case OPT_SYNC_STATE:
+			cfg->sync_state = true;
+			break;
+		case OPT_SYNC_SLEEP_US:
+			if (parse_u32("--sync-sleep-us", optarg, &cfg->sync_sleep_us))
+				return -1;
+			break;
 #endif
 		case OPT_LINGER_FOR:
 			if (!*optarg) {
@@ -690,6 +783,16 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 #if defined(__aarch64__)
 	if (!cfg->idle_us) {
 		fprintf(stderr, "testvmm: --" IDLE_OPTION ": must be at least 1 (nothing else ends a WFI)\n");
+		return -1;
+	}
+#endif
+#if !defined(__aarch64__)
+	if (!cfg->slow_every != !cfg->slow_ms) {
+		fprintf(stderr, "testvmm: --slow-every and --slow-ms go together\n");
+		return -1;
+	}
+	if (cfg->sync_sleep_us && !cfg->sync_state) {
+		fprintf(stderr, "testvmm: --sync-sleep-us needs --sync-state\n");
 		return -1;
 	}
 #endif
@@ -822,6 +925,23 @@ static int vcpu_setup(struct vcpu *v)
 	if (vcpu_ioctl(v, KVM_SET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;
+	}
+	if (v->vmm->cfg.sync_state) {
+		/* As QEMU does: CPUID set, so XSAVE state and MSRs are the guest's. */
+		if (vcpu_ioctl(v, KVM_SET_CPUID2, v->vmm->cpuid) < 0) {
+			vcpu_fail(v, "--sync-state: KVM_SET_CPUID2: %s", strerror(errno));
+			return -1;
+		}
+		v->sync = calloc(1, sizeof(*v->sync));
+		if (v->sync)
+			v->sync->xsave = calloc(1, v->vmm->xsave_size);
+		if (!v->sync || !v->sync->xsave) {
+			vcpu_fail(v, "--sync-state: out of memory");
+			return -1;
+		}
+		v->sync->nr_msrs = v->vmm->nr_sync_msrs;
+		for (unsigned int i = 0; i < v->sync->nr_msrs; i++)
+			v->sync->msrs.entries[i].index = v->vmm->sync_msrs[i];
 	}
 	return 0;
 }
@@ -956,6 +1076,34 @@ static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
 }
 
 #if !defined(__aarch64__)
+/*
+ * Sleeps ns on CLOCK_MONOTONIC, all of it, unless the stop request cuts it
+ * short (then the vCPU does not re-enter). True if it slept all of it.
+ */
+static bool vmm_sleep_ns(struct vcpu *v, uint64_t ns)
+{
+	struct timespec deadline;
+	int r;
+
+	ns_to_timespec(now_ns() + ns, &deadline);
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL)) == EINTR)
+		if (atomic_load(&v->vmm->stop))
+			return false;
+	return r == 0;
+}
+
+/* A data-port exit handled: with --slow-every, every K-th one sleeps --slow-ms. */
+static void data_port_done(struct vcpu *v)
+{
+	const struct config *cfg = &v->vmm->cfg;
+
+	if (!cfg->slow_every ||
+	    (v->caused[C_PIO] + v->caused[C_PIO_IN]) % cfg->slow_every)
+		return;
+	if (vmm_sleep_ns(v, cfg->slow_ms * 1000000ULL))
+		v->slow_exits++;
+}
+
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
 static int handle_exit(struct vcpu *v)
 {
@@ -965,21 +1113,39 @@ static int handle_exit(struct vcpu *v)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1 ||
-		    run->io.count != 1)
+		if (run->io.size != 1 || run->io.count != 1)
 			break;
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			if (run->io.port != TESTVMM_DATA_PORT)
+				break;
+			/* KVM completes the IN with this byte in the next KVM_RUN. */
+			*((uint8_t *)run + run->io.data_offset) = TESTVMM_READ_BYTE;
+			v->caused[C_PIO_IN]++;
+			data_port_done(v);
+			return 0;
+		}
 		byte = *((uint8_t *)run + run->io.data_offset);
 		if (run->io.port == TESTVMM_DATA_PORT) {
 			v->caused[C_PIO]++;
+			data_port_done(v);
 			return 0;
 		}
 		if (run->io.port == TESTVMM_CTRL_PORT)
 			return phase_end(v, byte);
+		if (run->io.port == TESTVMM_BAD_READ_PORT) {
+			vcpu_fail(v, "the guest read 0x%x, not the 0x%x the VMM answered (round %" PRIu64 " phase %u)",
+				  byte, TESTVMM_READ_BYTE, v->rounds, v->next_phase);
+			return -1;
+		}
 		break;
 	case KVM_EXIT_MMIO:
-		if (run->mmio.phys_addr != TESTVMM_MMIO_GPA ||
-		    !run->mmio.is_write || run->mmio.len != 1)
+		if (run->mmio.phys_addr != TESTVMM_MMIO_GPA || run->mmio.len != 1)
 			break;
+		if (!run->mmio.is_write) {
+			run->mmio.data[0] = TESTVMM_READ_BYTE;
+			v->caused[C_MMIO_READ]++;
+			return 0;
+		}
 		v->caused[C_MMIO]++;
 		return 0;
 	case KVM_EXIT_HLT:
@@ -1024,6 +1190,86 @@ static int vcpu_final_counts(struct vcpu *v)
 			/* low half wrapped, high not yet bumped */
 			v->caused[g->cause] += 1ULL << 32;
 	}
+	return 0;
+}
+
+/*
+ * --sync-state, first half, right after KVM_RUN returned: read what QEMU's
+ * kvm_arch_get_registers() reads (registers, XSAVE, XCRs, MSRs, MP and
+ * event state). Some of these load the guest FPU in some kernels, firing
+ * kvm:kvm_fpu outside KVM_RUN (KVM_GET_MP_STATE where MPX is supported,
+ * the CET MSRs on 6.18). An MSR this vCPU cannot read is left out from then
+ * on. 0, or -1 on error.
+ */
+static int vcpu_sync_get(struct vcpu *v)
+{
+	struct vcpu_sync *sy = v->sync;
+	int r;
+
+#define SYNC_IOCTL(req, arg)							\
+	do {									\
+		if (vcpu_ioctl(v, req, arg) < 0) {				\
+			vcpu_fail(v, "--sync-state: " #req ": %s", strerror(errno)); \
+			return -1;						\
+		}								\
+	} while (0)
+	SYNC_IOCTL(KVM_GET_REGS, &sy->regs);
+	SYNC_IOCTL(KVM_GET_SREGS, &sy->sregs);
+	SYNC_IOCTL(v->vmm->get_xsave, sy->xsave);
+	if (v->vmm->have_xcrs)
+		SYNC_IOCTL(KVM_GET_XCRS, &sy->xcrs);
+	for (;;) {
+		sy->msrs.hdr.nmsrs = sy->nr_msrs;
+		r = vcpu_ioctl(v, KVM_GET_MSRS, &sy->msrs);
+		if (r < 0) {
+			vcpu_fail(v, "--sync-state: KVM_GET_MSRS: %s", strerror(errno));
+			return -1;
+		}
+		if ((unsigned int)r == sy->nr_msrs)
+			break;
+		/* Entry r did not read: drop it for good. */
+		memmove(&sy->msrs.entries[r], &sy->msrs.entries[r + 1],
+			(sy->nr_msrs - r - 1) * sizeof(sy->msrs.entries[0]));
+		sy->nr_msrs--;
+	}
+	SYNC_IOCTL(KVM_GET_MP_STATE, &sy->mp_state);
+	SYNC_IOCTL(KVM_GET_VCPU_EVENTS, &sy->events);
+	sy->got = true;
+	return 0;
+}
+
+/*
+ * --sync-state, second half, after the exit was handled: write back, as
+ * QEMU's kvm_arch_put_registers() does, the values just read: XSAVE, XCRs,
+ * MSRs and the MP state, then sleep --sync-sleep-us. Not the registers:
+ * KVM completes a port or MMIO read into them only in the next KVM_RUN,
+ * and a KVM_SET_REGS before that loses the read (on this PVM host the
+ * guest then read what AL held before), so QEMU writes them only when it
+ * changed them. 0, or -1 on error.
+ */
+static int vcpu_sync_put(struct vcpu *v)
+{
+	struct vcpu_sync *sy = v->sync;
+	int r;
+
+	if (!sy->got)
+		return 0;
+	sy->got = false;
+	SYNC_IOCTL(KVM_SET_XSAVE, sy->xsave);
+	if (v->vmm->have_xcrs)
+		SYNC_IOCTL(KVM_SET_XCRS, &sy->xcrs);
+	sy->msrs.hdr.nmsrs = sy->nr_msrs;
+	r = vcpu_ioctl(v, KVM_SET_MSRS, &sy->msrs);
+	if (r < 0 || (unsigned int)r != sy->nr_msrs) {
+		vcpu_fail(v, "--sync-state: KVM_SET_MSRS wrote %d of %u MSRs back (%s)", r,
+			  sy->nr_msrs, r < 0 ? strerror(errno) : "one it read was refused");
+		return -1;
+	}
+	SYNC_IOCTL(KVM_SET_MP_STATE, &sy->mp_state);
+#undef SYNC_IOCTL
+	v->syncs++;
+	if (v->vmm->cfg.sync_sleep_us)
+		vmm_sleep_ns(v, v->vmm->cfg.sync_sleep_us * 1000ULL);
 	return 0;
 }
 
@@ -1094,11 +1340,19 @@ static void vcpu_run_loop(struct vcpu *v)
 				  errno);
 			return;
 		}
+#if !defined(__aarch64__)
+		if (vmm->cfg.sync_state && vcpu_sync_get(v))
+			return;
+#endif
 		ret = handle_exit(v);
 		if (ret < 0)
 			return;
 		if (ret > 0)
 			break;
+#if !defined(__aarch64__)
+		if (vmm->cfg.sync_state && vcpu_sync_put(v))
+			return;
+#endif
 	}
 	vcpu_final_counts(v);
 }
@@ -1247,6 +1501,70 @@ static int vcpu_create(struct vmm *vmm, struct vcpu *v)
 	return 0;
 }
 
+#if !defined(__aarch64__)
+/*
+ * --sync-state: KVM's supported CPUID (every vCPU gets it), which of
+ * sync_msr_candidates KVM lists, whether it has XCRs, and the XSAVE
+ * state's size. 0, or 1 on error.
+ */
+static int sync_setup(struct vmm *vmm)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
+	unsigned int nent = 64, i, j;
+	int size;
+
+	for (;;) {
+		vmm->cpuid = calloc(1, sizeof(*vmm->cpuid) + nent * sizeof(vmm->cpuid->entries[0]));
+		if (!vmm->cpuid) {
+			perror("testvmm: calloc");
+			return 1;
+		}
+		vmm->cpuid->nent = nent;
+		if (!ioctl(vmm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vmm->cpuid))
+			break;
+		free(vmm->cpuid);
+		vmm->cpuid = NULL;
+		if (errno != E2BIG || nent >= 4096) {
+			fprintf(stderr, "testvmm: --sync-state: KVM_GET_SUPPORTED_CPUID: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		nent *= 2;
+	}
+	if (ioctl(vmm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
+		fprintf(stderr, "testvmm: --sync-state: KVM_GET_MSR_INDEX_LIST: %s\n", strerror(errno));
+		return 1;
+	}
+	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(list->indices[0]));
+	if (!list) {
+		perror("testvmm: calloc");
+		return 1;
+	}
+	list->nmsrs = probe.nmsrs;
+	if (ioctl(vmm->kvm_fd, KVM_GET_MSR_INDEX_LIST, list) < 0) {
+		fprintf(stderr, "testvmm: --sync-state: KVM_GET_MSR_INDEX_LIST: %s\n", strerror(errno));
+		free(list);
+		return 1;
+	}
+	for (i = 0; i < NR_SYNC_MSRS; i++)
+		for (j = 0; j < list->nmsrs; j++)
+			if (list->indices[j] == sync_msr_candidates[i]) {
+				vmm->sync_msrs[vmm->nr_sync_msrs++] = sync_msr_candidates[i];
+				break;
+			}
+	free(list);
+	vmm->have_xcrs = kvm_check(vmm, KVM_CAP_XCRS);
+	size = kvm_check(vmm, KVM_CAP_XSAVE2);
+	vmm->get_xsave = KVM_GET_XSAVE;
+	vmm->xsave_size = sizeof(struct kvm_xsave);
+	if (size > (int)sizeof(struct kvm_xsave)) {
+		vmm->get_xsave = KVM_GET_XSAVE2;
+		vmm->xsave_size = size;
+	}
+	return 0;
+}
+#endif
+
 /* Returns 0, 1 on runtime failure, 2 on a request the host cannot meet. */
 static int vm_create(struct vmm *vmm)
 {
@@ -1304,6 +1622,10 @@ static int vm_create(struct vmm *vmm)
 	r = guest_arch_setup(vmm);
 	if (r)
 		return r;
+#if !defined(__aarch64__)
+	if (cfg->sync_state && sync_setup(vmm))
+		return 1;
+#endif
 	for (i = 0; i < cfg->nr_vcpus; i++) {
 		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
 				   i * TESTVMM_PARAM_STRIDE;
@@ -1383,11 +1705,16 @@ static void print_json(const struct vmm *vmm)
 	       ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
 	       ",\"clock\":\"CLOCK_MONOTONIC\""
 	       ",\"phase_ends_ns_scope\":\"per vCPU, first round, when the VMM handled each phase's control exit\""
-	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32 ",\"phases\":[",
+	       ",\"" IDLE_KEY "\":%" PRIu32 ",\"stray_interrupts\":%" PRIu32,
 	       (int)getpid(), (unsigned long long)pid_start_ticks(getpid()),
 	       cfg->duration_ns ? "duration" : "count",
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
 	       cfg->idle_us, stray_interrupts(vmm));
+#if !defined(__aarch64__)
+	printf(",\"slow_every\":%" PRIu32 ",\"slow_ms\":%" PRIu32 ",\"sync_state\":%s,\"sync_sleep_us\":%" PRIu32,
+	       cfg->slow_every, cfg->slow_ms, cfg->sync_state ? "true" : "false", cfg->sync_sleep_us);
+#endif
+	printf(",\"phases\":[");
 	for (p = 0; p < cfg->nr_phases; p++) {
 		printf("%s{", p ? "," : "");
 		for (c = 0; c < NR_PHASE_COUNTS; c++)
@@ -1408,7 +1735,8 @@ static void print_json(const struct vmm *vmm)
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
 #if !defined(__aarch64__)
-		printf(",\"fail_entry_reason\":%" PRIu64, v->fail_entry_reason);
+		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64 ",\"syncs\":%" PRIu64,
+		       v->fail_entry_reason, v->slow_exits, v->syncs);
 #endif
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
@@ -1714,6 +2042,11 @@ cleanup:
 				munmap(v->run, vmm.run_size);
 			if (v->fd >= 0)
 				close(v->fd);
+#if !defined(__aarch64__)
+			if (v->sync)
+				free(v->sync->xsave);
+			free(v->sync);
+#endif
 		}
 	}
 	if (vmm.sync_ready) {
@@ -1727,6 +2060,7 @@ cleanup:
 #if !defined(__aarch64__)
 	if (vmm.bios)
 		munmap(vmm.bios, TESTVMM_BIOS_SIZE);
+	free(vmm.cpuid);
 #endif
 	if (vmm.kvm_fd >= 0)
 		close(vmm.kvm_fd);

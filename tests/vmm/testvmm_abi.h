@@ -6,10 +6,15 @@
 #ifndef TESTVMM_ABI_H
 #define TESTVMM_ABI_H
 
-/* An OUT of one byte here is one "pio" exit. */
+/*
+ * An OUT of one byte here is one "pio" exit, an IN of one byte one "pio_in"
+ * exit (the VMM answers TESTVMM_READ_BYTE).
+ */
 #define TESTVMM_DATA_PORT		0x6000
 /* An OUT of the phase index here marks the end of a phase. */
 #define TESTVMM_CTRL_PORT		0x6001
+/* An OUT here says a read returned this byte, not TESTVMM_READ_BYTE (testvmm fails). */
+#define TESTVMM_BAD_READ_PORT		0x6002
 
 /*
  * Guest RAM: one memory slot at GPA 0. The real-mode IVT sits at 0 (every
@@ -20,8 +25,8 @@
 #define TESTVMM_CODE_BASE		0x400
 #define TESTVMM_CODE_MAX		(0x1000 - TESTVMM_CODE_BASE)
 
-/* Per-vCPU stacks: SS = (base + id * stride) >> 4, SP = stride. */
-#define TESTVMM_STACK_BASE		0x50000
+/* Per-vCPU stacks, after the parameter blocks: SS = (base + id * stride) >> 4, SP = stride. */
+#define TESTVMM_STACK_BASE		0x61000
 #define TESTVMM_STACK_STRIDE		0x40
 
 /*
@@ -37,8 +42,14 @@
 #define TESTVMM_STRAY_HANDLER		0xFF53
 #define TESTVMM_STRAY_COUNTER		0xFF00
 
-/* Unbacked by any slot, so a byte write here is one "mmio" exit. */
+/*
+ * Unbacked by any slot, so a byte write here is one "mmio" exit, a byte
+ * read one "mmio_read" exit (the VMM answers TESTVMM_READ_BYTE).
+ */
 #define TESTVMM_MMIO_GPA		0xE0000
+
+/* What the VMM returns for the guest's port and MMIO reads. */
+#define TESTVMM_READ_BYTE		0x5a
 
 /*
  * The MSR of the "rdmsr" and "wrmsr" exits: IA32_BIOS_SIGN_ID (microcode
@@ -51,10 +62,10 @@
 /*
  * Per-vCPU parameter block at TESTVMM_PARAM_BASE + id * TESTVMM_PARAM_STRIDE,
  * addressed by the guest through DS (block >> 4). 1024 blocks end at
- * 0x41000, inside guest RAM.
+ * 0x61000, where the stacks begin.
  */
 #define TESTVMM_PARAM_BASE		0x1000
-#define TESTVMM_PARAM_STRIDE		0x100
+#define TESTVMM_PARAM_STRIDE		0x180
 #define TESTVMM_MAX_VCPUS		1024
 
 /* Offsets inside a parameter block; all little-endian. */
@@ -65,7 +76,7 @@
 #define TESTVMM_P_PHASES		0x20	/* phase records follow */
 
 #define TESTVMM_MAX_PHASES		8
-#define TESTVMM_PHASE_SIZE		24
+#define TESTVMM_PHASE_SIZE		32
 /* u32 counts inside one phase record */
 #define TESTVMM_PH_CPUID		0x0
 #define TESTVMM_PH_PIO			0x4
@@ -73,5 +84,7 @@
 #define TESTVMM_PH_HLT			0xc
 #define TESTVMM_PH_RDMSR		0x10
 #define TESTVMM_PH_WRMSR		0x14
+#define TESTVMM_PH_PIO_IN		0x18
+#define TESTVMM_PH_MMIO_READ		0x1c
 
 #endif /* TESTVMM_ABI_H */
