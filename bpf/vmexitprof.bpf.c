@@ -25,6 +25,29 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* x86_64's ioctl, and ioctl in the 32-bit (int 0x80) table. */
+#define NR_IOCTL 16
+#define NR_IA32_IOCTL 54
+
+/*
+ * Whether the current thread is in ioctl(fd, KVM_RUN): its syscall's user
+ * registers say (tracepoint programs may call bpf_task_pt_regs from 5.15 on;
+ * tested on 6.1, 6.12 and 6.18). A 64-bit task's syscall 54 is setsockopt,
+ * which loads no guest FPU.
+ */
+static __always_inline bool in_kvm_run_ioctl(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (regs->orig_ax == NR_IOCTL)
+		return (__u32)regs->si == KVM_RUN_IOCTL;
+	return regs->orig_ax == NR_IA32_IOCTL && (__u32)regs->cx == KVM_RUN_IOCTL;
+#else
+	return true;	/* kvm_fpu is x86's */
+#endif
+}
+
 /* ---- BTF-typed (tp_btf) ---------------------------------------------------- */
 
 SEC("tp_btf/kvm_exit")
@@ -54,10 +77,11 @@ int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)
 	return 0;
 }
 
+/* As the classic kvm_fpu below: only a load inside ioctl(KVM_RUN) counts. */
 SEC("tp_btf/kvm_fpu")
 int BPF_PROG(kvm_fpu_btf, int load)
 {
-	if (load)
+	if (load && in_kvm_run_ioctl())
 		kvm_run_entered(false);
 	return 0;
 }
@@ -116,29 +140,6 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 {
 	on_kvm_userspace_exit(ctx->reason, ctx->errno);
 	return 1;
-}
-
-/* x86_64's ioctl, and ioctl in the 32-bit (int 0x80) table. */
-#define NR_IOCTL 16
-#define NR_IA32_IOCTL 54
-
-/*
- * Whether the current thread is in ioctl(fd, KVM_RUN): its syscall's user
- * registers say (tracepoint programs may call bpf_task_pt_regs from 5.15 on;
- * tested on 6.1, 6.12 and 6.18). A 64-bit task's syscall 54 is setsockopt,
- * which loads no guest FPU.
- */
-static __always_inline bool in_kvm_run_ioctl(void)
-{
-#if defined(__TARGET_ARCH_x86)
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	if (regs->orig_ax == NR_IOCTL)
-		return (__u32)regs->si == KVM_RUN_IOCTL;
-	return regs->orig_ax == NR_IA32_IOCTL && (__u32)regs->cx == KVM_RUN_IOCTL;
-#else
-	return true;	/* kvm_fpu is x86's */
-#endif
 }
 
 /*
