@@ -122,7 +122,8 @@ int host_check(const __u32 *pids, unsigned int nr)
 
 bool bpf_refused(int err)
 {
-	return err == -EPERM || err == -EACCES;
+	/* EPERM only: the verifier says EACCES of a program it rejects (a bad access). */
+	return err == -EPERM;
 }
 
 void explain_bpf_failure(const char *step, int err)

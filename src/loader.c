@@ -350,10 +350,18 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct trace_opts *
 	}
 }
 
-/* What a failed tp_btf load's error says: libbpf's ESRCH is a BTF type not found. */
+/*
+ * What a failed tp_btf load's error says: libbpf's ESRCH is a BTF type not
+ * found, the verifier's EACCES an access it rejects (a field relocated to
+ * the wrong place).
+ */
 static const char *tp_btf_failure(int err)
 {
-	return err == -ESRCH ? "a tracepoint's BTF not found" : strerror(-err);
+	if (err == -ESRCH)
+		return "a tracepoint's BTF not found";
+	if (err == -EACCES)
+		return "the verifier rejected an access";
+	return strerror(-err);
 }
 
 int loader_open(struct loader *l, const struct trace_opts *opts, const struct reason_table *names)
