@@ -83,6 +83,7 @@ struct run_vm {
 	__u32 pid;
 	__u64 start;
 	char name[128];
+	char uuid[40];		/* QEMU's -uuid; "" if none (not in dumps) */
 	bool exited;
 };
 

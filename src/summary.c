@@ -166,6 +166,7 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 		const struct run_vm *known = run_vm(run, vm->pid, vm->start);
 
 		snprintf(vm->name, sizeof(vm->name), "%s", known ? known->name : "?");
+		snprintf(vm->uuid, sizeof(vm->uuid), "%s", known ? known->uuid : "");
 		vm->exited = known && known->exited;
 		for (size_t j = 0; j < sum->vms[i].nr_vcpus; j++) {
 			struct vcpu_summary *v = &sum->vms[i].vcpus[j];
