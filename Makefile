@@ -33,6 +33,18 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
 LIBS := -lbpf -lelf -lz -ljson-c -lm
+# --prometheus's HTTP server: Debian's libmicrohttpd, linked where it can be.
+# Its static library needs GnuTLS's, which Debian does not ship: the static
+# and arm64 builds (HTTP=0) have --textfile but no --prometheus.
+HTTP ?= 1
+ifeq ($(ARCH),arm64)
+HTTP := 0
+endif
+ifeq ($(HTTP),1)
+HTTP_LIBS := -lmicrohttpd -lpthread
+else
+ALL_CFLAGS += -DVMEXITPROF_NO_HTTP
+endif
 
 # The sanitizer build (make sanitize) overrides PROFILER with its own path.
 PROFILER := vmexitprof
@@ -50,6 +62,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 	loader.o collect.o \
 	snapshot.o summary.o \
 	output.o print_text.o print_json.o heatmap.o dump.o dump_read.o json_writer.o \
+	publish.o expose.o exporter.o \
 	hist.o reasons.o util.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
 	$(OUTPUT)/src/util.o
@@ -66,7 +79,7 @@ deps:
 	tools/install-deps
 
 $(PROFILER): $(PROFILER_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS) $(HTTP_LIBS)
 
 # The loader and the collector include the skeleton: it must exist before their compile.
 $(OUTPUT)/src/loader.o $(OUTPUT)/src/collect.o: $(OUTPUT)/vmexitprof.skel.h
@@ -111,7 +124,7 @@ sanitize:
 STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
 static:
 	$(MAKE) OUTPUT=$(OUTPUT)/static PROFILER=$(OUTPUT)/static/vmexitprof \
-		TESTVMM=$(OUTPUT)/static/testvmm LDFLAGS=-static LIBS="$(STATIC_LIBS)" \
+		TESTVMM=$(OUTPUT)/static/testvmm LDFLAGS=-static LIBS="$(STATIC_LIBS)" HTTP=0 \
 		$(OUTPUT)/static/vmexitprof $(OUTPUT)/static/testvmm
 
 # The one test command: installs what is missing, builds, runs every test.

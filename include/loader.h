@@ -18,6 +18,12 @@ struct vmexitprof_bpf;
 struct loader {
 	struct vmexitprof_bpf *skel;
 	enum vmm_clock vmm_clock;		/* the one in use (never auto) */
+	/*
+	 * How the kvm tracepoints are attached, as vmexitprof_build_info's
+	 * attach label says: "classic" (perf tracepoints, ids from tracefs).
+	 * Set in loader_open(), the one place that decides.
+	 */
+	const char *attach;
 	/* Two USDT links per target, owned here (the skeleton attaches the rest). */
 	struct bpf_link *usdt_links[2 * MAX_TARGET_PIDS];
 	int nr_usdt_links;

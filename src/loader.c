@@ -290,6 +290,7 @@ int loader_open(struct loader *l, const struct trace_opts *opts, const struct re
 	if (choose_vmm_clock(opts, &clock))
 		return -1;
 	l->vmm_clock = clock;
+	l->attach = "classic";
 	hold_libbpf_log();
 	skel = l->skel = vmexitprof_bpf__open();
 	if (!skel) {

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exposition kept current (include/publish.h).
+ *
+ * Counters and memory over days: every exposed number is a field of the
+ * run's cumulative snapshot, which only grows while the process lives
+ * (an exited VM's entries move out of the maps into the collector's own
+ * snapshot, whole). A VM that exited keeps its series, at their final
+ * values, for PUBLISH_EXITED_DELIVERIES deliveries; then they are left
+ * out, never merged into another series (that series would jump by the
+ * VM's whole count at once, a false spike in every rate()). Process-wide
+ * totals stay in vmexitprof_events_total, from the BPF counters. A later
+ * process on the same pid is another VM (its start differs), so another
+ * series (the start_ticks label). Memory: the collector keeps at most
+ * --keep-exited exited VMs apart and folds older ones into one pseudo-VM,
+ * never shown; this file keeps one entry per VM in the collector's list,
+ * and the texts are rebuilt, not grown.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exporter.h"
+#include "publish.h"
+#include "summary.h"
+#include "util.h"
+
+int publish_start(struct publisher *p, const struct publish_opts *opts)
+{
+	memset(p, 0, sizeof(*p));
+	p->opts = *opts;
+	if (!opts->http)
+		return 0;
+	if (exporter_start(&p->http, opts->http_addr, opts->http_port))
+		return -1;
+	/* Tests and scripts read the port here (it is the kernel's choice for port 0). */
+	fprintf(stderr, "vmexitprof: serving metrics on http://%s%s%s:%u/metrics\n",
+		strchr(opts->http_addr, ':') ? "[" : "", opts->http_addr,
+		strchr(opts->http_addr, ':') ? "]" : "", exporter_port(p->http));
+	return 0;
+}
+
+static unsigned long long deliveries(const struct publisher *p)
+{
+	return p->textfile_writes + (p->http ? exporter_scrapes(p->http) : 0);
+}
+
+/*
+ * Follow the collector's exited list: new ones noted as of now, those it
+ * folded away forgotten, and those delivered often enough retired.
+ */
+static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t nr)
+{
+	struct publish_exited *next = NULL, *e;
+	unsigned long long now = deliveries(p);
+	size_t nr_next = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct publish_exited *known = NULL;
+
+		for (size_t j = 0; j < p->nr_exited && !known; j++)
+			if (p->exited[j].pid == exited[i].pid && p->exited[j].start == exited[i].start)
+				known = &p->exited[j];
+		e = array_append(&next, &nr_next, sizeof(*e));
+		if (!e) {
+			free(next);
+			return -ENOMEM;
+		}
+		*e = known ? *known : (struct publish_exited){ exited[i].pid, exited[i].start, now, false };
+		e->retired = now - e->since >= PUBLISH_EXITED_DELIVERIES;
+	}
+	free(p->exited);
+	p->exited = next;
+	p->nr_exited = nr_next;
+	return 0;
+}
+
+static bool not_shown(const struct run_vm *vm, void *ctx)
+{
+	const struct publisher *p = ctx;
+
+	if (vm->pid == FOLDED_VM_PID)
+		return true;
+	for (size_t i = 0; i < p->nr_exited; i++)
+		if (p->exited[i].pid == vm->pid && p->exited[i].start == vm->start)
+			return p->exited[i].retired;
+	return false;
+}
+
+int publish_refresh(struct publisher *p, const struct snapshot *total, const struct run *run,
+		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited)
+{
+	struct summary sum = {};
+	char *text = NULL, *copy;
+	size_t len = 0;
+	FILE *f;
+	int err = follow_exited(p, exited, nr_exited);
+
+	if (!err)
+		err = summary_of_total(run, total, &sum);
+	if (err)
+		goto out;
+	/* As of this snapshot, not of the last -I interval (there are none here). */
+	sum.kvm_exit_fired = counters_kvm_exit_fired(total->counters);
+	summary_drop_vms(&sum, not_shown, p);
+	summary_sort(&sum, SORT_COUNT);
+	f = open_memstream(&text, &len);
+	if (!f) {
+		err = -ENOMEM;
+		goto out;
+	}
+	expose_write(f, &sum, names, &p->opts.expose);
+	if (fclose(f)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (p->http) {
+		copy = malloc(len + 1);
+		if (!copy) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(copy, text, len + 1);
+		exporter_publish(p->http, copy, len);
+	}
+	free(p->text);
+	p->text = text;
+	p->len = len;
+	text = NULL;
+out:
+	free(text);
+	summary_free(&sum);
+	return err;
+}
+
+static int fill_textfile(FILE *f, void *ctx)
+{
+	const struct publisher *p = ctx;
+
+	return fwrite(p->text, 1, p->len, f) == p->len ? 0 : EIO;
+}
+
+int publish_textfile(struct publisher *p)
+{
+	int err;
+
+	if (!p->opts.textfile || !p->text)
+		return 0;
+	err = write_file_atomic(p->opts.textfile, fill_textfile, p);
+	/* A service keeps serving through a full disk: said when it starts and when it ends. */
+	if (err && err != p->textfile_err)
+		fprintf(stderr, "vmexitprof: --textfile: cannot write %s: %s; trying again every "
+			"interval\n", p->opts.textfile, strerror(err));
+	else if (!err && p->textfile_err)
+		fprintf(stderr, "vmexitprof: --textfile: %s written again\n", p->opts.textfile);
+	p->textfile_err = err;
+	if (err)
+		return -1;
+	p->textfile_writes++;
+	return 0;
+}
+
+void publish_stop(struct publisher *p)
+{
+	exporter_stop(p->http);
+	p->http = NULL;
+	if (p->opts.textfile && p->textfile_writes)
+		unlink(p->opts.textfile);
+	free(p->exited);
+	free(p->text);
+	p->exited = NULL;
+	p->text = NULL;
+}
