@@ -25,7 +25,8 @@ struct expose_opts {
 };
 
 /*
- * Write every metric of sum, each family's HELP and TYPE first. The VMs
+ * Write every metric of sum, each family's HELP and TYPE first: every
+ * row, at zero too (publish.c shows a new series at zero first). The VMs
  * in sum are the ones exposed (publish.c leaves out those it retired);
  * the port and MMIO families only when sum->ports / sum->mmio.
  */

@@ -18,8 +18,8 @@
 
 /*
  * An exited VM's series stay until this many expositions were delivered
- * (GET /metrics answered, or the textfile written) since its exit was
- * seen: each scraper gets its final numbers before the series go.
+ * on each route (GET /metrics answered, the textfile written) since its
+ * exit was seen: each scraper gets its final numbers before they go.
  */
 #define PUBLISH_EXITED_DELIVERIES 3
 
@@ -33,12 +33,27 @@ struct publish_opts {
 	struct expose_opts expose;
 };
 
-/* An exited VM still shown: since which delivery. */
+/* How many expositions each route had delivered at some moment. */
+struct publish_mark {
+	unsigned long long scrapes, writes;
+};
+
+/* An exited VM still shown: since when. */
 struct publish_exited {
 	__u32 pid;
 	__u64 start;
-	unsigned long long since;
+	struct publish_mark since;
 	bool retired;
+};
+
+/* A series' identity: one row of the summary (see publish.c). */
+struct publish_series {
+	__u32 pid, vcpu;
+	__u64 start;
+	__u32 kind, isa, reason, flags;
+	__u64 addr;
+	__u32 dir, size;
+	struct publish_mark born;	/* first exposed, at zero, then */
 };
 
 struct publisher {
@@ -48,6 +63,8 @@ struct publisher {
 	int textfile_err;		/* the last write's error: said once, not every interval */
 	struct publish_exited *exited;	/* the VMs of the collector's exited list */
 	size_t nr_exited;
+	struct publish_series *series;	/* every series shown, sorted */
+	size_t nr_series;
 	char *text;			/* the last exposition */
 	size_t len;
 };

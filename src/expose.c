@@ -149,11 +149,6 @@ static struct scope *scopes_of(const struct summary *sum, bool per_vcpu, size_t 
 	return scopes;
 }
 
-static bool row_used(const struct hist *h)
-{
-	return h->count || h->sum_ns || h->to_userspace;
-}
-
 /* {scope's labels,isa="svm",reason="npf"} */
 static void put_reason_labels(FILE *out, const struct scope *sc, const struct reason_row *r,
 			      const struct reason_table *names)
@@ -246,8 +241,6 @@ static void exit_families(FILE *out, const struct scope *scopes, size_t nr,
 			for (size_t j = 0; j < scopes[i].reasons->nr; j++) {
 				const struct reason_row *r = &scopes[i].reasons->rows[j];
 
-				if (!row_used(&r->h))
-					continue;
 				fputs(names_[which], out);
 				put_reason_labels(out, &scopes[i], r, names);
 				fprintf(out, "} %llu\n", (unsigned long long)(which ? r->h.to_userspace : r->h.count));
@@ -260,8 +253,7 @@ static void exit_families(FILE *out, const struct scope *scopes, size_t nr,
 		for (size_t j = 0; j < scopes[i].reasons->nr; j++) {
 			struct row_ctx c = { &scopes[i], &scopes[i].reasons->rows[j], names };
 
-			if (row_used(&c.row->h))
-				put_histogram(out, "vmexitprof_exit_latency_seconds", &c.row->h, open_reason, &c);
+			put_histogram(out, "vmexitprof_exit_latency_seconds", &c.row->h, open_reason, &c);
 		}
 	}
 }
@@ -303,8 +295,7 @@ static void userspace_families(FILE *out, const struct scope *scopes, size_t nr,
 		for (size_t j = 0; j < scopes[i].vmm->nr; j++) {
 			struct row_ctx c = { &scopes[i], &scopes[i].vmm->rows[j], names };
 
-			if (row_used(&c.row->h))
-				put_histogram(out, "vmexitprof_vmm_handling_seconds", &c.row->h, open_vmm, &c);
+			put_histogram(out, "vmexitprof_vmm_handling_seconds", &c.row->h, open_vmm, &c);
 		}
 	}
 }

@@ -17,6 +17,7 @@
  * and the texts are rebuilt, not grown.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,18 @@ int publish_start(struct publisher *p, const struct publish_opts *opts)
 	return 0;
 }
 
-static unsigned long long deliveries(const struct publisher *p)
+static struct publish_mark mark_now(const struct publisher *p)
 {
-	return p->textfile_writes + (p->http ? exporter_scrapes(p->http) : 0);
+	return (struct publish_mark){ p->http ? exporter_scrapes(p->http) : 0, p->textfile_writes };
+}
+
+/* At least n expositions delivered since m, on every route in use. */
+static bool delivered_since(const struct publisher *p, const struct publish_mark *m, unsigned long long n)
+{
+	struct publish_mark now = mark_now(p);
+
+	return (!p->http || now.scrapes - m->scrapes >= n) &&
+	       (!p->opts.textfile || now.writes - m->writes >= n);
 }
 
 /*
@@ -54,7 +64,6 @@ static unsigned long long deliveries(const struct publisher *p)
 static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t nr)
 {
 	struct publish_exited *next = NULL, *e;
-	unsigned long long now = deliveries(p);
 	size_t nr_next = 0;
 
 	for (size_t i = 0; i < nr; i++) {
@@ -68,8 +77,9 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 			free(next);
 			return -ENOMEM;
 		}
-		*e = known ? *known : (struct publish_exited){ exited[i].pid, exited[i].start, now, false };
-		e->retired = now - e->since >= PUBLISH_EXITED_DELIVERIES;
+		*e = known ? *known : (struct publish_exited){ .pid = exited[i].pid, .start = exited[i].start,
+								 .since = mark_now(p) };
+		e->retired = delivered_since(p, &e->since, PUBLISH_EXITED_DELIVERIES);
 	}
 	free(p->exited);
 	p->exited = next;
@@ -89,6 +99,119 @@ static bool not_shown(const struct run_vm *vm, void *ctx)
 	return false;
 }
 
+/*
+ * Series are born at zero. Prometheus' increase() and rate() count from
+ * a series' first sample: one that appears already at 1234 loses those
+ * 1234. So a series' first exposition, on every route, shows it at 0, and
+ * its numbers follow one delivery later (nothing is lost, only delayed
+ * by a scrape). The series shown, with when each was born, are kept
+ * sorted from one refresh to the next; a retired VM's go with it.
+ */
+enum { SERIES_EXIT, SERIES_VMM, SERIES_UEXIT, SERIES_IO };
+
+/* Compared with memcmp up to born: no padding may hide in between. */
+_Static_assert(offsetof(struct publish_series, born) == 48, "publish_series has no holes");
+
+static int cmp_series(const void *a, const void *b)
+{
+	return memcmp(a, b, offsetof(struct publish_series, born));
+}
+
+struct births {
+	struct publisher *p;
+	struct publish_series *next;
+	size_t nr;
+	struct publish_mark now;
+	int err;
+};
+
+/* Whether the series of key was delivered at zero already; else it is (again) now. */
+static bool born(struct births *b, struct publish_series *key)
+{
+	const struct publish_series *old = b->p->nr_series ?
+		bsearch(key, b->p->series, b->p->nr_series, sizeof(*key), cmp_series) : NULL;
+	struct publish_series *e = array_append(&b->next, &b->nr, sizeof(*e));
+
+	if (!e) {
+		b->err = -ENOMEM;
+		return true;
+	}
+	key->born = old ? old->born : b->now;
+	*e = *key;
+	return delivered_since(b->p, &key->born, 1);
+}
+
+static void zero_unborn_rows(struct births *b, const struct run_vm *vm, __u32 vcpu,
+			     struct reason_rows *reasons, struct reason_rows *vmm, struct uexit_rows *uexits)
+{
+	struct publish_series key;
+
+	memset(&key, 0, sizeof(key));	/* memcmp'd whole: no stray bytes */
+	key.pid = vm->pid;
+	key.start = vm->start;
+	key.vcpu = vcpu;
+	for (int set = 0; set < 2; set++) {
+		struct reason_rows *rows = set ? vmm : reasons;
+
+		for (size_t i = 0; i < rows->nr; i++) {
+			struct reason_row *r = &rows->rows[i];
+
+			key.kind = set ? SERIES_VMM : SERIES_EXIT;
+			key.isa = r->isa;
+			key.reason = r->reason;
+			key.flags = r->flags;
+			if (!born(b, &key))
+				memset(&r->h, 0, sizeof(r->h));
+		}
+	}
+	key.isa = 0;
+	for (size_t i = 0; i < uexits->nr; i++) {
+		key.kind = SERIES_UEXIT;
+		key.reason = uexits->rows[i].reason;
+		key.flags = uexits->rows[i].flags;
+		if (!born(b, &key))
+			uexits->rows[i].count = 0;
+	}
+}
+
+static int zero_unborn(struct publisher *p, struct summary *sum)
+{
+	struct births b = { .p = p, .now = mark_now(p) };
+	struct publish_series key;
+
+	for (size_t i = 0; i < sum->nr_vms; i++) {
+		struct vm_summary *vm = &sum->vms[i];
+
+		if (p->opts.expose.per_vcpu) {
+			for (size_t j = 0; j < vm->nr_vcpus; j++) {
+				struct vcpu_summary *v = &vm->vcpus[j];
+
+				zero_unborn_rows(&b, &vm->vm, v->vcpu, &v->reasons, &v->vmm, &v->uexits);
+			}
+		} else {
+			zero_unborn_rows(&b, &vm->vm, VCPU_UNKNOWN, &vm->reasons, &vm->vmm, &vm->uexits);
+		}
+		for (size_t j = 0; j < vm->io.nr; j++) {
+			struct io_row *io = &vm->io.rows[j];
+
+			key = (struct publish_series){ .pid = vm->vm.pid, .start = vm->vm.start, .vcpu = VCPU_UNKNOWN,
+						       .kind = SERIES_IO, .isa = io->key.kind, .addr = io->key.addr,
+						       .dir = io->key.dir, .size = io->key.size };
+			if (!born(&b, &key))
+				memset(&io->stats, 0, sizeof(io->stats));
+		}
+	}
+	if (b.err) {
+		free(b.next);
+		return b.err;
+	}
+	sort_array(b.next, b.nr, sizeof(*b.next), cmp_series);
+	free(p->series);
+	p->series = b.next;
+	p->nr_series = b.nr;
+	return 0;
+}
+
 int publish_refresh(struct publisher *p, const struct snapshot *total, const struct run *run,
 		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited)
 {
@@ -105,6 +228,9 @@ int publish_refresh(struct publisher *p, const struct snapshot *total, const str
 	/* As of this snapshot, not of the last -I interval (there are none here). */
 	sum.kvm_exit_fired = counters_kvm_exit_fired(total->counters);
 	summary_drop_vms(&sum, not_shown, p);
+	err = zero_unborn(p, &sum);
+	if (err)
+		goto out;
 	summary_sort(&sum, SORT_COUNT);
 	f = open_memstream(&text, &len);
 	if (!f) {
@@ -169,7 +295,9 @@ void publish_stop(struct publisher *p)
 	if (p->opts.textfile && p->textfile_writes)
 		unlink(p->opts.textfile);
 	free(p->exited);
+	free(p->series);
 	free(p->text);
 	p->exited = NULL;
+	p->series = NULL;
 	p->text = NULL;
 }
