@@ -48,13 +48,14 @@ static struct publish_mark mark_now(const struct publisher *p)
 	return (struct publish_mark){ p->http ? exporter_scrapes(p->http) : 0, p->textfile_writes };
 }
 
-/* At least n expositions delivered since m, on every route in use. */
-static bool delivered_since(const struct publisher *p, const struct publish_mark *m, unsigned long long n)
+/* At least that many scrapes and textfile writes since m, on the routes in use. */
+static bool delivered_since(const struct publisher *p, const struct publish_mark *m,
+			    unsigned long long scrapes, unsigned long long writes)
 {
 	struct publish_mark now = mark_now(p);
 
-	return (!p->http || now.scrapes - m->scrapes >= n) &&
-	       (!p->opts.textfile || now.writes - m->writes >= n);
+	return (!p->http || now.scrapes - m->scrapes >= scrapes) &&
+	       (!p->opts.textfile || now.writes - m->writes >= writes);
 }
 
 /*
@@ -79,7 +80,7 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 		}
 		*e = known ? *known : (struct publish_exited){ .pid = exited[i].pid, .start = exited[i].start,
 								 .since = mark_now(p) };
-		e->retired = delivered_since(p, &e->since, PUBLISH_EXITED_DELIVERIES);
+		e->retired = delivered_since(p, &e->since, PUBLISH_EXITED_DELIVERIES, PUBLISH_EXITED_DELIVERIES);
 	}
 	free(p->exited);
 	p->exited = next;
@@ -103,10 +104,15 @@ static bool not_shown(const struct run_vm *vm, void *ctx)
  * Series are born at zero. Prometheus' increase() and rate() count from
  * a series' first sample: one that appears already at 1234 loses those
  * 1234. So a series' first exposition, on every route, shows it at 0, and
- * its numbers follow one delivery later (nothing is lost, only delayed
- * by a scrape). The series shown, with when each was born, are kept
+ * its numbers follow once that was delivered: one scrape of /metrics, and
+ * PUBLISH_BORN_WRITES writes of the textfile (node_exporter reads it when
+ * it is scraped, which we do not see: a second version at zero gives a
+ * scrape that failed or came late a second chance). Nothing is lost, only
+ * delayed. The series shown, with when each was born, are kept
  * sorted from one refresh to the next; a retired VM's go with it.
  */
+#define PUBLISH_BORN_WRITES 2
+
 enum { SERIES_EXIT, SERIES_VMM, SERIES_UEXIT, SERIES_IO };
 
 /* Compared with memcmp up to born: no padding may hide in between. */
@@ -125,6 +131,18 @@ struct births {
 	int err;
 };
 
+/*
+ * A VM that exited while one of its series was still shown at zero keeps
+ * them all PUBLISH_EXITED_DELIVERIES deliveries more from now: its final
+ * numbers are delivered as often as any other exited VM's.
+ */
+static void linger_from_now(struct publisher *p, __u32 pid, __u64 start, const struct publish_mark *now)
+{
+	for (size_t i = 0; i < p->nr_exited; i++)
+		if (p->exited[i].pid == pid && p->exited[i].start == start)
+			p->exited[i].since = *now;
+}
+
 /* Whether the series of key was delivered at zero already; else it is (again) now. */
 static bool born(struct births *b, struct publish_series *key)
 {
@@ -138,7 +156,10 @@ static bool born(struct births *b, struct publish_series *key)
 	}
 	key->born = old ? old->born : b->now;
 	*e = *key;
-	return delivered_since(b->p, &key->born, 1);
+	if (delivered_since(b->p, &key->born, 1, PUBLISH_BORN_WRITES))
+		return true;
+	linger_from_now(b->p, key->pid, key->start, &b->now);
+	return false;
 }
 
 static void zero_unborn_rows(struct births *b, const struct run_vm *vm, __u32 vcpu,
