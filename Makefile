@@ -67,13 +67,13 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
 	$(OUTPUT)/src/util.o
 
-.PHONY: all deps check demo soak bench clean sanitize static
+.PHONY: all deps check demo soak bench clean sanitize static man install uninstall
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
 .SECONDARY:
 
-all: $(PROFILER) $(TESTVMM)
+all: $(PROFILER) $(TESTVMM) man
 
 deps:
 	tools/install-deps
@@ -101,6 +101,37 @@ $(OUTPUT)/%.o: %.c
 $(OUTPUT)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The man page, vmexitprof(8), from its scdoc source.
+MAN_PAGE := $(OUTPUT)/vmexitprof.8
+man: $(MAN_PAGE)
+$(MAN_PAGE): docs/vmexitprof.8.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the loader in sbin (it
+# needs CAP_BPF and CAP_PERFMON), the man page, the systemd unit (its
+# ExecStart pointed at that sbin), bash completion, the Grafana dashboard.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR ?= $(PREFIX)/share/doc/vmexitprof
+INSTALLED := $(SBINDIR)/vmexitprof $(MANDIR)/man8/vmexitprof.8 $(UNITDIR)/vmexitprof.service \
+	$(COMPLETIONDIR)/vmexitprof $(DOCDIR)/grafana/vmexitprof.json
+install: $(PROFILER) $(MAN_PAGE)
+	install -D -m 0755 $(PROFILER) $(DESTDIR)$(SBINDIR)/vmexitprof
+	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man8/vmexitprof.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/vmexitprof.service >$(DESTDIR)$(UNITDIR)/vmexitprof.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vmexitprof.service
+	install -D -m 0644 contrib/vmexitprof.bash-completion $(DESTDIR)$(COMPLETIONDIR)/vmexitprof
+	install -D -m 0644 contrib/grafana/vmexitprof.json $(DESTDIR)$(DOCDIR)/grafana/vmexitprof.json
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/grafana $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The demo: vmexitprof on testvmm, in the nested rig where the host's KVM
 # does not emit kvm_exit.
