@@ -17,8 +17,8 @@
 #include "snapshot.h"
 
 /*
- * An exited VM's series stay until this many expositions were delivered
- * on each route (GET /metrics answered, the textfile written) since its
+ * An exited VM's series stay on a route until this many expositions were
+ * delivered on it (GET /metrics answered, the textfile written) since its
  * exit was seen: each scraper gets its final numbers before they go.
  */
 #define PUBLISH_EXITED_DELIVERIES 3
@@ -38,7 +38,7 @@ struct publish_mark {
 	unsigned long long scrapes, writes;
 };
 
-/* An exited VM still shown: since when. */
+/* An exited VM still shown: since when, on each route. */
 struct publish_exited {
 	__u32 pid;
 	__u64 start;
@@ -65,7 +65,7 @@ struct publisher {
 	size_t nr_exited;
 	struct publish_series *series;	/* every series shown, sorted */
 	size_t nr_series;
-	char *text;			/* the last exposition */
+	char *text;			/* the textfile's last text */
 	size_t len;
 };
 
@@ -73,13 +73,15 @@ struct publisher {
 int publish_start(struct publisher *p, const struct publish_opts *opts);
 /*
  * Make the exposition of total (the run's cumulative snapshot) and serve
- * it. exited are the VMs that exited, as the collector has them apart
- * (the ones it folded into FOLDED_VM_PID are gone from it and never
- * shown). -ENOMEM or 0.
+ * it; with textfile, also the textfile's own text, for publish_textfile().
+ * exited are the VMs that exited, as the collector has them apart (the
+ * ones it folded into FOLDED_VM_PID are gone from it and never shown).
+ * -ENOMEM or 0.
  */
 int publish_refresh(struct publisher *p, const struct snapshot *total, const struct run *run,
-		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited);
-/* Write the last exposition to the textfile, atomically. 0, or -1 after a one-line error. */
+		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited,
+		    bool textfile);
+/* Write the textfile's last text, atomically, atomically. 0, or -1 after a one-line error. */
 int publish_textfile(struct publisher *p);
 /* Stop serving; remove the textfile, so node_exporter does not serve a stopped run's numbers. */
 void publish_stop(struct publisher *p);

@@ -159,7 +159,7 @@ static int publish_now(struct session *s, bool textfile)
 
 	if (!err)
 		err = publish_refresh(&s->pub, &total, &s->run, s->names, s->collector.exited,
-				      s->collector.nr_exited);
+				      s->collector.nr_exited, textfile);
 	snapshot_free(&total);
 	if (!err && textfile)
 		publish_textfile(&s->pub);

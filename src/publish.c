@@ -6,15 +6,21 @@
  * run's cumulative snapshot, which only grows while the process lives
  * (an exited VM's entries move out of the maps into the collector's own
  * snapshot, whole). A VM that exited keeps its series, at their final
- * values, for PUBLISH_EXITED_DELIVERIES deliveries; then they are left
- * out, never merged into another series (that series would jump by the
- * VM's whole count at once, a false spike in every rate()). Process-wide
- * totals stay in vmexitprof_events_total, from the BPF counters. A later
- * process on the same pid is another VM (its start differs), so another
- * series (the start_ticks label). Memory: the collector keeps at most
- * --keep-exited exited VMs apart and folds older ones into one pseudo-VM,
- * never shown; this file keeps one entry per VM in the collector's list,
- * and the texts are rebuilt, not grown.
+ * values, for PUBLISH_EXITED_DELIVERIES deliveries on a route; then that
+ * route leaves them out. They are never merged into another series (that
+ * series would jump by the VM's whole count at once, a false spike in
+ * every rate()). Process-wide totals stay in vmexitprof_events_total,
+ * from the BPF counters. A later process on the same pid is another VM
+ * (its start differs), so another series (the start_ticks label).
+ * Memory: the collector keeps at most --keep-exited exited VMs apart and
+ * folds older ones into one pseudo-VM, never shown; this file keeps an
+ * entry per VM of the collector's list and per series shown, and the
+ * texts are made anew each time, not grown.
+ *
+ * The two routes, /metrics and the textfile, are delivered at their own
+ * pace (each scrape; each -I interval), so each has its own text: a
+ * series is born, and an exited VM retires, on each route after that
+ * route's own deliveries.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -27,6 +33,20 @@
 #include "publish.h"
 #include "summary.h"
 #include "util.h"
+
+enum route { ROUTE_HTTP, ROUTE_TEXTFILE };
+
+/*
+ * Series are born at zero. Prometheus' increase() and rate() count from
+ * a series' first sample: one that appears already at 1234 loses those
+ * 1234. So on each route a series is first shown at 0, and its numbers
+ * follow once that was delivered: after one scrape of /metrics, or after
+ * PUBLISH_BORN_WRITES writes of the textfile (node_exporter reads it
+ * when it is scraped, which we do not see: a second version at zero
+ * gives a scrape that failed or came late a second chance). Nothing is
+ * lost, only delayed.
+ */
+#define PUBLISH_BORN_WRITES 2
 
 int publish_start(struct publisher *p, const struct publish_opts *opts)
 {
@@ -48,20 +68,21 @@ static struct publish_mark mark_now(const struct publisher *p)
 	return (struct publish_mark){ p->http ? exporter_scrapes(p->http) : 0, p->textfile_writes };
 }
 
-/* At least that many scrapes and textfile writes since m, on the routes in use. */
-static bool delivered_since(const struct publisher *p, const struct publish_mark *m,
-			    unsigned long long scrapes, unsigned long long writes)
+/* At least n deliveries on route r since m. */
+static bool delivered_since(const struct publisher *p, const struct publish_mark *m, enum route r,
+			    unsigned long long n)
 {
 	struct publish_mark now = mark_now(p);
 
-	return (!p->http || now.scrapes - m->scrapes >= scrapes) &&
-	       (!p->opts.textfile || now.writes - m->writes >= writes);
+	return r == ROUTE_HTTP ? now.scrapes - m->scrapes >= n : now.writes - m->writes >= n;
 }
 
-/*
- * Follow the collector's exited list: new ones noted as of now, those it
- * folded away forgotten, and those delivered often enough retired.
- */
+static bool route_used(const struct publisher *p, enum route r)
+{
+	return r == ROUTE_HTTP ? p->http != NULL : p->opts.textfile != NULL;
+}
+
+/* Follow the collector's exited list: new ones noted as of now, those it folded away forgotten. */
 static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t nr)
 {
 	struct publish_exited *next = NULL, *e;
@@ -80,7 +101,6 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 		}
 		*e = known ? *known : (struct publish_exited){ .pid = exited[i].pid, .start = exited[i].start,
 								 .since = mark_now(p) };
-		e->retired = delivered_since(p, &e->since, PUBLISH_EXITED_DELIVERIES, PUBLISH_EXITED_DELIVERIES);
 	}
 	free(p->exited);
 	p->exited = next;
@@ -88,32 +108,45 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 	return 0;
 }
 
+static struct publish_exited *exited_vm(const struct publisher *p, __u32 pid, __u64 start)
+{
+	for (size_t i = 0; i < p->nr_exited; i++)
+		if (p->exited[i].pid == pid && p->exited[i].start == start)
+			return &p->exited[i];
+	return NULL;
+}
+
+/* What a render leaves out: the merged VM always; exited VMs once retired on its route (or on every one). */
+struct render {
+	struct publisher *p;
+	enum route route;
+	bool all_routes;
+	struct publish_mark now;
+	bool tracking;			/* noting the series, not rendering */
+	struct publish_series *next;	/* the series noted, with their births */
+	size_t nr;
+	int err;
+};
+
+static bool retired_on(const struct publisher *p, const struct publish_exited *e, enum route r)
+{
+	return route_used(p, r) && delivered_since(p, &e->since, r, PUBLISH_EXITED_DELIVERIES);
+}
+
 static bool not_shown(const struct run_vm *vm, void *ctx)
 {
-	const struct publisher *p = ctx;
+	const struct render *rd = ctx;
+	const struct publish_exited *e = exited_vm(rd->p, vm->pid, vm->start);
 
 	if (vm->pid == FOLDED_VM_PID)
 		return true;
-	for (size_t i = 0; i < p->nr_exited; i++)
-		if (p->exited[i].pid == vm->pid && p->exited[i].start == vm->start)
-			return p->exited[i].retired;
-	return false;
+	if (!e)
+		return false;
+	if (!rd->all_routes)
+		return retired_on(rd->p, e, rd->route);
+	return (!route_used(rd->p, ROUTE_HTTP) || retired_on(rd->p, e, ROUTE_HTTP)) &&
+	       (!route_used(rd->p, ROUTE_TEXTFILE) || retired_on(rd->p, e, ROUTE_TEXTFILE));
 }
-
-/*
- * Series are born at zero. Prometheus' increase() and rate() count from
- * a series' first sample: one that appears already at 1234 loses those
- * 1234. So a series' first exposition, on every route, shows it at 0, and
- * its numbers follow once that was delivered: one scrape of /metrics, and
- * PUBLISH_BORN_WRITES writes of the textfile (node_exporter reads it when
- * it is scraped, which we do not see: a second version at zero gives a
- * scrape that failed or came late a second chance). Nothing is lost, only
- * delayed. The series shown, with when each was born, are kept
- * sorted from one refresh to the next; a retired VM's go with it.
- */
-#define PUBLISH_BORN_WRITES 2
-
-enum { SERIES_EXIT, SERIES_VMM, SERIES_UEXIT, SERIES_IO };
 
 /* Compared with memcmp up to born: no padding may hide in between. */
 _Static_assert(offsetof(struct publish_series, born) == 48, "publish_series has no holes");
@@ -123,47 +156,44 @@ static int cmp_series(const void *a, const void *b)
 	return memcmp(a, b, offsetof(struct publish_series, born));
 }
 
-struct births {
-	struct publisher *p;
-	struct publish_series *next;
-	size_t nr;
-	struct publish_mark now;
-	int err;
-};
+enum { SERIES_EXIT, SERIES_VMM, SERIES_UEXIT, SERIES_IO };
 
 /*
- * A VM that exited while one of its series was still shown at zero keeps
- * them all PUBLISH_EXITED_DELIVERIES deliveries more from now: its final
- * numbers are delivered as often as any other exited VM's.
+ * One row's series. Tracking: note it, with its birth
+ * (kept from before, else now); returns false. Rendering: whether to
+ * show it at zero, as it was not delivered so on this route yet; then
+ * its VM, if it exited, lingers from now on this route.
  */
-static void linger_from_now(struct publisher *p, __u32 pid, __u64 start, const struct publish_mark *now)
+static bool unborn(struct render *rd, struct publish_series *key)
 {
-	for (size_t i = 0; i < p->nr_exited; i++)
-		if (p->exited[i].pid == pid && p->exited[i].start == start)
-			p->exited[i].since = *now;
-}
+	const struct publish_series *old = rd->p->nr_series ?
+		bsearch(key, rd->p->series, rd->p->nr_series, sizeof(*key), cmp_series) : NULL;
+	struct publish_exited *e;
 
-/* Whether the series of key was delivered at zero already; else it is (again) now. */
-static bool born(struct births *b, struct publish_series *key)
-{
-	const struct publish_series *old = b->p->nr_series ?
-		bsearch(key, b->p->series, b->p->nr_series, sizeof(*key), cmp_series) : NULL;
-	struct publish_series *e = array_append(&b->next, &b->nr, sizeof(*e));
+	if (rd->tracking) {
+		struct publish_series *slot = array_append(&rd->next, &rd->nr, sizeof(*slot));
 
-	if (!e) {
-		b->err = -ENOMEM;
-		return true;
+		if (!slot) {
+			rd->err = -ENOMEM;
+			return false;
+		}
+		key->born = old ? old->born : rd->now;
+		*slot = *key;
+		return false;
 	}
-	key->born = old ? old->born : b->now;
-	*e = *key;
-	if (delivered_since(b->p, &key->born, 1, PUBLISH_BORN_WRITES))
-		return true;
-	linger_from_now(b->p, key->pid, key->start, &b->now);
-	return false;
+	if (old && delivered_since(rd->p, &old->born, rd->route,
+				   rd->route == ROUTE_HTTP ? 1 : PUBLISH_BORN_WRITES))
+		return false;
+	e = exited_vm(rd->p, key->pid, key->start);
+	if (e && rd->route == ROUTE_HTTP)
+		e->since.scrapes = rd->now.scrapes;
+	else if (e)
+		e->since.writes = rd->now.writes;
+	return true;
 }
 
-static void zero_unborn_rows(struct births *b, const struct run_vm *vm, __u32 vcpu,
-			     struct reason_rows *reasons, struct reason_rows *vmm, struct uexit_rows *uexits)
+static void visit_rows(struct render *rd, const struct run_vm *vm, __u32 vcpu, struct reason_rows *reasons,
+		       struct reason_rows *vmm, struct uexit_rows *uexits)
 {
 	struct publish_series key;
 
@@ -181,7 +211,7 @@ static void zero_unborn_rows(struct births *b, const struct run_vm *vm, __u32 vc
 			key.isa = r->isa;
 			key.reason = r->reason;
 			key.flags = r->flags;
-			if (!born(b, &key))
+			if (unborn(rd, &key))
 				memset(&r->h, 0, sizeof(r->h));
 		}
 	}
@@ -190,95 +220,124 @@ static void zero_unborn_rows(struct births *b, const struct run_vm *vm, __u32 vc
 		key.kind = SERIES_UEXIT;
 		key.reason = uexits->rows[i].reason;
 		key.flags = uexits->rows[i].flags;
-		if (!born(b, &key))
+		if (unborn(rd, &key))
 			uexits->rows[i].count = 0;
 	}
 }
 
-static int zero_unborn(struct publisher *p, struct summary *sum)
+/* Every row that is a series: per VM, or per vCPU with --per-vcpu; the tallies per VM. */
+static void visit_summary(struct render *rd, struct summary *sum)
 {
-	struct births b = { .p = p, .now = mark_now(p) };
-	struct publish_series key;
-
 	for (size_t i = 0; i < sum->nr_vms; i++) {
 		struct vm_summary *vm = &sum->vms[i];
 
-		if (p->opts.expose.per_vcpu) {
+		if (rd->p->opts.expose.per_vcpu) {
 			for (size_t j = 0; j < vm->nr_vcpus; j++) {
 				struct vcpu_summary *v = &vm->vcpus[j];
 
-				zero_unborn_rows(&b, &vm->vm, v->vcpu, &v->reasons, &v->vmm, &v->uexits);
+				visit_rows(rd, &vm->vm, v->vcpu, &v->reasons, &v->vmm, &v->uexits);
 			}
 		} else {
-			zero_unborn_rows(&b, &vm->vm, VCPU_UNKNOWN, &vm->reasons, &vm->vmm, &vm->uexits);
+			visit_rows(rd, &vm->vm, VCPU_UNKNOWN, &vm->reasons, &vm->vmm, &vm->uexits);
 		}
 		for (size_t j = 0; j < vm->io.nr; j++) {
 			struct io_row *io = &vm->io.rows[j];
+			struct publish_series key = {
+				.pid = vm->vm.pid, .start = vm->vm.start, .vcpu = VCPU_UNKNOWN, .kind = SERIES_IO,
+				.isa = io->key.kind, .addr = io->key.addr, .dir = io->key.dir, .size = io->key.size,
+			};
 
-			key = (struct publish_series){ .pid = vm->vm.pid, .start = vm->vm.start, .vcpu = VCPU_UNKNOWN,
-						       .kind = SERIES_IO, .isa = io->key.kind, .addr = io->key.addr,
-						       .dir = io->key.dir, .size = io->key.size };
-			if (!born(&b, &key))
+			if (unborn(rd, &key))
 				memset(&io->stats, 0, sizeof(io->stats));
 		}
 	}
-	if (b.err) {
-		free(b.next);
-		return b.err;
+}
+
+/* Note every series shown on some route, with its birth; the others are forgotten. */
+static int track_series(struct publisher *p, struct summary *sum)
+{
+	struct render rd = { .p = p, .now = mark_now(p), .tracking = true };
+
+	visit_summary(&rd, sum);
+	if (rd.err) {
+		free(rd.next);
+		return rd.err;
 	}
-	sort_array(b.next, b.nr, sizeof(*b.next), cmp_series);
+	sort_array(rd.next, rd.nr, sizeof(*rd.next), cmp_series);
 	free(p->series);
-	p->series = b.next;
-	p->nr_series = b.nr;
+	p->series = rd.next;
+	p->nr_series = rd.nr;
 	return 0;
 }
 
-int publish_refresh(struct publisher *p, const struct snapshot *total, const struct run *run,
-		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited)
+/*
+ * The text of route r: the totals less what r does not show, new series
+ * at zero. With track, the series are noted first (once a refresh).
+ */
+static int render(struct publisher *p, const struct snapshot *total, const struct run *run,
+		  const struct reason_table *names, enum route r, bool track, char **text, size_t *len)
 {
+	struct render rd = { .p = p, .route = r, .now = mark_now(p) };
 	struct summary sum = {};
-	char *text = NULL, *copy;
-	size_t len = 0;
 	FILE *f;
-	int err = follow_exited(p, exited, nr_exited);
+	int err = summary_of_total(run, total, &sum);
 
-	if (!err)
-		err = summary_of_total(run, total, &sum);
+	*text = NULL;
 	if (err)
 		goto out;
 	/* As of this snapshot, not of the last -I interval (there are none here). */
 	sum.kvm_exit_fired = counters_kvm_exit_fired(total->counters);
-	summary_drop_vms(&sum, not_shown, p);
-	err = zero_unborn(p, &sum);
-	if (err)
-		goto out;
+	if (track) {
+		rd.all_routes = true;
+		summary_drop_vms(&sum, not_shown, &rd);
+		err = track_series(p, &sum);
+		if (err)
+			goto out;
+		rd.all_routes = false;
+	}
+	summary_drop_vms(&sum, not_shown, &rd);
+	visit_summary(&rd, &sum);
 	summary_sort(&sum, SORT_COUNT);
-	f = open_memstream(&text, &len);
+	f = open_memstream(text, len);
 	if (!f) {
 		err = -ENOMEM;
 		goto out;
 	}
 	expose_write(f, &sum, names, &p->opts.expose);
-	if (fclose(f)) {
+	if (fclose(f))
 		err = -ENOMEM;
-		goto out;
-	}
-	if (p->http) {
-		copy = malloc(len + 1);
-		if (!copy) {
-			err = -ENOMEM;
-			goto out;
-		}
-		memcpy(copy, text, len + 1);
-		exporter_publish(p->http, copy, len);
-	}
-	free(p->text);
-	p->text = text;
-	p->len = len;
-	text = NULL;
 out:
-	free(text);
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
 	summary_free(&sum);
+	return err;
+}
+
+int publish_refresh(struct publisher *p, const struct snapshot *total, const struct run *run,
+		    const struct reason_table *names, const struct vm_id *exited, size_t nr_exited,
+		    bool textfile)
+{
+	char *text;
+	size_t len;
+	int err = follow_exited(p, exited, nr_exited);
+	bool tracked = false;
+
+	if (!err && p->http) {
+		err = render(p, total, run, names, ROUTE_HTTP, true, &text, &len);
+		tracked = true;
+		if (!err)
+			exporter_publish(p->http, text, len);
+	}
+	if (!err && textfile && p->opts.textfile) {
+		err = render(p, total, run, names, ROUTE_TEXTFILE, !tracked, &text, &len);
+		if (!err) {
+			free(p->text);
+			p->text = text;
+			p->len = len;
+		}
+	}
 	return err;
 }
 
