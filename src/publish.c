@@ -82,6 +82,14 @@ static bool route_used(const struct publisher *p, enum route r)
 	return r == ROUTE_HTTP ? p->http != NULL : p->opts.textfile != NULL;
 }
 
+static struct publish_exited *exited_vm(const struct publisher *p, __u32 pid, __u64 start)
+{
+	for (size_t i = 0; i < p->nr_exited; i++)
+		if (p->exited[i].pid == pid && p->exited[i].start == start)
+			return &p->exited[i];
+	return NULL;
+}
+
 /* Follow the collector's exited list: new ones noted as of now, those it folded away forgotten. */
 static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t nr)
 {
@@ -89,11 +97,8 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 	size_t nr_next = 0;
 
 	for (size_t i = 0; i < nr; i++) {
-		const struct publish_exited *known = NULL;
+		const struct publish_exited *known = exited_vm(p, exited[i].pid, exited[i].start);
 
-		for (size_t j = 0; j < p->nr_exited && !known; j++)
-			if (p->exited[j].pid == exited[i].pid && p->exited[j].start == exited[i].start)
-				known = &p->exited[j];
 		e = array_append(&next, &nr_next, sizeof(*e));
 		if (!e) {
 			free(next);
@@ -106,14 +111,6 @@ static int follow_exited(struct publisher *p, const struct vm_id *exited, size_t
 	p->exited = next;
 	p->nr_exited = nr_next;
 	return 0;
-}
-
-static struct publish_exited *exited_vm(const struct publisher *p, __u32 pid, __u64 start)
-{
-	for (size_t i = 0; i < p->nr_exited; i++)
-		if (p->exited[i].pid == pid && p->exited[i].start == start)
-			return &p->exited[i];
-	return NULL;
 }
 
 /* What a render leaves out: the merged VM always; exited VMs once retired on its route (or on every one). */

@@ -111,18 +111,24 @@ static void test_exposition(void)
 	SECTION("le buckets: exact cumulative counts at bucket edges less 1 ns; seconds exact");
 #define VM_LABELS "vm=\"we\\\"b\\\\1\",pid=\"42\",start_ticks=\"1234\",uuid=\"u-1\""
 	CHECK(sample(text, "vmexitprof_exits_total{" VM_LABELS ",isa=\"svm\",reason=\"cpuid\"}") == 3, "exits");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"0.000001023\"}") == 1, "1023 ns in le 1.023 us");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"0.000001279\"}") == 2, "1024 ns in le 1.279 us");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"1.342177279\"}") == 2, "1.5 s above 2^30 ns + ...");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"1.610612735\"}") == 3, "1.5 s below 1.5 x 2^30 ns");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"4398.046511103\"}") == 3, "the top bound, 2^42 ns less 1");
-	CHECK(sample(text, "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
-		     ",isa=\"svm\",reason=\"cpuid\",le=\"+Inf\"}") == 3, "+Inf");
+	{
+		static const struct { const char *le; long long want; const char *what; } bounds[] = {
+			{ "0.000001023", 1, "1023 ns in le 1.023 us" },
+			{ "0.000001279", 2, "1024 ns in le 1.279 us, not 1.023 us" },
+			{ "1.342177279", 2, "1.5 s above 1.25 x 2^30 ns" },
+			{ "1.610612735", 3, "1.5 s below 1.5 x 2^30 ns" },
+			{ "4398.046511103", 3, "the top bound, 2^42 ns less 1" },
+			{ "+Inf", 3, "+Inf" },
+		};
+
+		for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+			char line[512];
+
+			snprintf(line, sizeof(line), "vmexitprof_exit_latency_seconds_bucket{" VM_LABELS
+				 ",isa=\"svm\",reason=\"cpuid\",le=\"%s\"}", bounds[i].le);
+			CHECK(sample(text, line) == bounds[i].want, "%s: %lld", bounds[i].what, sample(text, line));
+		}
+	}
 	CHECK(strstr(text, "vmexitprof_exit_latency_seconds_sum{" VM_LABELS
 		     ",isa=\"svm\",reason=\"cpuid\"} 1.500002047\n"), "_sum in seconds, exactly");
 	CHECK(sample(text, "vmexitprof_vmm_handling_seconds_count{" VM_LABELS ",kvm_exit=\"IO\"}") == 3,
