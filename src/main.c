@@ -197,7 +197,8 @@ static int trace_loop(struct session *s, __u64 start)
 			if (err)
 				return err;
 		}
-		if (s->exporting && elapsed_ms - last_publish_ms >= PUBLISH_MS) {
+		/* Each second; an interval's end below publishes anyway. */
+		if (s->exporting && elapsed_ms - last_publish_ms >= PUBLISH_MS && !(next_ms && elapsed_ms >= next_ms)) {
 			last_publish_ms = elapsed_ms;
 			err = publish_now(s, false);
 			if (err)
@@ -214,6 +215,7 @@ static int trace_loop(struct session *s, __u64 start)
 			/* An exporter's interval is the textfile's: no -I lines. */
 			if (s->exporting) {
 				err = publish_now(s, true);
+				last_publish_ms = elapsed_ms;
 			} else {
 				err = collect_snapshot(&s->collector, &s->cur);
 				if (!err)
