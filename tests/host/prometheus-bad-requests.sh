@@ -90,7 +90,7 @@ serving("after the bad requests")
 # A byte a second, in the background, while 200 connections come at once.
 slow = {}
 t = threading.Thread(target=lambda: slow.update(r=exchange(b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 20,
-                                                             timeout=30, chunk_delay=1)))
+                                                             timeout=30, chunk_delay=1)), daemon=True)
 t.start()
 results = {}
 
@@ -120,7 +120,8 @@ check(all(r.startswith(("HTTP/1.1 200", "dropped", "refused")) for r in results.
       f"answers other than 200 or dropped: {kinds}")
 check(kinds.get("200 OK", 0) > 0, "no connection of the 200 was answered")
 t.join(40)
-status, _, _, secs = slow.get("r", ("<none>", b"", b"", 0))
+check(not t.is_alive(), "a byte a second: still sending after 40 s, never dropped")
+status, _, _, secs = slow.get("r", ("<still sending>", b"", b"", 99))
 check(not status.startswith("HTTP/1.1 200") and secs < 15,
       f"a byte a second: {status!r} after {secs:.1f} s (expected dropped within the 10 s deadline)")
 print(f"a byte a second: {status or 'dropped'} after {secs:.1f} s")
