@@ -33,6 +33,18 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(DEPFLAGS) -Iinclude -I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) $(DEPFLAGS) \
 	-Ivmlinux-btf -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine)
 LIBS := -lbpf -lelf -lz -ljson-c -lm
+# --prometheus's HTTP server: Debian's libmicrohttpd, linked where it can be.
+# Its static library needs GnuTLS's, which Debian does not ship: the static
+# and arm64 builds (HTTP=0) have --textfile but no --prometheus.
+HTTP ?= 1
+ifeq ($(ARCH),arm64)
+HTTP := 0
+endif
+ifeq ($(HTTP),1)
+HTTP_LIBS := -lmicrohttpd -lpthread
+else
+ALL_CFLAGS += -DVMEXITPROF_NO_HTTP
+endif
 
 # The sanitizer build (make sanitize) overrides PROFILER with its own path.
 PROFILER := vmexitprof
@@ -50,23 +62,24 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 	loader.o collect.o \
 	snapshot.o summary.o \
 	output.o print_text.o print_json.o heatmap.o dump.o dump_read.o json_writer.o \
+	publish.o expose.o exporter.o \
 	hist.o reasons.o util.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
 	$(OUTPUT)/src/util.o
 
-.PHONY: all deps check demo soak bench clean sanitize static
+.PHONY: all deps check demo soak bench clean sanitize static man install uninstall
 .DELETE_ON_ERROR:
 # Keep the .bpf.o between source and skeleton: make would delete it as an
 # intermediate file and rebuild the chain every time.
 .SECONDARY:
 
-all: $(PROFILER) $(TESTVMM)
+all: $(PROFILER) $(TESTVMM) man
 
 deps:
 	tools/install-deps
 
 $(PROFILER): $(PROFILER_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS) $(HTTP_LIBS)
 
 # The loader and the collector include the skeleton: it must exist before their compile.
 $(OUTPUT)/src/loader.o $(OUTPUT)/src/collect.o: $(OUTPUT)/vmexitprof.skel.h
@@ -88,6 +101,37 @@ $(OUTPUT)/%.o: %.c
 $(OUTPUT)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The man page, vmexitprof(8), from its scdoc source.
+MAN_PAGE := $(OUTPUT)/vmexitprof.8
+man: $(MAN_PAGE)
+$(MAN_PAGE): docs/vmexitprof.8.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the loader in sbin (it
+# needs CAP_BPF and CAP_PERFMON), the man page, the systemd unit (its
+# ExecStart pointed at that sbin), bash completion, the Grafana dashboard.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR ?= $(PREFIX)/share/doc/vmexitprof
+INSTALLED := $(SBINDIR)/vmexitprof $(MANDIR)/man8/vmexitprof.8 $(UNITDIR)/vmexitprof.service \
+	$(COMPLETIONDIR)/vmexitprof $(DOCDIR)/grafana/vmexitprof.json
+install: $(PROFILER) $(MAN_PAGE)
+	install -D -m 0755 $(PROFILER) $(DESTDIR)$(SBINDIR)/vmexitprof
+	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man8/vmexitprof.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/vmexitprof.service >$(DESTDIR)$(UNITDIR)/vmexitprof.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vmexitprof.service
+	install -D -m 0644 contrib/vmexitprof.bash-completion $(DESTDIR)$(COMPLETIONDIR)/vmexitprof
+	install -D -m 0644 contrib/grafana/vmexitprof.json $(DESTDIR)$(DOCDIR)/grafana/vmexitprof.json
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/grafana $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The demo: vmexitprof on testvmm, in the nested rig where the host's KVM
 # does not emit kvm_exit.
@@ -111,7 +155,7 @@ sanitize:
 STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
 static:
 	$(MAKE) OUTPUT=$(OUTPUT)/static PROFILER=$(OUTPUT)/static/vmexitprof \
-		TESTVMM=$(OUTPUT)/static/testvmm LDFLAGS=-static LIBS="$(STATIC_LIBS)" \
+		TESTVMM=$(OUTPUT)/static/testvmm LDFLAGS=-static LIBS="$(STATIC_LIBS)" HTTP=0 \
 		$(OUTPUT)/static/vmexitprof $(OUTPUT)/static/testvmm
 
 # The one test command: installs what is missing, builds, runs every test.

@@ -17,10 +17,12 @@ and progress on stderr. Run as root from the top of the checkout.
   memory --vcpus N,...
       Memory of vmexitprof's maps (the kernel's memlock figure) while it
       profiles a testvmm with N vCPUs on the PIO loop.
-  churn --seconds S
+  churn --seconds S [--exporter]
       vmexitprof (all VMs) for S seconds while small testvmm VMs start and
       stop one after another: its RSS every 10 s, and at the end whether
       the report counts every VM's returns to userspace (testvmm's truth).
+      --exporter: as the always-on exporter (--prometheus, --textfile
+      every second), /metrics scraped every second meanwhile.
 """
 import argparse
 import json
@@ -30,7 +32,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 TESTVMM = "tests/vmm/testvmm"
 PROFILER = "./vmexitprof"
@@ -412,12 +416,27 @@ def cmd_churn(args):
     """RSS of a long run while VMs come and go (docs/performance.md, "Under churn")."""
     with tempfile.TemporaryDirectory() as tmp:
         err = open(f"{tmp}/prof.err", "w")
-        prof = subprocess.Popen([PROFILER, "--json"] + args.profiler_args.split(),
+        exporter = ["--prometheus", "0", "--textfile", f"{tmp}/vmexitprof.prom", "-I", "1000"] if args.exporter else []
+        prof = subprocess.Popen([PROFILER, "--json"] + exporter + args.profiler_args.split(),
                                 stdout=open(f"{tmp}/prof.json", "w"), stderr=err)
         while "Tracing" not in open(f"{tmp}/prof.err").read():
             if prof.poll() is not None:
                 sys.exit(f"bench: vmexitprof did not start: {open(tmp + '/prof.err').read()}")
             time.sleep(0.1)
+        scrapes = {"n": 0, "bytes": 0, "max_bytes": 0, "failed": 0}
+        if args.exporter:
+            port = re.search(r"serving metrics on http://127.0.0.1:(\d+)/", open(f"{tmp}/prof.err").read()).group(1)
+
+            def scrape():
+                while prof.poll() is None:
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                            n = len(r.read())
+                        scrapes.update(n=scrapes["n"] + 1, bytes=n, max_bytes=max(n, scrapes["max_bytes"]))
+                    except OSError:
+                        scrapes["failed"] += 1
+                    time.sleep(1)
+            threading.Thread(target=scrape, daemon=True).start()
         start, samples, truth, vms, next_sample = time.time(), [], 0, 0, 0
         while time.time() - start < args.seconds:
             now = time.time() - start
@@ -440,7 +459,11 @@ def cmd_churn(args):
         reported = sum(u["count"] for vm in rep["vms"] for u in vm["userspace"])
         emit({"section": "churn", "seconds": args.seconds, "vms": vms, "rss_kib": samples,
               "returns_truth": truth, "returns_reported": reported,
-              "profiler_args": args.profiler_args, "vms_in_report": len(rep["vms"])})
+              "profiler_args": " ".join(exporter[:2] + exporter[4:] + args.profiler_args.split()),
+              "vms_in_report": len(rep["vms"]),
+              **({"scrapes": scrapes["n"], "scrapes_failed": scrapes["failed"],
+                  "last_scrape_bytes": scrapes["bytes"], "max_scrape_bytes": scrapes["max_bytes"]}
+                 if args.exporter else {})})
 
 
 def main():
@@ -461,6 +484,7 @@ def main():
     c = sub.add_parser("churn")
     c.add_argument("--seconds", type=int, default=3600)
     c.add_argument("--profiler-args", default="")
+    c.add_argument("--exporter", action="store_true")
     args = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     {"throughput": cmd_throughput, "native-attached": cmd_native_attached, "memory": cmd_memory,

@@ -219,6 +219,9 @@ def churn(rows, out, goals):
         out.append("")
         out.append(f"Returns to userspace: {r['returns_reported']} reported, {r['returns_truth']} made "
                    f"(testvmm); {r['vms_in_report']} VM rows in the report.")
+        if "scrapes" in r:
+            out.append(f"/metrics scraped {r['scrapes']} times ({r['scrapes_failed']} failed), "
+                       f"{r['last_scrape_bytes']} bytes at the end, {r['max_scrape_bytes']} at most.")
         out.append("")
         goals.append((f"RSS after {r['seconds']} s of churn within 10% of RSS after 300 s",
                       abs(end - five) <= 0.1 * five, f"{end} KiB against {five} KiB"))

@@ -27,9 +27,21 @@ struct trace_opts {
 	bool verbose;
 };
 
+/* --prometheus and --textfile: the exporter's part. */
+struct export_opts {
+	bool http;			/* --prometheus given */
+	char http_addr[64];		/* default 127.0.0.1 */
+	__u32 http_port;		/* 0: any free port */
+	const char *textfile;		/* --textfile FILE.prom */
+};
+
+/* -I's default with --prometheus/--textfile: Prometheus' default scrape interval. */
+#define DEFAULT_EXPORT_INTERVAL_MS 15000
+
 struct cli {
 	struct trace_opts trace;
 	struct output_opts output;
+	struct export_opts export;
 	__u64 duration_ms;		/* 0: until Ctrl-C (or every -p target exited) */
 	__u64 interval_ms;		/* -I: 0 for one report at the end */
 	__u64 interval_count;		/* -c: stop after this many intervals; 0: no limit */

@@ -28,8 +28,8 @@ struct output_opts {
 	enum color_mode color;		/* --color */
 };
 
-/* Whether --heatmap-out can be written, asked before tracing starts. 0, or -1 after a message. */
-int output_check_writable(const char *path);
+/* Whether opt's file (--heatmap-out, --textfile) can be written, asked before tracing starts. 0, or -1 after a message. */
+int output_check_writable(const char *opt, const char *path);
 
 /* -I: the column header of the text lines (none for JSON), once before the first interval. */
 void output_interval_header(const struct output_opts *opts);

@@ -28,5 +28,9 @@ int find_vms(__u32 *pids, int max);
 void vm_name(__u32 pid, char *buf, size_t len);
 /* Extract the VM name from a NUL-separated command line; false if there is no -name. */
 bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen);
+/* QEMU's -uuid, lower case ("" if none or not a UUID); buf holds at least 37 bytes. */
+void vm_uuid(__u32 pid, char *buf, size_t len);
+/* The last -uuid of a NUL-separated command line, checked and lower-cased; false if none. */
+bool cmdline_vm_uuid(const char *cmdline, size_t len, char *buf, size_t buflen);
 
 #endif /* VMEXITPROF_PROC_H */

@@ -91,6 +91,7 @@ struct run_vm {
 	__u32 pid;
 	__u64 start;
 	char name[128];
+	char uuid[40];		/* QEMU's -uuid; "" if none (not in dumps) */
 	bool exited;
 };
 
@@ -169,5 +170,7 @@ void sparse_hist_expand(const struct sparse_hist *s, struct hist *h);
 extern const char *const counter_names[NR_COUNTERS];
 /* Exits neither paired, overwritten nor dropped: still waiting for their entry at the end. */
 __u64 counters_exits_pending(const __u64 *counters);
+/* false when guests ran (returned to userspace) and kvm_exit never fired: what PVM looks like. */
+bool counters_kvm_exit_fired(const __u64 *counters);
 
 #endif /* VMEXITPROF_SNAPSHOT_H */

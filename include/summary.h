@@ -89,6 +89,12 @@ struct summary {
  */
 int summary_of_run(const struct run *run, size_t first, size_t nr, struct summary *sum);
 /*
+ * A cumulative snapshot (a live run's totals since attaching) as one
+ * interval from nothing, with the run's names and flags and its duration.
+ * -ENOMEM or 0.
+ */
+int summary_of_total(const struct run *run, const struct snapshot *total, struct summary *sum);
+/*
  * Order every table: VMs by pid then start, reasons by key (ties by
  * ISA, code, then flags), returns
  * to userspace by count (errno returns last), port/MMIO rows by count
@@ -96,6 +102,8 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
  */
 void summary_sort(struct summary *sum, enum sort_key key);
 void summary_free(struct summary *sum);
+/* Leave out (and free) the VMs drop(vm, ctx) says to; the rest keep their order. */
+void summary_drop_vms(struct summary *sum, bool (*drop)(const struct run_vm *vm, void *ctx), void *ctx);
 /* The VMM's handling-time histogram for a return to userspace's reason, if it has one. */
 const struct hist *summary_vmm_hist(const struct reason_rows *vmm, const struct uexit_row *u);
 

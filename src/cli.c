@@ -4,6 +4,7 @@
  * that carries its name, argument, range and help; getopt's table and
  * --help are made from it. Every bad value is one line and exit status 2.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <errno.h>
 #include <limits.h>
@@ -39,6 +40,7 @@ static const char doc[] =
 "                  [--vmm-time auto|fentry|kvm_fpu|usdt|syscall]\n"
 "                  [--attach auto|btf|classic]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--color WHEN]\n"
+"                  [--prometheus [ADDR:]PORT] [--textfile FILE.prom]\n"
 "       vmexitprof report FILE [--sort KEY] [--per-vcpu] [--hist REASON|all]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--json] [--color WHEN]\n"
 "\n"
@@ -52,7 +54,8 @@ static const char doc[] =
 "    vmexitprof -p 1234 --vmm-time=usdt         # QEMU's own view of its handling time\n"
 "    vmexitprof -p 1234 -I 1000 -c 60 --heatmap=npf  # a minute, NPF latency over time\n"
 "    vmexitprof -p 1234 -I 100 -d 30 --heatmap-out run.json  # save, then:\n"
-"    vmexitprof report run.json --heatmap --heatmap-out run.svg";
+"    vmexitprof report run.json --heatmap --heatmap-out run.svg\n"
+"    vmexitprof --prometheus 9560   # always on: http://127.0.0.1:9560/metrics";
 
 static const char *prog_name = "vmexitprof";
 
@@ -289,6 +292,53 @@ static int parse_heatmap_out(struct cli *cli, const struct cli_option *o, const 
 	return -1;
 }
 
+/*
+ * --prometheus [ADDR:]PORT: an IPv4 address, or an IPv6 one in brackets
+ * ("[::1]:9100"); without one, 127.0.0.1: nothing else is bound unless
+ * asked for.
+ */
+static int parse_listen(struct cli *cli, const struct cli_option *o, const char *arg)
+{
+	const char *given = arg, *colon = strrchr(arg, ':'), *port = colon ? colon + 1 : arg;
+	size_t len = colon ? (size_t)(colon - arg) : 0;
+	unsigned long long v;
+	unsigned char addr[16];
+	bool v6 = len >= 2 && arg[0] == '[' && arg[len - 1] == ']';
+
+	if (v6) {
+		arg++;
+		len -= 2;
+	}
+	if (!colon) {
+		arg = "127.0.0.1";
+		len = strlen(arg);
+	}
+	if (len >= sizeof(cli->export.http_addr) || parse_uint(port, 0, 65535, &v))
+		goto bad;
+	snprintf(cli->export.http_addr, sizeof(cli->export.http_addr), "%.*s", (int)len, arg);
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, cli->export.http_addr, addr) != 1)
+		goto bad;
+	cli->export.http = true;
+	cli->export.http_port = v;
+	return 0;
+bad:
+	fprintf(stderr, "%s: --%s: '%s' is not [ADDR:]PORT (a port from 0 to 65535, after an IPv4 "
+		"address or an IPv6 one in brackets)\n", prog_name, o->name, given);
+	return -1;
+}
+
+/* --textfile FILE.prom: node_exporter's textfile collector reads only *.prom files. */
+static int parse_textfile(struct cli *cli, const struct cli_option *o, const char *arg)
+{
+	if (!has_suffix(arg, ".prom")) {
+		fprintf(stderr, "%s: --%s: '%s' is not a file name ending in .prom (node_exporter's "
+			"textfile collector reads only those)\n", prog_name, o->name, arg);
+		return -1;
+	}
+	cli->export.textfile = arg;
+	return 0;
+}
+
 #define AT(member) .offset = offsetof(struct cli, member), .size = sizeof(((struct cli *)0)->member)
 #define FLAG(long_, short_, member, help_, live) \
 	{ .name = long_, .short_name = short_, .has_arg = no_argument, .help = help_, \
@@ -347,7 +397,9 @@ static const struct cli_option options[] = {
 		"no trace record filled), classic (classic tracepoints),\n"
 		"or auto (default: btf, else classic)", "--attach"),
 	NUMBER("interval", 'I', interval_ms, 10, 3600000, "a number of milliseconds", "MS",
-	       "also print each MS milliseconds' numbers (10 to 3600000)", "-I/-c"),
+	       "also print each MS milliseconds' numbers (10 to 3600000);\n"
+	       "with --prometheus/--textfile: how often the textfile\n"
+	       "is written (default 15000), and nothing is printed", "-I/-c"),
 	NUMBER("count", 'c', interval_count, 1, 1ULL << 32, "a count of intervals", "N",
 	       "with -I: stop after N intervals", "-I/-c"),
 	NUMBER("keep-exited", 0, keep_exited, 0, 1000000, "a number of VMs", "N",
@@ -355,6 +407,15 @@ static const struct cli_option options[] = {
 	       "(default 64; 0: all); older ones are merged into one row,\n"
 	       "so memory stays bounded under churn (not with -I's\n"
 	       "--heatmap or --heatmap-out, which keep every interval)", "--keep-exited"),
+	{ .name = "prometheus", .has_arg = required_argument, .metavar = "[ADDR:]PORT",
+	  .help = "serve GET /metrics (Prometheus' text format) on\n"
+		  "ADDR (default 127.0.0.1) and PORT (0: any free one)\n"
+		  "while tracing",
+	  .parse = parse_listen, AT(export.http), .live_only = "--prometheus/--textfile" },
+	{ .name = "textfile", .has_arg = required_argument, .metavar = "FILE.prom",
+	  .help = "write the same metrics to FILE.prom atomically each\n"
+		  "-I interval, for node_exporter's textfile collector",
+	  .parse = parse_textfile, AT(export.textfile), .live_only = "--prometheus/--textfile" },
 	REASON("heatmap", optional_argument, output.heatmap, "REASON|all",
 	       "with -I: a latency heatmap per VM at the end, one\n"
 	       "column per interval (default all exit reasons; 'vmm'\n"
@@ -455,6 +516,12 @@ static int check_combinations(const struct cli *cli, bool report)
 			"--heatmap-out FILE.svg or .json\n", prog_name);
 		return -1;
 	}
+	if ((cli->export.http || cli->export.textfile) && (cli->output.heatmap || cli->output.heatmap_out)) {
+		/* An exporter runs for days: it keeps no intervals, which these draw. */
+		fprintf(stderr, "%s: --heatmap and --heatmap-out keep every interval: not with "
+			"--prometheus or --textfile, which run for days\n", prog_name);
+		return -1;
+	}
 	if (cli->output.heatmap && !cli->interval_ms && !report) {
 		fprintf(stderr, "%s: --heatmap draws one column per interval: it needs -I\n", prog_name);
 		return -1;
@@ -534,5 +601,9 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog_name, argv[optind]);
 		return -1;
 	}
-	return check_combinations(cli, report);
+	if (check_combinations(cli, report))
+		return -1;
+	if ((cli->export.http || cli->export.textfile) && !cli->interval_ms)
+		cli->interval_ms = DEFAULT_EXPORT_INTERVAL_MS;
+	return 0;
 }

@@ -61,8 +61,13 @@ void collect_name_vm(struct run *run, __u32 pid, __u64 start, const char *comm)
 	if (run_vm(run, pid, start))
 		return;
 	if (vm_alive(pid, start)) {
+		struct run_vm *vm;
+
 		vm_name(pid, name, sizeof(name));
-		run_add_vm(run, pid, start, name, false);
+		if (run_add_vm(run, pid, start, name, false))
+			return;
+		vm = (struct run_vm *)run_vm(run, pid, start);
+		vm_uuid(pid, vm->uuid, sizeof(vm->uuid));
 		return;
 	}
 	/* Came and went between two looks: named as the BPF side saw it, if it did. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host checks before loading, and the kvm modules watched while running. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -14,11 +15,34 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
+/*
+ * Whether path can be reached with this process's effective ids and
+ * capabilities. Not access(): for a user other than root the kernel checks
+ * it with the real ids and no capabilities, so a service user given
+ * CAP_DAC_READ_SEARCH would be told tracefs (mode 0700) is not there.
+ */
+static bool reachable(const char *path)
+{
+	return !faccessat(AT_FDCWD, path, F_OK, AT_EACCESS);
+}
+
 /* libbpf finds tracepoint ids in tracefs: mount it if nobody has. */
 static int check_tracefs(void)
 {
-	if (!access(TRACEFS "/events", F_OK) || !access(DEBUGFS_TRACING "/events", F_OK))
+	int err;
+
+	if (reachable(TRACEFS "/events"))
 		return 0;
+	err = errno;
+	if (reachable(DEBUGFS_TRACING "/events"))
+		return 0;
+	/* Mounted, but closed to us (mode 0700): not root, and no CAP_DAC_READ_SEARCH. */
+	if (err == EACCES) {
+		fprintf(stderr, "vmexitprof: cannot read tracefs (" TRACEFS ": %s), where the kvm "
+			"tracepoints' ids and formats are: run as root, or with CAP_DAC_READ_SEARCH "
+			"besides CAP_BPF and CAP_PERFMON\n", strerror(err));
+		return -1;
+	}
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
 		fprintf(stderr, "vmexitprof: tracefs is not mounted and mounting it failed (%s); "
 			"try: mount -t tracefs nodev " TRACEFS "\n", strerror(errno));
@@ -33,7 +57,7 @@ bool tracepoint_exists(const char *group_name)
 
 	snprintf(path, sizeof(path), TRACEFS "/events/%s", group_name);
 	snprintf(legacy, sizeof(legacy), DEBUGFS_TRACING "/events/%s", group_name);
-	return !access(path, F_OK) || !access(legacy, F_OK);
+	return reachable(path) || reachable(legacy);
 }
 
 /* Whether this process has capability cap in effect (CapEff in /proc/self/status). */
@@ -53,24 +77,25 @@ static bool has_capability(unsigned int cap)
 }
 
 /*
- * Root, and with what BPF tracing needs: CAP_BPF and CAP_PERFMON, or
- * CAP_SYS_ADMIN, which covers both. Root in a user namespace passes this
- * (its capabilities are its namespace's) and is refused at load instead.
+ * What BPF tracing needs, whoever runs it: CAP_BPF and CAP_PERFMON, or
+ * CAP_SYS_ADMIN, which covers both. Root is not required: the service
+ * (contrib/vmexitprof.service) runs as its own user with just those two
+ * (and CAP_DAC_READ_SEARCH for tracefs, see check_tracefs). Root in a user
+ * namespace passes this (its capabilities are its namespace's) and is
+ * refused at load instead.
  */
 static int check_privileges(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stderr, "vmexitprof: must run as root: loading BPF programs on kvm tracepoints "
-			"needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (try: sudo vmexitprof)\n");
-		return -1;
-	}
-	if (!has_capability(CAP_SYS_ADMIN) && (!has_capability(CAP_BPF) || !has_capability(CAP_PERFMON))) {
+	if (has_capability(CAP_SYS_ADMIN) || (has_capability(CAP_BPF) && has_capability(CAP_PERFMON)))
+		return 0;
+	if (geteuid() != 0)
+		fprintf(stderr, "vmexitprof: must run as root or with CAP_BPF and CAP_PERFMON: loading BPF "
+			"programs on kvm tracepoints needs them (try: sudo vmexitprof)\n");
+	else
 		fprintf(stderr, "vmexitprof: runs as root but without the capabilities BPF tracing "
 			"needs: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN (dropped by a container runtime, "
 			"capsh or setpriv?)\n");
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 int host_check(const __u32 *pids, unsigned int nr)

@@ -18,15 +18,19 @@
 #include "loader.h"
 #include "output.h"
 #include "proc.h"
+#include "publish.h"
 #include "reasons.h"
 #include "replay.h"
 #include "snapshot.h"
+#include "version.h"
 
 /* How long kvm_userspace_exit may fire alone before we call the host silent. */
 #define SILENT_KVM_EXIT_CHECK_MS 3000
 #define POLL_MS 100
 /* How often the entries of exited VMs move from the maps to userspace. */
 #define MOVE_EXITED_MS 1000
+/* How often --prometheus's text is made again: a scrape sees numbers at most this old. */
+#define PUBLISH_MS 1000
 
 static volatile sig_atomic_t exiting;
 
@@ -86,6 +90,8 @@ struct session {
 	struct run run;
 	struct snapshot prev, cur;	/* the last interval's end, and now */
 	bool keep_intervals;		/* for the heatmap or the dump */
+	bool exporting;			/* --prometheus or --textfile: -I publishes, prints nothing */
+	struct publisher pub;
 	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so on stderr */
 	__u64 target_starts[MAX_TARGET_PIDS];	/* -p's processes' start times */
 	__u64 interval_start_ns;	/* since the run started */
@@ -106,11 +112,11 @@ static int end_interval(struct session *s, __u64 end_ns, bool keep)
 	iv.start_ns = s->interval_start_ns;
 	iv.end_ns = end_ns;
 	/* As of this snapshot: guests ran and kvm_exit never fired is what PVM looks like. */
-	run->kvm_exit_fired = s->cur.counters[CNT_EXITS] || !s->cur.counters[CNT_USERSPACE_EXITS];
+	run->kvm_exit_fired = counters_kvm_exit_fired(s->cur.counters);
 	err = run_add_interval(run, &iv);
 	run->nr_ended++;
 	/* Without -I, nothing to print: the total is the run's report. */
-	if (!err && s->cli->interval_ms)
+	if (!err && s->cli->interval_ms && !s->exporting)
 		err = output_interval(run, run->nr_intervals - 1, run->nr_ended, &s->cli->output,
 				      s->names);
 	if (!keep && run->nr_intervals)
@@ -142,16 +148,37 @@ static int move_exited(struct session *s)
 	return err;
 }
 
+/*
+ * The exposition made again from the maps now, served, and with textfile
+ * written (a failed write is said and tried again next time). -errno.
+ */
+static int publish_now(struct session *s, bool textfile)
+{
+	struct snapshot total = {};
+	int err = collect_snapshot(&s->collector, &total);
+
+	if (!err)
+		err = publish_refresh(&s->pub, &total, &s->run, s->names, s->collector.exited,
+				      s->collector.nr_exited, textfile);
+	snapshot_free(&total);
+	if (!err && textfile)
+		publish_textfile(&s->pub);
+	return err;
+}
+
 /* Trace until a signal, -d, -c, or every -p target exited. 0, or -errno reading the maps. */
 static int trace_loop(struct session *s, __u64 start)
 {
 	const struct cli *cli = s->cli;
 	struct kvm_modules kvm_modules;
-	__u64 now, elapsed_ms, nr_done = 0, last_move_ms = 0, counters[NR_COUNTERS];
+	__u64 now, elapsed_ms, nr_done = 0, last_move_ms = 0, last_publish_ms = 0, counters[NR_COUNTERS];
 	bool checked_silence = false;
 	int err;
 
 	kvm_modules_init(&kvm_modules);
+	/* Served, and the textfile there, from the start: empty, with build_info. */
+	if (s->exporting && (err = publish_now(s, true)))
+		return err;
 	while (!exiting) {
 		__u64 next_ms = cli->interval_ms ? (nr_done + 1) * cli->interval_ms : 0;
 
@@ -170,6 +197,13 @@ static int trace_loop(struct session *s, __u64 start)
 			if (err)
 				return err;
 		}
+		/* Each second; an interval's end below publishes anyway. */
+		if (s->exporting && elapsed_ms - last_publish_ms >= PUBLISH_MS && !(next_ms && elapsed_ms >= next_ms)) {
+			last_publish_ms = elapsed_ms;
+			err = publish_now(s, false);
+			if (err)
+				return err;
+		}
 		if (cli->duration_ms && elapsed_ms >= cli->duration_ms)
 			break;
 		if (all_targets_exited(&cli->trace, s->target_starts))
@@ -178,9 +212,15 @@ static int trace_loop(struct session *s, __u64 start)
 			/* The last interval is read after detaching, in main. */
 			if (cli->interval_count && nr_done + 1 >= cli->interval_count)
 				break;
-			err = collect_snapshot(&s->collector, &s->cur);
-			if (!err)
-				err = end_interval(s, now - start, s->keep_intervals);
+			/* An exporter's interval is the textfile's: no -I lines. */
+			if (s->exporting) {
+				err = publish_now(s, true);
+				last_publish_ms = elapsed_ms;
+			} else {
+				err = collect_snapshot(&s->collector, &s->cur);
+				if (!err)
+					err = end_interval(s, now - start, s->keep_intervals);
+			}
 			if (err)
 				return err;
 			/* Fell behind (a stopped terminal?): skip, don't burst. */
@@ -227,6 +267,7 @@ int main(int argc, char **argv)
 {
 	struct reason_table names = {};
 	struct loader loader = {};
+	struct publish_opts publish;
 	struct session s = {};
 	struct cli cli;
 	__u64 start;
@@ -243,7 +284,14 @@ int main(int argc, char **argv)
 	 */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	s.exporting = cli.export.http || cli.export.textfile;
+	/*
+	 * An exporter is a service: ignored, SIGHUP cannot end it (systemd's
+	 * reload, a closed terminal or a careless kill -HUP); SIGTERM or
+	 * SIGINT stops it. Ignored rather than caught, so that it stays so
+	 * whatever the loop is doing.
+	 */
+	signal(SIGHUP, s.exporting ? SIG_IGN : on_signal);
 	if (host_check(cli.trace.pids, cli.trace.nr_pids))
 		return 1;
 	reasons_load(&names, NULL);
@@ -254,7 +302,17 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = 1;
-	if (cli.output.heatmap_out && output_check_writable(cli.output.heatmap_out))
+	if (cli.output.heatmap_out && output_check_writable("--heatmap-out", cli.output.heatmap_out))
+		goto cleanup;
+	if (cli.export.textfile && output_check_writable("--textfile", cli.export.textfile))
+		goto cleanup;
+	/* Bound before loading, so that a port in use fails at once. */
+	publish = (struct publish_opts){
+		.http = cli.export.http, .http_addr = cli.export.http_addr, .http_port = cli.export.http_port,
+		.textfile = cli.export.textfile,
+		.expose = { .per_vcpu = cli.output.print.per_vcpu, .version = VMEXITPROF_VERSION },
+	};
+	if (s.exporting && publish_start(&s.pub, &publish))
 		goto cleanup;
 	if (loader_open(&loader, &cli.trace, &names) || loader_attach(&loader, &cli.trace))
 		goto cleanup;
@@ -265,7 +323,10 @@ int main(int argc, char **argv)
 	snprintf(s.run.vmm_time_source, sizeof(s.run.vmm_time_source), "%s",
 		 vmm_clock_names[loader.vmm_clock]);
 	snprintf(s.run.attach, sizeof(s.run.attach), "%s", attach_mode_names[loader.attach]);
-	s.run.interval_ns = cli.interval_ms * 1000000;
+	s.pub.opts.expose.vmm_time = s.run.vmm_time_source;
+	s.pub.opts.expose.attach = s.run.attach;
+	/* An exporter's run is one interval: -I only paces the textfile. */
+	s.run.interval_ns = s.exporting ? 0 : cli.interval_ms * 1000000;
 	s.run.ports = cli.trace.ports;
 	s.run.mmio = cli.trace.mmio;
 	/* Kept intervals hold every VM by its own key: nothing is folded then. */
@@ -274,7 +335,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "Tracing KVM exits%s (VMM handling time from %s; %s tracepoints)... Hit "
 		"Ctrl-C to end.\n", cli.duration_ms ? " for the given duration" : "",
 		s.run.vmm_time_source, s.run.attach);
-	if (cli.interval_ms)
+	if (cli.interval_ms && !s.exporting)
 		output_interval_header(&cli.output);
 	for (unsigned int i = 0; i < cli.trace.nr_pids; i++) {
 		s.target_starts[i] = pid_start_ticks(cli.trace.pids[i]);
@@ -294,6 +355,7 @@ int main(int argc, char **argv)
 	err = finish(&s);
 
 cleanup:
+	publish_stop(&s.pub);
 	loader_close(&loader);
 	collector_free(&s.collector);
 	snapshot_free(&s.prev);

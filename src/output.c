@@ -13,22 +13,22 @@
 #include "output.h"
 #include "util.h"
 
-int output_check_writable(const char *path)
+int output_check_writable(const char *opt, const char *path)
 {
 	char dir[4096];
 	struct stat st;
 
 	dir_of(path, dir, sizeof(dir));
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vmexitprof: --heatmap-out: no directory %s\n", dir);
+		fprintf(stderr, "vmexitprof: %s: no directory %s\n", opt, dir);
 		return -1;
 	}
 	if (access(dir, W_OK)) {
-		fprintf(stderr, "vmexitprof: --heatmap-out: cannot write in %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "vmexitprof: %s: cannot write in %s: %s\n", opt, dir, strerror(errno));
 		return -1;
 	}
 	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vmexitprof: --heatmap-out: %s is a directory\n", path);
+		fprintf(stderr, "vmexitprof: %s: %s is a directory\n", opt, path);
 		return -1;
 	}
 	return 0;
@@ -137,25 +137,14 @@ static int print_heatmaps(const struct run *run, const struct output_opts *opts,
 int output_run(const struct run *run, const struct snapshot *total, const struct output_opts *opts,
 	       const struct reason_table *names)
 {
-	static const struct snapshot empty;
 	struct summary sum = {};
-	struct run whole = *run;
-	struct interval all;
 	int err;
 
-	if (total) {
-		/* The totals as one interval from nothing, with the run's names and flags. */
-		err = snapshot_diff(total, &empty, &all);
-		if (err)
-			goto nomem;
-		all.end_ns = run->duration_ns;
-		whole.intervals = &all;
-		whole.nr_intervals = 1;
-		err = summary_of_run(&whole, 0, 1, &sum);
-		interval_free(&all);
-	} else {
+	/* The totals from the live run's last snapshot, exact even when intervals were dropped. */
+	if (total)
+		err = summary_of_total(run, total, &sum);
+	else
 		err = summary_of_run(run, 0, run->nr_intervals, &sum);
-	}
 	if (err)
 		goto nomem;
 	sum.duration_ns = run->duration_ns;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VM processes and their threads, through /proc (include/proc.h). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -128,19 +129,27 @@ static const char *option_item(const char *p, const char *end, char *out, size_t
 	return p;
 }
 
-bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
+/* The value of the last -OPT or --OPT in a NUL-separated command line (the last wins, as in QEMU). */
+static const char *last_option_value(const char *cmdline, size_t len, const char *opt)
 {
 	const char *p = cmdline, *end = cmdline + len, *value = NULL;
-	bool found = false;
 
-	/* The last -name wins, as in QEMU. */
 	while (p < end) {
 		const char *arg = p;
 
 		p += strnlen(p, end - p) + 1;
-		if ((!strcmp(arg, "-name") || !strcmp(arg, "--name")) && p < end)
+		if (arg[0] == '-' && (!strcmp(arg + 1, opt) || (arg[1] == '-' && !strcmp(arg + 2, opt))) &&
+		    p < end)
 			value = p;
 	}
+	return value;
+}
+
+bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
+{
+	const char *end = cmdline + len, *value = last_option_value(cmdline, len, "name");
+	bool found = false;
+
 	if (!value)
 		return false;
 	end = value + strnlen(value, end - value);
@@ -157,6 +166,42 @@ bool cmdline_vm_name(const char *cmdline, size_t len, char *buf, size_t buflen)
 	return found;
 }
 
+bool cmdline_vm_uuid(const char *cmdline, size_t len, char *buf, size_t buflen)
+{
+	const char *value = last_option_value(cmdline, len, "uuid");
+	size_t n = value ? strnlen(value, cmdline + len - value) : 0;
+
+	/* QEMU takes only the 8-4-4-4-12 hex form; anything else is not shown. */
+	if (n != 36 || buflen < 37)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? value[i] != '-' : !isxdigit((unsigned char)value[i]))
+			return false;
+		buf[i] = tolower((unsigned char)value[i]);
+	}
+	buf[n] = 0;
+	return true;
+}
+
+/* /proc/PID/cmdline into buf (NUL-terminated); its length, 0 if it cannot be read. */
+static size_t read_cmdline(__u32 pid, char *buf, size_t len)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return n;
+}
+
 /* Names come from the VM's own command line: keep them printable and valid UTF-8. */
 void vm_name(__u32 pid, char *buf, size_t len)
 {
@@ -164,21 +209,23 @@ void vm_name(__u32 pid, char *buf, size_t len)
 	name_sanitize(buf);
 }
 
+void vm_uuid(__u32 pid, char *buf, size_t len)
+{
+	char cmdline[8192];
+	size_t n = read_cmdline(pid, cmdline, sizeof(cmdline));
+
+	if (!cmdline_vm_uuid(cmdline, n, buf, len) && len)
+		buf[0] = 0;
+}
+
 static void vm_name_raw(__u32 pid, char *buf, size_t len)
 {
 	char path[64], cmdline[8192];
-	size_t n = 0;
+	size_t n = read_cmdline(pid, cmdline, sizeof(cmdline));
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	f = fopen(path, "r");
-	if (f) {
-		n = fread(cmdline, 1, sizeof(cmdline) - 1, f);
-		fclose(f);
-		cmdline[n] = 0;
-		if (cmdline_vm_name(cmdline, n, buf, len))
-			return;
-	}
+	if (cmdline_vm_name(cmdline, n, buf, len))
+		return;
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
 	f = fopen(path, "r");
 	if (f && fgets(buf, len, f)) {

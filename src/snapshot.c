@@ -45,6 +45,11 @@ __u64 counters_exits_pending(const __u64 *c)
 	return c[CNT_EXITS] > done ? c[CNT_EXITS] - done : 0;
 }
 
+bool counters_kvm_exit_fired(const __u64 *c)
+{
+	return c[CNT_EXITS] || !c[CNT_USERSPACE_EXITS];
+}
+
 int snapshot_add_hist(struct snapshot *s, const struct hist_key *key, const struct hist *h)
 {
 	struct snap_hist *e = array_append(&s->hists, &s->nr_hists, sizeof(*e));

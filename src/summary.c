@@ -167,6 +167,7 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 		const struct run_vm *known = run_vm(run, vm->pid, vm->start);
 
 		snprintf(vm->name, sizeof(vm->name), "%s", known ? known->name : "?");
+		snprintf(vm->uuid, sizeof(vm->uuid), "%s", known ? known->uuid : "");
 		vm->exited = known && known->exited;
 		for (size_t j = 0; j < sum->vms[i].nr_vcpus; j++) {
 			struct vcpu_summary *v = &sum->vms[i].vcpus[j];
@@ -177,6 +178,27 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 	return 0;
 }
 
+int summary_of_total(const struct run *run, const struct snapshot *total, struct summary *sum)
+{
+	static const struct snapshot empty;
+	struct run whole = *run;
+	struct interval all;
+	int err = snapshot_diff(total, &empty, &all);
+
+	if (err)
+		return err;
+	all.end_ns = run->duration_ns;
+	whole.intervals = &all;
+	whole.nr_intervals = 1;
+	err = summary_of_run(&whole, 0, 1, sum);
+	interval_free(&all);
+	/* The run's own, not the copy's: whole ends here. */
+	sum->vmm_time_source = run->vmm_time_source;
+	sum->duration_ns = run->duration_ns;
+	sum->interval_start_ns = sum->interval_end_ns = 0;
+	return err;
+}
+
 static void free_vcpu(struct vcpu_summary *v)
 {
 	free(v->reasons.rows);
@@ -184,21 +206,36 @@ static void free_vcpu(struct vcpu_summary *v)
 	free(v->vmm.rows);
 }
 
+static void free_vm(struct vm_summary *vm)
+{
+	for (size_t j = 0; j < vm->nr_vcpus; j++)
+		free_vcpu(&vm->vcpus[j]);
+	free(vm->vcpus);
+	free(vm->reasons.rows);
+	free(vm->uexits.rows);
+	free(vm->vmm.rows);
+	free(vm->io.rows);
+}
+
 void summary_free(struct summary *sum)
 {
-	for (size_t i = 0; i < sum->nr_vms; i++) {
-		struct vm_summary *vm = &sum->vms[i];
-
-		for (size_t j = 0; j < vm->nr_vcpus; j++)
-			free_vcpu(&vm->vcpus[j]);
-		free(vm->vcpus);
-		free(vm->reasons.rows);
-		free(vm->uexits.rows);
-		free(vm->vmm.rows);
-		free(vm->io.rows);
-	}
+	for (size_t i = 0; i < sum->nr_vms; i++)
+		free_vm(&sum->vms[i]);
 	free(sum->vms);
 	memset(sum, 0, sizeof(*sum));
+}
+
+void summary_drop_vms(struct summary *sum, bool (*drop)(const struct run_vm *vm, void *ctx), void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sum->nr_vms; i++) {
+		if (drop(&sum->vms[i].vm, ctx))
+			free_vm(&sum->vms[i]);
+		else
+			sum->vms[n++] = sum->vms[i];
+	}
+	sum->nr_vms = n;
 }
 
 const struct hist *summary_vmm_hist(const struct reason_rows *vmm, const struct uexit_row *u)

@@ -134,6 +134,23 @@ cases=$(cat <<'TABLE'
 --color bogus                   => --color: 'bogus' is not one of
 --color ALWAYS                  => 'ALWAYS' is not one of
 --color                         => requires an argument
+# --prometheus [ADDR:]PORT, --textfile FILE.prom
+--prometheus ''                 => --prometheus: '' is not \[ADDR:\]PORT
+--prometheus 65536              => --prometheus: '65536' is not \[ADDR:\]PORT
+--prometheus -1                 => --prometheus: '-1' is not
+--prometheus 9x                 => '9x' is not \[ADDR:\]PORT
+--prometheus localhost:9560     => 'localhost:9560' is not \[ADDR:\]PORT
+--prometheus 1.2.3:9560         => '1.2.3:9560' is not
+--prometheus ::1:9560           => '::1:9560' is not
+--prometheus [::1]:             => '\[::1\]:' is not
+--prometheus 127.0.0.1:         => '127.0.0.1:' is not
+--prometheus                    => requires an argument
+--textfile x.txt                => --textfile: 'x.txt' is not a file name ending in .prom
+--textfile .prom                => '.prom' is not a file name ending in .prom
+--textfile dir/.prom            => 'dir/.prom' is not a file name ending in .prom
+--textfile                      => requires an argument
+--prometheus 0 --heatmap-out x.json => --heatmap and --heatmap-out keep every interval: not with --prometheus
+--textfile x.prom -I 100 --heatmap  => not with --prometheus or --textfile
 # report FILE: what only a live run takes (the file's own errors: the lead's parser tests)
 report                          => report needs the FILE
 report ''                       => report needs the FILE
@@ -142,6 +159,8 @@ report run.json -p 1            => report: -p applies to tracing, not to a saved
 report run.json -I 100          => report: -I/-c applies to tracing
 report run.json --ports         => report: --ports/--mmio applies to tracing
 report run.json --vmm-time usdt => report: --vmm-time applies to tracing
+report run.json --prometheus 1  => report: --prometheus/--textfile applies to tracing
+report run.json --textfile a.prom => report: --prometheus/--textfile applies to tracing
 report a.json b.json            => unexpected argument 'b.json'
 report run.json --sort bogus    => --sort: 'bogus' is not one of
 # options that take no value

@@ -11,8 +11,21 @@ expect_status 2 ./vmexitprof --frobnicate
 assert_eq "$(wc -l <<<"$err")" 1 "unknown option: one line"
 ./vmexitprof --help | grep -q '^EXAMPLES:' || die "--help has no EXAMPLES"
 
-expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups ./vmexitprof -d 1
-assert_match "$err" "^vmexitprof: must run as root" "not root"
+# Not root: capabilities, not the user, decide (the service runs as its own user).
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect_status 1 "${nobody[@]}" ./vmexitprof -d 1
+assert_eq "$err" "vmexitprof: must run as root or with CAP_BPF and CAP_PERFMON: loading BPF programs on kvm tracepoints needs them (try: sudo vmexitprof)" "not root"
+# caps bpf,perfmon: setpriv's options that give exactly those, inherited by its command.
+caps() { local c=+${1//,/,+}; echo "--inh-caps=$c --ambient-caps=$c --bounding-set=-all,$c"; }
+# tracefs is mode 0700 unless mounted otherwise: then CAP_DAC_READ_SEARCH is needed too.
+if ! "${nobody[@]}" test -x /sys/kernel/tracing; then
+	# shellcheck disable=SC2046 # caps gives three words
+	expect_status 1 "${nobody[@]}" $(caps bpf,perfmon) ./vmexitprof -d 1
+	assert_eq "$err" "vmexitprof: cannot read tracefs (/sys/kernel/tracing: Permission denied), where the kvm tracepoints' ids and formats are: run as root, or with CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON" "not root, tracefs closed"
+fi
+# shellcheck disable=SC2046
+out=$("${nobody[@]}" $(caps bpf,perfmon,dac_read_search) ./vmexitprof -d 0.2 2>&1 >/dev/null) ||
+	die "vmexitprof failed as nobody with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH: $out"
 # Root without CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON (as a container may run it).
 no_caps=(setpriv --inh-caps=-sys_admin,-bpf,-perfmon --bounding-set=-sys_admin,-bpf,-perfmon)
 expect_status 1 "${no_caps[@]}" ./vmexitprof -d 1

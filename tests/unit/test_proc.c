@@ -3,6 +3,7 @@
  * src/proc.c: the VM's name from QEMU's command line, parsed the way
  * QEMU parses -name (an implied "guest" key first, ",," for a comma).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "proc.h"
@@ -47,8 +48,36 @@ static void test_cmdline_vm_name(void)
 	      "cut to 4: '%s'", buf);
 }
 
+static void test_cmdline_vm_uuid(void)
+{
+	static const struct { const char *cmdline; size_t len; const char *uuid; } cases[] = {
+		{ CMDLINE("qemu\0-uuid\0b6a1cda0-3f4e-4d2b-9c1a-0123456789ab\0"),
+		  "b6a1cda0-3f4e-4d2b-9c1a-0123456789ab" },
+		{ CMDLINE("qemu\0--uuid\0B6A1CDA0-3F4E-4D2B-9C1A-0123456789AB\0-m\0512\0"),
+		  "b6a1cda0-3f4e-4d2b-9c1a-0123456789ab" },
+		{ CMDLINE("qemu\0-uuid\0" "00000000-0000-0000-0000-000000000001\0"
+			  "-uuid\0" "00000000-0000-0000-0000-000000000002\0"), "00000000-0000-0000-0000-000000000002" },
+		{ CMDLINE("qemu\0-uuid\0not-a-uuid\0"), NULL },
+		{ CMDLINE("qemu\0-uuid\0b6a1cda0-3f4e-4d2b-9c1a-0123456789abc\0"), NULL },	/* too long */
+		{ CMDLINE("qemu\0-uuid\0b6a1cda0x3f4e-4d2b-9c1a-0123456789ab\0"), NULL },	/* no dash */
+		{ CMDLINE("qemu\0-uuid\0g6a1cda0-3f4e-4d2b-9c1a-0123456789ab\0"), NULL },	/* not hex */
+		{ CMDLINE("qemu\0-uuid\0"), NULL },
+		{ CMDLINE("qemu\0-name\0web1\0"), NULL },
+	};
+	char buf[40];
+
+	SECTION("QEMU's -uuid: the last one, in the 8-4-4-4-12 hex form, lower-cased");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool found = cmdline_vm_uuid(cases[i].cmdline, cases[i].len, buf, sizeof(buf));
+
+		if (CHECK(found == !!cases[i].uuid, "case %zu: found %d", i, found) && found)
+			CHECK_STR(buf, cases[i].uuid, "case %zu", i);
+	}
+}
+
 int main(void)
 {
 	test_cmdline_vm_name();
+	test_cmdline_vm_uuid();
 	return check_done();
 }

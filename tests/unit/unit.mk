@@ -3,7 +3,7 @@
 # Included by the top Makefile, which defines OUTPUT, CC and ALL_CFLAGS.
 
 UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_cli test_dump \
-	test_snapshot test_proc test_summary)
+	test_snapshot test_proc test_summary test_expose)
 TEST_BINS += $(UNIT_TESTS)
 
 .PHONY: unit
@@ -31,6 +31,9 @@ $(OUTPUT)/tests/unit/test_snapshot: $(OUTPUT)/tests/unit/test_snapshot.o $(MODEL
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
 
 $(OUTPUT)/tests/unit/test_summary: $(OUTPUT)/tests/unit/test_summary.o $(MODEL_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
+
+$(OUTPUT)/tests/unit/test_expose: $(OUTPUT)/tests/unit/test_expose.o $(OUTPUT)/src/expose.o $(MODEL_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
 
 $(OUTPUT)/tests/unit/test_proc: $(OUTPUT)/tests/unit/test_proc.o $(OUTPUT)/src/proc.o \
