@@ -192,8 +192,9 @@ int summary_of_total(const struct run *run, const struct snapshot *total, struct
 	whole.nr_intervals = 1;
 	err = summary_of_run(&whole, 0, 1, sum);
 	interval_free(&all);
-	/* The run's own, not the copy's: whole ends here. */
+	/* The run's own, not the copy's: whole ends here (attach points into it). */
 	sum->vmm_time_source = run->vmm_time_source;
+	sum->attach = run->attach;
 	sum->duration_ns = run->duration_ns;
 	sum->interval_start_ns = sum->interval_end_ns = 0;
 	return err;

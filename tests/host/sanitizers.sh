@@ -52,6 +52,7 @@ from reports import *
 truth, prof = load(sys.argv[1]), load(sys.argv[2])
 vm = [v for v in prof["vms"] if v["pid"] == truth["pid"]]
 check(len(vm) == 1, "the VM is in the report")
+check(prof.get("attach") in ("tp_btf", "classic"), f"attach {prof.get('attach')!r}")
 returns = sum(n for v in truth["vcpus"] for k, n in v["kvm_run_returns"].items() if k != "EINTR")
 got = sum(u["count"] for u in vm[0]["userspace"]) if vm else None
 check(got == returns, f"returns to userspace {got} != testvmm's {returns}")

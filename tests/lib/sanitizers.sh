@@ -2,7 +2,7 @@
 # Sanitizer findings end the program (halt_on_error, and the build's
 # -fno-sanitize-recover) and are printed on stderr.
 asan_dir=${OUTPUT:-build}/asan
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 [[ -x $asan_dir/vmexitprof ]] || die "$asan_dir/vmexitprof is missing; run 'make sanitize' first"
 for src in src/*.c; do
