@@ -34,6 +34,7 @@ enum dump_field_kind {
 	DUMP_UINT,		/* an integer in [min, max] */
 	DUMP_VCPU,		/* a vCPU id, or null for VCPU_UNKNOWN */
 	DUMP_OPTIONAL,		/* an integer; absent means 0 (older dumps lack it) */
+	DUMP_NONZERO,		/* as DUMP_OPTIONAL, and written only when not 0 */
 	DUMP_BOOL,		/* true or false, in a bool */
 };
 

@@ -86,6 +86,14 @@ void hist_merge(struct hist *dst, const struct hist *src);
  * HIST_OVERFLOW_NS where it falls in the overflow, meaning "at least".
  */
 __u64 hist_percentile(const struct hist *h, double q);
+/*
+ * The samples' standard deviation in ns (n - 1, as perf's), from exact
+ * sums; 0 below 2 samples, NAN where the squares are not known (old dumps).
+ */
+double hist_stddev(const struct hist *h);
+double stddev_of_sums(__u64 count, __u64 sum, __u64 sum_sq_lo, __u64 sum_sq_hi);
+/* *lo:*hi += lo2:hi2 (struct hist's 128-bit sum of squares). */
+void sum_sq_add128(__u64 *lo, __u64 *hi, __u64 lo2, __u64 hi2);
 #endif
 
 #endif /* VMEXITPROF_HIST_H */

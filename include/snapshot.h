@@ -52,6 +52,7 @@ struct sparse_hist {
 	__u64 count, sum_ns, min_ns, max_ns, to_userspace;
 	struct bucket_count *buckets;
 	__u32 nr_buckets;
+	__u64 sum_sq_lo, sum_sq_hi;	/* struct hist's sum of squares */
 };
 
 /* What happened between two snapshots; times are since the run started. */

@@ -79,6 +79,12 @@ struct hist {
 	__u64 max_ns;
 	__u64 to_userspace;	/* of count, those that returned to the VMM */
 	__u64 buckets[HIST_NR_BUCKETS];
+	/*
+	 * The sum of the samples' squares (ns^2), exact as a 128-bit number:
+	 * the standard deviation's. A u64 would overflow after 18 million
+	 * 1 ms halts; 128 bits hold 2^40 samples of 73 minutes (2^42 ns) each.
+	 */
+	__u64 sum_sq_lo, sum_sq_hi;
 };
 
 /*

@@ -4,6 +4,7 @@
  * emitter, the CSV of heatmap cells; and the field tables the reader
  * (dump_read.c) shares.
  */
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -54,6 +55,12 @@ static const struct dump_field hist_fields[] = {
 	{ "max_ns", offsetof(struct sparse_hist, max_ns), 8, DUMP_UINT, 0, ~0ULL, "min_ns" },
 	/* Not bounded by count: an interval can see the one before its bucket. */
 	U64(struct sparse_hist, to_userspace, "to_userspace"),
+	/*
+	 * The sum of squares, 128 bits in two words. Dumps from before it lack
+	 * them, and a dump read from one writes none back (0 means unknown).
+	 */
+	FIELD(struct sparse_hist, sum_sq_lo, "sum_sq_lo", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct sparse_hist, sum_sq_hi, "sum_sq_hi", DUMP_NONZERO, 0, ~0ULL),
 };
 
 static const struct dump_field uexit_fields[] = {
@@ -124,6 +131,8 @@ static void record_fields(struct json_writer *w, const struct dump_record *rec, 
 		const struct dump_field *f = &rec->fields[i];
 		__u64 v = dump_field_get(f, record);
 
+		if (f->kind == DUMP_NONZERO && !v)
+			continue;
 		if (f->kind == DUMP_VCPU && v == VCPU_UNKNOWN)
 			jsonw_null_field(w, f->name);
 		else if (f->kind == DUMP_BOOL)
@@ -148,7 +157,11 @@ static void records_json(struct json_writer *w, const struct dump_record *rec, c
 		record_fields(w, rec, record);
 		if (rec == &dump_hist_record) {
 			const struct sparse_hist *h = record;
+			double sd = stddev_of_sums(h->count, h->sum_ns, h->sum_sq_lo, h->sum_sq_hi);
 
+			/* For readers of the file, where the squares are known; report recomputes it. */
+			if ((h->sum_sq_lo || h->sum_sq_hi) && !isnan(sd))
+				jsonw_uint_field(w, "stddev_ns", (__u64)(sd + 0.5));
 			jsonw_array_field(w, DUMP_KEY_BUCKETS);
 			for (__u32 b = 0; b < h->nr_buckets; b++) {
 				jsonw_start_array(w);

@@ -147,7 +147,7 @@ static bool read_fields(struct reader *r, const json_object *obj, const struct d
 		}
 		if (f->kind == DUMP_VCPU && json_object_is_type(v, json_type_null))
 			value = VCPU_UNKNOWN;
-		else if (f->kind == DUMP_OPTIONAL && !v)
+		else if ((f->kind == DUMP_OPTIONAL || f->kind == DUMP_NONZERO) && !v)
 			value = 0;
 		else if (f->kind == DUMP_BOOL) {
 			if (!get_bool(r, obj, f->name, &b, where))

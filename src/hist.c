@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Userspace side of the log-linear histograms (layout in include/hist.h). */
+#include <math.h>
 #include <linux/types.h>
 
 #include "hist.h"
 #include "vmexitprof.h"
+
+/* *lo:*hi += lo2:hi2, 128 bits as two words (the dump's and the BPF side's layout). */
+void sum_sq_add128(__u64 *lo, __u64 *hi, __u64 lo2, __u64 hi2)
+{
+	*lo += lo2;
+	*hi += hi2 + (*lo < lo2);
+}
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	/* An interval can hold sums without samples (a torn read): they add up all the same. */
 	dst->sum_ns += src->sum_ns;
 	dst->to_userspace += src->to_userspace;
+	sum_sq_add128(&dst->sum_sq_lo, &dst->sum_sq_hi, src->sum_sq_lo, src->sum_sq_hi);
 	if (!src->count)
 		return;
 	if (!dst->count || src->min_ns < dst->min_ns)
@@ -49,4 +58,36 @@ __u64 hist_percentile(const struct hist *h, double q)
 	if (v > h->max_ns)
 		v = h->max_ns;
 	return v;
+}
+
+/*
+ * The samples' standard deviation, with n - 1 (as perf's stats), from the
+ * exact sums: M2 = sum_sq - sum^2 / n in 128-bit integers (sum^2 < 2^128
+ * for any sum), so no cancellation in floating point; only the final
+ * division and square root are rounded. 0 with fewer than 2 samples, and
+ * where a torn read left the sums short of what count says (M2 < 0). NAN
+ * where there are no squares to go by (a dump from before they were kept):
+ * samples with a non-zero sum have a non-zero sum of squares.
+ */
+double stddev_of_sums(__u64 count, __u64 sum, __u64 sum_sq_lo, __u64 sum_sq_hi)
+{
+	unsigned __int128 sq = ((unsigned __int128)sum_sq_hi << 64) | sum_sq_lo;
+	unsigned __int128 s2 = (unsigned __int128)sum * sum, q, r, m2;
+
+	if (count < 2)
+		return 0;
+	if (!sq && sum)
+		return NAN;
+	q = s2 / count;
+	r = s2 % count;
+	if (sq < q || (sq == q && r))
+		return 0;
+	m2 = sq - q;
+	/* M2 = m2 - r / n exactly; r / n < 1. */
+	return sqrt(((double)m2 - (double)r / count) / (count - 1));
+}
+
+double hist_stddev(const struct hist *h)
+{
+	return stddev_of_sums(h->count, h->sum_ns, h->sum_sq_lo, h->sum_sq_hi);
 }

@@ -4,6 +4,7 @@
  * through the JSON emitter (include/print.h). Schema: docs/json.md.
  */
 #define _GNU_SOURCE	/* strerrorname_np */
+#include <math.h>
 #include <string.h>
 
 #include "hist.h"
@@ -19,7 +20,9 @@
  */
 static void latency_fields(struct json_writer *w, const struct hist *h, bool with_to_userspace)
 {
-	static const char *const names[] = { "min_ns", "avg_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" };
+	static const char *const names[] = { "min_ns", "avg_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns",
+					      "stddev_ns" };
+	double sd;
 
 	jsonw_uint_field(w, "count", h->count);
 	if (with_to_userspace)
@@ -36,6 +39,12 @@ static void latency_fields(struct json_writer *w, const struct hist *h, bool wit
 	jsonw_uint_field(w, "p99_ns", hist_percentile(h, 0.99));
 	jsonw_uint_field(w, "p999_ns", hist_percentile(h, 0.999));
 	jsonw_uint_field(w, "max_ns", h->max_ns);
+	/* Appended, so the fields before keep their order; null where a dump lacks the squares. */
+	sd = hist_stddev(h);
+	if (isnan(sd))
+		jsonw_null_field(w, "stddev_ns");
+	else
+		jsonw_uint_field(w, "stddev_ns", (__u64)(sd + 0.5));
 }
 
 static void reasons_json(struct json_writer *w, const struct reason_rows *set,

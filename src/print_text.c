@@ -5,6 +5,7 @@
  * the event accounting; and the -I lines (include/print.h).
  */
 #define _GNU_SOURCE	/* strerrorname_np */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -82,10 +83,18 @@ static void print_latencies(FILE *out, const struct hist *h)
 {
 	static const double quantiles[] = { 0.5, 0.99, 0.999 };
 	char buf[32];
+	double sd;
 
 	format_ns(buf, sizeof(buf), h->min_ns);
 	fprintf(out, " %8s", buf);
 	format_ns(buf, sizeof(buf), (double)h->sum_ns / h->count);
+	fprintf(out, " %8s", buf);
+	sd = hist_stddev(h);
+	/* "-": a dump from before the sums of squares were kept. */
+	if (isnan(sd))
+		snprintf(buf, sizeof(buf), "-");
+	else
+		format_ns(buf, sizeof(buf), sd);
 	fprintf(out, " %8s", buf);
 	for (size_t i = 0; i < ARRAY_SIZE(quantiles); i++) {
 		format_percentile(buf, sizeof(buf), h, quantiles[i]);
@@ -102,8 +111,8 @@ static void print_table(FILE *out, const struct reason_rows *set, const struct r
 	char name[64];
 
 	set_totals(set, names, &t);
-	fprintf(out, "%s%-24s %10s %7s %7s %7s %8s %8s %8s %8s %8s %8s\n", indent, "REASON", "COUNT",
-		"COUNT%", "TIME%", "NOHLT%", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
+	fprintf(out, "%s%-24s %10s %7s %7s %7s %8s %8s %8s %8s %8s %8s %8s\n", indent, "REASON",
+		"COUNT", "COUNT%", "TIME%", "NOHLT%", "MIN", "AVG", "STDDEV", "P50", "P99", "P99.9", "MAX");
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct reason_row *s = &set->rows[i];
 
@@ -238,8 +247,8 @@ static void print_uexits(FILE *out, const struct uexit_rows *set, const struct r
 		return;
 	fprintf(out, "\n%sReturns to userspace, and the VMM's handling time until the next KVM_RUN "
 		"(%s):\n", indent, vmm_interval);
-	fprintf(out, "%s%-24s %10s %10s %8s %8s %8s %8s %8s %8s\n", indent, "KVM_EXIT", "COUNT",
-		"HANDLED", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
+	fprintf(out, "%s%-24s %10s %10s %8s %8s %8s %8s %8s %8s %8s\n", indent, "KVM_EXIT", "COUNT",
+		"HANDLED", "MIN", "AVG", "STDDEV", "P50", "P99", "P99.9", "MAX");
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct hist *h = summary_vmm_hist(vmm, &set->rows[i]);
 

@@ -238,6 +238,9 @@ static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, 
 	out->count = c->count - p->count;
 	out->sum_ns = c->sum_ns - p->sum_ns;
 	out->to_userspace = c->to_userspace - p->to_userspace;
+	/* 128-bit difference: the borrow from the low word. */
+	out->sum_sq_lo = c->sum_sq_lo - p->sum_sq_lo;
+	out->sum_sq_hi = c->sum_sq_hi - p->sum_sq_hi - (c->sum_sq_lo < p->sum_sq_lo);
 	out->buckets = nr ? calloc(nr, sizeof(*out->buckets)) : NULL;
 	if (nr && !out->buckets)
 		return -ENOMEM;
@@ -356,6 +359,8 @@ void sparse_hist_expand(const struct sparse_hist *s, struct hist *h)
 	h->min_ns = s->min_ns;
 	h->max_ns = s->max_ns;
 	h->to_userspace = s->to_userspace;
+	h->sum_sq_lo = s->sum_sq_lo;
+	h->sum_sq_hi = s->sum_sq_hi;
 	for (__u32 i = 0; i < s->nr_buckets; i++)
 		if (s->buckets[i].bucket < HIST_NR_BUCKETS)
 			h->buckets[s->buckets[i].bucket] += s->buckets[i].count;

@@ -273,11 +273,13 @@ static void expect_hist(struct exit_entry_test_bpf *skel, struct hist_key key,
 			const __u64 *lat, unsigned int n)
 {
 	struct hist got, want;
+	unsigned __int128 sq = 0;
 	char what[256];
 	int err;
 
 	if (!skel)
 		return;
+
 	memset(&want, 0, sizeof(want));
 	for (unsigned int i = 0; i < n; i++) {
 		if (!want.count || lat[i] < want.min_ns)
@@ -286,6 +288,8 @@ static void expect_hist(struct exit_entry_test_bpf *skel, struct hist_key key,
 			want.max_ns = lat[i];
 		want.count++;
 		want.sum_ns += lat[i];
+		/* The square in C's own 128-bit arithmetic, not by the BPF side's halves. */
+		sq += (unsigned __int128)lat[i] * lat[i];
 		if (hist_bucket(lat[i]) < HIST_NR_BUCKETS)
 			want.buckets[hist_bucket(lat[i])]++;
 		else
@@ -306,6 +310,10 @@ static void expect_hist(struct exit_entry_test_bpf *skel, struct hist_key key,
 	HIST_FIELD(sum_ns);
 	HIST_FIELD(min_ns);
 	HIST_FIELD(max_ns);
+	want.sum_sq_lo = (__u64)sq;
+	want.sum_sq_hi = (__u64)(sq >> 64);
+	HIST_FIELD(sum_sq_lo);
+	HIST_FIELD(sum_sq_hi);
 #undef HIST_FIELD
 	nr_checks++;
 	for (unsigned int b = 0; b < HIST_NR_BUCKETS; b++)

@@ -84,6 +84,7 @@ check(prof["attach"] == {"btf": "tp_btf", "classic": "classic"}[mode], f"attach:
 # at least 100 exits (the p99 with 1000).
 lat = load(sys.argv[6])
 ours = {r["name"]: r for r in prof["vms"][0]["reasons"]}
+STDDEV_REL, STDDEV_SLACK = 0.25, {"classic": 2000, "btf": 5000}
 slack = 2000 if mode == "classic" else 20000
 compared = 0
 for name, v in sorted(lat.items()):
@@ -99,6 +100,41 @@ for name, v in sorted(lat.items()):
     compared += 1
 check(compared >= 2, f"only {compared} reasons with 100 exits to compare with perf")
 vcpus = {v["vcpu"]: v["reasons"] for v in prof["vms"][0]["vcpus"]}
+
+# Standard deviations (STDDEV_SLACK, see the top): ours against perf's own
+# figure, perf kvm stat report's "avg ( +- x% )", which is the standard
+# error of the mean (tools/perf/util/stat.c: sqrt(M2 / (n - 1) / n)), so
+# perf's stddev is x% * avg * sqrt(n); and against the stddev of perf's
+# per-event intervals, computed here.
+def sample_stddev(v):
+    m = sum(v) / len(v)
+    return (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+
+rel, slack = STDDEV_REL, STDDEV_SLACK[mode]
+sd_compared = 0
+for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
+    ours_v = {r["name"]: r for r in vcpus.get(vcpu, [])}
+    for line in open(path):
+        # "  cpuid   2000   90.09%   20.56%   9.46us  652.12us   15.01us ( +-   1.25% )"
+        m = re.match(r"^\s+(\S+)\s+(\d+)\s+[\d.]+%\s+[\d.]+%\s+\S+\s+\S+\s+([\d.]+)us\s+\(\s*\+-\s*([\d.]+)%\s*\)", line)
+        if not m or int(m.group(2)) < 100 or m.group(1) not in ours_v:
+            continue
+        n, avg, pct = int(m.group(2)), float(m.group(3)) * 1e3, float(m.group(4))
+        perf_sd = pct / 100 * avg * n ** 0.5
+        o = ours_v[m.group(1)]["stddev_ns"]
+        print(f"vcpu {vcpu} {m.group(1)} ({n} exits): stddev {o / 1e3:.2f} us, perf kvm stat's "
+              f"{perf_sd / 1e3:.2f} us (+-{pct}% of {avg / 1e3:.2f} us)")
+        check(abs(o - perf_sd) <= rel * perf_sd + slack,
+              f"vcpu {vcpu} {m.group(1)}: stddev {o} ns, perf kvm stat's {perf_sd:.0f} ns")
+        sd_compared += 1
+check(sd_compared >= 2, f"only {sd_compared} vCPU reasons with 100 exits to compare stddev with perf")
+for name, v in sorted(lat.items()):
+    if len(v) < 100 or name not in ours:
+        continue
+    p, o = sample_stddev(v), ours[name]["stddev_ns"]
+    print(f"{name} ({len(v)} exits): stddev {o / 1e3:.2f} us, of perf's events {p / 1e3:.2f} us")
+    check(abs(o - p) <= rel * p + slack, f"{name}: stddev {o} ns, of perf's events {p:.0f} ns")
+
 for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
     # perf's rows: "  cpuid   4000   90.1%  ..." (name, samples, ...)
     perf = {}

@@ -59,7 +59,7 @@ static char *doc(const char *hist, const char *uexit, const char *io, const char
 
 #define HIST "{\"pid\":42,\"start_ticks\":7,\"vcpu\":1,\"isa\":2,\"reason\":114,\"flags\":0," \
 	     "\"count\":5,\"sum_ns\":5000,\"min_ns\":900,\"max_ns\":1100,\"to_userspace\":0," \
-	     "\"buckets\":[[150,2],[153,3]]}"
+	     "\"sum_sq_lo\":5040000,\"sum_sq_hi\":3,\"buckets\":[[150,2],[153,3]]}"
 #define HIST_NULL_VCPU "{\"pid\":42,\"start_ticks\":7,\"vcpu\":null,\"isa\":3,\"reason\":2," \
 	     "\"flags\":0,\"count\":1,\"sum_ns\":4000,\"min_ns\":4000,\"max_ns\":4000," \
 	     "\"to_userspace\":0,\"buckets\":[[250,1]]}"
@@ -106,6 +106,8 @@ static void test_good(void)
 		      h->key.isa == ISA_SVM && h->key.reason == 114, "hist key");
 		CHECK(h->count == 5 && h->sum_ns == 5000 && h->min_ns == 900 && h->max_ns == 1100,
 		      "hist values");
+		CHECK(h->sum_sq_lo == 5040000 && h->sum_sq_hi == 3, "sums of squares");
+		CHECK(!iv->hists[1].sum_sq_lo && !iv->hists[1].sum_sq_hi, "no squares: 0");
 		CHECK(h->nr_buckets == 2 && h->buckets[1].bucket == 153 && h->buckets[1].count == 3,
 		      "buckets");
 		CHECK_EQ_U64(iv->hists[1].key.vcpu, VCPU_UNKNOWN, "vcpu null is unknown");
@@ -149,6 +151,8 @@ static void test_round_trip(void)
 				CHECK(!memcmp(&a->hists[h].key, &b->hists[h].key, sizeof(a->hists[h].key)) &&
 				      a->hists[h].count == b->hists[h].count &&
 				      a->hists[h].max_ns == b->hists[h].max_ns &&
+				      a->hists[h].sum_sq_lo == b->hists[h].sum_sq_lo &&
+				      a->hists[h].sum_sq_hi == b->hists[h].sum_sq_hi &&
 				      a->hists[h].nr_buckets == b->hists[h].nr_buckets &&
 				      !memcmp(a->hists[h].buckets, b->hists[h].buckets,
 					      a->hists[h].nr_buckets * sizeof(*a->hists[h].buckets)),

@@ -79,6 +79,13 @@ static void hist_add(struct hist *h, __u64 v)
 	h->count++;
 	h->sum_ns += v;
 	h->buckets[b]++;
+	{
+		unsigned __int128 sq = ((unsigned __int128)h->sum_sq_hi << 64 | h->sum_sq_lo) +
+				       (unsigned __int128)v * v;
+
+		h->sum_sq_lo = (__u64)sq;
+		h->sum_sq_hi = (__u64)(sq >> 64);
+	}
 }
 
 /* ---- the value set ------------------------------------------------------ */
@@ -552,6 +559,89 @@ static void test_merge(void)
 	}
 }
 
+/* ---- standard deviation --------------------------------------------------- */
+
+/* The sample standard deviation by the textbook's two passes, in long double. */
+static double ref_stddev(const __u64 *v, size_t n)
+{
+	long double mean = 0, m2 = 0;
+
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		mean += v[i];
+	mean /= n;
+	for (size_t i = 0; i < n; i++)
+		m2 += (v[i] - mean) * (v[i] - mean);
+	return sqrtl(m2 / (n - 1));
+}
+
+static void check_stddev_of(const __u64 *v, size_t n, double rel, const char *what)
+{
+	struct hist h;
+	double got, want = ref_stddev(v, n);
+
+	memset(&h, 0, sizeof(h));
+	for (size_t i = 0; i < n; i++)
+		hist_add(&h, v[i]);
+	got = hist_stddev(&h);
+	CHECK(fabs(got - want) <= rel * want + 1e-9, "%s: stddev %.9g, two-pass %.9g", what, got, want);
+}
+
+static void test_stddev(void)
+{
+	static const __u64 textbook[] = { 2, 4, 4, 4, 5, 5, 7, 9 };	/* sample sd sqrt(32/7) */
+	/* A mean of 10^15 ns and a spread of 1 ns: sum_sq - sum^2/n in doubles would be noise. */
+	static const __u64 tight[] = { 1000000000000000ULL, 1000000000000001ULL, 1000000000000002ULL };
+	/* Squares past 2^64 (an hour's halt) and sums of squares past 2^64. */
+	static const __u64 huge[] = { 3600000000000ULL, 1ULL << 42, 5000, 1ULL << 40, 1234567890123ULL };
+	__u64 *r = malloc(100000 * sizeof(*r));
+	struct hist h, a, b;
+
+	SECTION("hist_stddev: exact sums against a two-pass reference; n - 1; merge and difference");
+	memset(&h, 0, sizeof(h));
+	hist_add(&h, 1000);
+	CHECK(hist_stddev(&h) == 0, "one sample: %g", hist_stddev(&h));
+	hist_add(&h, 3000);
+	CHECK(fabs(hist_stddev(&h) - sqrt(2e6)) < 1e-6, "1000, 3000: %g, want sqrt(2e6) (n - 1)",
+	      hist_stddev(&h));
+	check_stddev_of(textbook, ARRAY_SIZE(textbook), 1e-12, "textbook set");
+	CHECK(fabs(hist_stddev(&h) - sqrt(2e6)) < 1e-6, "again");
+	check_stddev_of(tight, ARRAY_SIZE(tight), 1e-12, "mean 1e15, spread 1");
+	check_stddev_of(huge, ARRAY_SIZE(huge), 1e-12, "squares past 2^64");
+	rng_seed(11);
+	for (int i = 0; i < 100000; i++)
+		r[i] = 500 + rng_u64() % (i % 100 ? 50000 : 50000000000ULL);
+	check_stddev_of(r, 100000, 1e-9, "100000 random, a few 1000 times longer");
+
+	/* Merged halves (and the halves' difference from the whole) give the whole's sums. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&h, 0, sizeof(h));
+	for (int i = 0; i < 100000; i++) {
+		hist_add(i & 1 ? &a : &b, r[i]);
+		hist_add(&h, r[i]);
+	}
+	hist_merge(&a, &b);
+	CHECK_EQ_U64(a.sum_sq_lo, h.sum_sq_lo, "merged sum_sq_lo");
+	CHECK_EQ_U64(a.sum_sq_hi, h.sum_sq_hi, "merged sum_sq_hi");
+	{
+		__u64 lo = ~0ULL, hi = 0;
+
+		sum_sq_add128(&lo, &hi, 1, 0);
+		CHECK(lo == 0 && hi == 1, "carry: %llx:%llx", (unsigned long long)hi, (unsigned long long)lo);
+	}
+	/* A dump without the squares: unknown, not 0. */
+	memset(&h, 0, sizeof(h));
+	h.count = 2;
+	h.sum_ns = 3000;
+	CHECK(isnan(hist_stddev(&h)), "no squares: %g, want NAN", hist_stddev(&h));
+	/* Squares short of the sum (a torn read): 0, not a negative variance. */
+	h.sum_sq_lo = 1000;
+	CHECK(hist_stddev(&h) == 0, "squares short: %g", hist_stddev(&h));
+	free(r);
+}
+
 /* ---- format_ns ------------------------------------------------------------ */
 
 static void test_format_ns(void)
@@ -606,6 +696,7 @@ int main(void)
 	test_percentiles();
 	test_long_halts();
 	test_merge();
+	test_stddev();
 	test_format_ns();
 	free(values);
 	return check_done();

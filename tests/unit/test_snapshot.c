@@ -4,6 +4,7 @@
  * (count ahead of its bucket) must not split an interval, and intervals
  * must add up to the run; and names (src/util.c) are made safe to print.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,8 +231,71 @@ static void test_names(void)
 	}
 }
 
+/*
+ * The 128-bit sum of squares through -I: intervals' differences (with a
+ * borrow from the low word) merged back give the run's sums, and each
+ * interval's standard deviation is its own samples'.
+ */
+static void test_sum_sq_intervals(void)
+{
+	const struct hist_key key = { .pid = 9, .vcpu = 0, .reason = 0x78, .isa = ISA_SVM };
+	/*
+	 * Two exits of 2^32 - 1 ns, their squares' low words near 2^64, then
+	 * 2^32 + 5 and + 9: the running low word wraps in the second interval,
+	 * so its difference borrows from the high word.
+	 */
+	static const __u64 lat[] = { (1ULL << 32) - 1, (1ULL << 32) - 1, (1ULL << 32) + 5, (1ULL << 32) + 9 };
+	const unsigned __int128 second = (unsigned __int128)lat[2] * lat[2] + (unsigned __int128)lat[3] * lat[3];
+	struct snapshot snaps[3] = {}, empty = {};
+	struct interval iv[2];
+	struct summary rep = {};
+	struct run run = {};
+	struct hist h = {};
+	unsigned __int128 sq = 0;
+
+	SECTION("sums of squares: 128-bit interval differences add back up; each interval's stddev");
+	snapshot_add_hist(&snaps[0], &key, &h);
+	for (int i = 0; i < 4; i++) {
+		sq += (unsigned __int128)lat[i] * lat[i];
+		h.count++;
+		h.sum_ns += lat[i];
+		h.buckets[hist_bucket(lat[i])]++;
+		h.min_ns = h.min_ns && h.min_ns < lat[i] ? h.min_ns : lat[i];
+		h.max_ns = h.max_ns > lat[i] ? h.max_ns : lat[i];
+		h.sum_sq_lo = (__u64)sq;
+		h.sum_sq_hi = (__u64)(sq >> 64);
+		if (i == 1 || i == 3)
+			snapshot_add_hist(&snaps[i / 2 + 1], &key, &h);
+	}
+	CHECK(!snapshot_diff(&snaps[1], &snaps[0], &iv[0]) && !snapshot_diff(&snaps[2], &snaps[1], &iv[1]),
+	      "diffs");
+	CHECK(snaps[2].hists[0].h.sum_sq_lo < snaps[1].hists[0].h.sum_sq_lo, "the low word wrapped");
+	CHECK(iv[1].hists[0].sum_sq_lo == (__u64)second && iv[1].hists[0].sum_sq_hi == (__u64)(second >> 64),
+	      "second interval: only its own two squares (borrow)");
+	CHECK(stddev_of_sums(iv[0].hists[0].count, iv[0].hists[0].sum_ns, iv[0].hists[0].sum_sq_lo,
+			     iv[0].hists[0].sum_sq_hi) == 0, "first interval: two equal halts, stddev 0");
+	CHECK(fabs(stddev_of_sums(iv[1].hists[0].count, iv[1].hists[0].sum_ns, iv[1].hists[0].sum_sq_lo,
+				  iv[1].hists[0].sum_sq_hi) - sqrt(8)) < 1e-6,
+	      "second interval: 2^32 + 5 and + 9, stddev sqrt(8)");
+	run.intervals = iv;
+	run.nr_intervals = 2;
+	CHECK(!summary_of_run(&run, 0, 2, &rep) && rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1,
+	      "summed");
+	if (rep.nr_vms == 1 && rep.vms[0].reasons.nr == 1) {
+		CHECK_EQ_U64(rep.vms[0].reasons.rows[0].h.sum_sq_lo, (__u64)sq, "merged: low word");
+		CHECK_EQ_U64(rep.vms[0].reasons.rows[0].h.sum_sq_hi, (__u64)(sq >> 64), "merged: high word");
+	}
+	summary_free(&rep);
+	for (int i = 0; i < 2; i++)
+		interval_free(&iv[i]);
+	for (int i = 0; i < 3; i++)
+		snapshot_free(&snaps[i]);
+	snapshot_free(&empty);
+}
+
 int main(void)
 {
+	test_sum_sq_intervals();
 	test_torn_reads();
 	test_torn_fields();
 	test_merge_equal_keys();

@@ -20,7 +20,7 @@ $(OUTPUT)/tests/unit/test_reasons: $(OUTPUT)/tests/unit/test_reasons.o $(OUTPUT)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
 
 $(OUTPUT)/tests/unit/test_cli: $(OUTPUT)/tests/unit/test_cli.o $(OUTPUT)/src/cli.o $(MODEL_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
 
 $(OUTPUT)/tests/unit/test_dump: $(OUTPUT)/tests/unit/test_dump.o \
 		$(addprefix $(OUTPUT)/src/,dump.o dump_read.o json_writer.o) $(MODEL_OBJS)
