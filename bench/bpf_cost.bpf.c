@@ -17,6 +17,7 @@
  * tracepoints.
  */
 #include "kvm_events.bpf.h"
+#include "sched_split.bpf.h"
 #include "bpf_cost.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -48,6 +49,21 @@ SEC("raw_tp")
 int bench_classic_entry(struct bench_kvm_event *ev)
 {
 	on_kvm_entry(ev->vcpu);
+	return 0;
+}
+
+/*
+ * The sched_switch program's handler (bpf/sched_split.bpf.h) for a traced
+ * vCPU thread with nothing pending, the runner switching to itself: the
+ * pid test and a task-storage lookup on each side, no clock. Run after
+ * the entry, so it leaves the exit-entry pair's own figures alone.
+ */
+SEC("raw_tp")
+int bench_sched_switch(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	on_sched_switch(t, t, true);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  *	and classic's) N times per round through BPF_PROG_TEST_RUN on this thread, each pair followed
  *	by a pair of empty programs run the same way (the floor) and by the
  *	two reference pairs (clock only; the least per-thread timer), the
- *	two probe reads of SVM's exit reason, and
+ *	two probe reads of SVM's exit reason, the sched_switch handler for a
+ *	traced thread with nothing pending (bpf/sched_split.bpf.h), and
  *	prints per round the ns per run of each. It checks that every exit
  *	was paired into the histogram, so what was timed is the full path.
  *
@@ -111,11 +112,13 @@ static double median(const double *v, int n)
 
 enum {
 	P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT, P_CLOCK_ENTRY,
-	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, NR_TIMED
+	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS,
+	P_SCHED_SWITCH, NR_TIMED
 };
 static const char *const timed_names[NR_TIMED] = {
 	"exit", "entry", "empty_exit", "empty_entry", "clock_exit", "clock_entry",
 	"timer_exit", "timer_entry", "classic_exit", "classic_entry", "svm_reason_reads",
+	"sched_switch",
 };
 
 static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
@@ -127,6 +130,7 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		skel->progs.timer_exit, skel->progs.timer_entry,
 		skel->progs.bench_classic_exit, skel->progs.bench_classic_entry,
 		skel->progs.svm_reason_reads,
+		skel->progs.bench_sched_switch,
 	};
 	struct bench_kvm_event ev = { .vcpu = 0, .isa = ISA_SVM, .reason = SVM_EXIT_CPUID };
 	double per_run[NR_TIMED][rounds], above[rounds];

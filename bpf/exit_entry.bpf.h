@@ -38,6 +38,10 @@ struct inflight {
 	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
 	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once INFLIGHT_COMM_READ */
 	__u64 pio_read_ns;	/* the VMM's handling time of a port read, once INFLIGHT_PIO_READ_TIMED */
+	/* The time split (bpf/sched_split.bpf.h), while INFLIGHT_EXIT_SPLIT / INFLIGHT_VMM_SPLIT. */
+	__u64 off_ns;		/* switched out at, inside a pending exit or VMM handling; 0: not */
+	__u64 exit_runnable_ns, exit_blocked_ns, exit_vmm_ns, exit_vmm_off_ns;
+	__u64 vmm_runnable_ns, vmm_blocked_ns;
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -49,8 +53,14 @@ struct inflight {
 #define INFLIGHT_PIO_READ_IN_VMM 64	/* a port read went to the VMM: its kvm_pio comes once done */
 #define INFLIGHT_PIO_READ_TIMED	128	/* ... and the VMM's handling time of it is in pio_read_ns */
 #define INFLIGHT_VCPU_ID_NOTED	256	/* this thread's vcpu_id went into vcpu_ids */
-/* What a thread keeps from one exit to the next: facts about the thread itself. */
-#define INFLIGHT_THREAD_STATE	(INFLIGHT_COMM_READ | INFLIGHT_VCPU_ID_NOTED)
+#define INFLIGHT_EXIT_SPLIT	512	/* exit_*_ns hold the pending exit's split */
+#define INFLIGHT_VMM_SPLIT	1024	/* vmm_*_ns hold the VMM handling's off-CPU time */
+#define INFLIGHT_OFF_BLOCKED	2048	/* off_ns: switched out asleep, not woken yet */
+/*
+ * What a thread keeps from one exit to the next: facts about the thread
+ * itself, and what belongs to its VMM handling (ended by record_kvm_run).
+ */
+#define INFLIGHT_THREAD_STATE	(INFLIGHT_COMM_READ | INFLIGHT_VCPU_ID_NOTED | INFLIGHT_VMM_SPLIT)
 
 /*
  * Not per CPU: a new per-CPU key takes ~4 KiB per possible CPU from the
@@ -188,6 +198,34 @@ static __always_inline bool event_wanted(__u32 pid, __u32 vcpu)
 	return pid_wanted(pid) && vcpu_wanted(vcpu);
 }
 
+static __always_inline void split_clear_exit(struct inflight *slot)
+{
+	slot->exit_runnable_ns = 0;
+	slot->exit_blocked_ns = 0;
+	slot->exit_vmm_ns = 0;
+	slot->exit_vmm_off_ns = 0;
+}
+
+/* h->f += v: atomic where other writers may share the histogram. */
+#define HIST_ADD(h, f, v, shared)				\
+	do {							\
+		if (shared)					\
+			__sync_fetch_and_add(&(h)->f, (v));	\
+		else						\
+			(h)->f += (v);				\
+	} while (0)
+
+/* The split of the exit just closed into its histogram; the slot's sums start again. */
+static __always_inline void split_add_exit(struct hist *h, struct inflight *slot, bool shared)
+{
+	HIST_ADD(h, runnable_ns, slot->exit_runnable_ns, shared);
+	HIST_ADD(h, blocked_ns, slot->exit_blocked_ns, shared);
+	HIST_ADD(h, vmm_ns, slot->exit_vmm_ns, shared);
+	HIST_ADD(h, vmm_off_ns, slot->exit_vmm_off_ns, shared);
+	split_clear_exit(slot);
+	slot->state &= ~INFLIGHT_EXIT_SPLIT;
+}
+
 /*
  * kvm_exit: remember when and why this thread left the guest. Without a
  * slot (task storage could not be had) the exit is counted, and that it
@@ -203,6 +241,8 @@ static __always_inline void record_exit(struct inflight *slot, __u64 now, __u32 
 	}
 	if (slot->exit_ns)
 		count_event(CNT_EXIT_OVERWRITTEN);
+	if (slot->state & INFLIGHT_EXIT_SPLIT)
+		split_clear_exit(slot);		/* an overwritten exit's */
 	slot->exit_ns = now;
 	slot->vcpu = vcpu;
 	slot->isa = isa;
@@ -365,9 +405,17 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	key.isa = slot->isa;
 	key.flags = slot->hist_flags;
 	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, false);
-	if (!h)
+	if (!h) {
+		if (slot->state & INFLIGHT_EXIT_SPLIT) {
+			split_clear_exit(slot);
+			slot->state &= ~INFLIGHT_EXIT_SPLIT;
+		}
 		return;
+	}
 	hist_add(h, delta, to_userspace, false, shared);
+	/* One test of a flag on the hot path: most exits neither left the CPU nor went to the VMM. */
+	if (slot->state & INFLIGHT_EXIT_SPLIT)
+		split_add_exit(h, slot, shared);
 	count_event(CNT_PAIRED);
 }
 
@@ -512,8 +560,8 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 					   bool preemptible)
 {
 	struct hist_key key = { .pid = pid, .isa = ISA_VMM };
+	__u64 delta, vmm_runnable, vmm_blocked;
 	struct hist *h;
-	__u64 delta;
 
 	if (!slot || !slot->uexit_ns)
 		return;
@@ -522,6 +570,19 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	key.vm_start = slot->vm_start;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
+	vmm_runnable = slot->vmm_runnable_ns;
+	vmm_blocked = slot->vmm_blocked_ns;
+	if (slot->state & INFLIGHT_VMM_SPLIT) {
+		slot->vmm_runnable_ns = 0;
+		slot->vmm_blocked_ns = 0;
+		slot->state &= ~INFLIGHT_VMM_SPLIT;
+	}
+	if (slot->exit_ns) {
+		/* The pending exit's VMM part, and how much of it was off the CPU. */
+		slot->exit_vmm_ns += delta;
+		slot->exit_vmm_off_ns += vmm_runnable + vmm_blocked;
+		slot->state |= INFLIGHT_EXIT_SPLIT;
+	}
 	if (slot->state & INFLIGHT_PIO_READ_IN_VMM) {
 		slot->pio_read_ns = delta;
 		slot->state |= INFLIGHT_PIO_READ_TIMED;
@@ -537,6 +598,10 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	if (!h)
 		return;
 	hist_add(h, delta, false, preemptible, true);
+	if (vmm_runnable)
+		__sync_fetch_and_add(&h->runnable_ns, vmm_runnable);
+	if (vmm_blocked)
+		__sync_fetch_and_add(&h->blocked_ns, vmm_blocked);
 	count_event_on(CNT_VMM_PAIRED, preemptible);
 }
 

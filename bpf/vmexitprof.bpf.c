@@ -16,6 +16,7 @@
  * (perf kvm stat) as well.
  */
 #include "kvm_events.bpf.h"
+#include "sched_split.bpf.h"
 #include "vendor.bpf.h"
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
@@ -112,6 +113,27 @@ int BPF_PROG(kvm_arch_vcpu_ioctl_run)
 	return 0;
 }
 
+/*
+ * The off-CPU split of exits (bpf/sched_split.bpf.h); not loaded with
+ * --no-sched. sched_switch's prev_state is an argument from 5.18 on.
+ */
+#define TASK_RUNNING 0
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	on_sched_switch(prev, next, preempt || prev_state == TASK_RUNNING);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	on_sched_wakeup(p);
+	return 0;
+}
+
 /* ---- classic tracepoints --------------------------------------------------- */
 
 SEC("tp/kvm/kvm_exit")
@@ -169,8 +191,12 @@ int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
 	struct inflight *slot = current_slot(bpf_get_current_task_btf(), false);
 
 	/* Restart the clock kvm_userspace_exit started, now that QEMU has it. */
-	if (slot && slot->uexit_ns)
+	if (slot && slot->uexit_ns) {
 		slot->uexit_ns = bpf_ktime_get_ns();
+		/* Off the CPU before it is the kernel's part of the exit, not the VMM's. */
+		slot->vmm_runnable_ns = 0;
+		slot->vmm_blocked_ns = 0;
+	}
 	return 0;
 }
 

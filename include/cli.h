@@ -25,6 +25,7 @@ struct trace_opts {
 	enum attach_mode attach;	/* --attach */
 	__u32 max_hist_keys;
 	bool verbose;
+	bool no_sched;			/* --no-sched: no sched_switch/sched_wakeup programs */
 };
 
 /* --prometheus and --textfile: the exporter's part. */

@@ -77,6 +77,7 @@ static inline __u64 hist_bucket_lower(__u32 b)
 }
 
 #ifndef __bpf__
+#include <stdbool.h>
 /* Userspace arithmetic on struct hist (vmexitprof.h), in src/hist.c. */
 struct hist;
 /* dst += src: counts and buckets add, min and max combine. */
@@ -92,6 +93,21 @@ __u64 hist_percentile(const struct hist *h, double q);
  */
 double hist_stddev(const struct hist *h);
 double stddev_of_sums(__u64 count, __u64 sum, __u64 sum_sq_lo, __u64 sum_sq_hi);
+/*
+ * Where a histogram's time went (its sums runnable_ns ... vmm_off_ns):
+ * parts that add up to sum_ns. halt: an HLT row, whose time asleep is the
+ * vCPU halted. For a VMM handling histogram, vmm_ns stays 0 and kernel_ns
+ * is the VMM's time on the CPU.
+ */
+struct time_split {
+	__u64 kernel_ns;	/* on the CPU, in the kernel */
+	__u64 vmm_ns;		/* on the CPU, in the VMM */
+	__u64 preempted_ns;	/* off the CPU, runnable */
+	__u64 blocked_ns;	/* off the CPU, asleep (not HLT) */
+	__u64 halted_ns;	/* off the CPU, asleep in an HLT exit */
+};
+void hist_split(const struct hist *h, bool halt, struct time_split *out);
+
 /* *lo:*hi += lo2:hi2 (struct hist's 128-bit sum of squares). */
 void sum_sq_add128(__u64 *lo, __u64 *hi, __u64 lo2, __u64 hi2);
 #endif

@@ -25,6 +25,13 @@ void print_interval_header(FILE *out, const struct print_opts *opts);
 void print_interval_text(FILE *out, const struct summary *sum, const struct reason_table *names,
 			 const struct print_opts *opts);
 
+/*
+ * print_split.c: where each row's time went (struct time_split), as a
+ * table; a set of ISA_VMM rows (the VMM's handling) gets its own columns.
+ */
+void print_split_text(FILE *out, const struct reason_rows *set, const struct reason_table *names,
+		      const char *indent);
+
 /* print_json.c: one JSON document (a line), the total or, with interval_index, one interval. */
 void print_report_json(FILE *out, const struct summary *sum, const struct reason_table *names,
 		       const struct print_opts *opts);

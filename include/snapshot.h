@@ -53,6 +53,7 @@ struct sparse_hist {
 	struct bucket_count *buckets;
 	__u32 nr_buckets;
 	__u64 sum_sq_lo, sum_sq_hi;	/* struct hist's sum of squares */
+	__u64 runnable_ns, blocked_ns, vmm_ns, vmm_off_ns;	/* struct hist's split */
 };
 
 /* What happened between two snapshots; times are since the run started. */
@@ -118,6 +119,7 @@ struct run {
 	char attach[16];		/* attach_mode_names[] but auto; "" where a dump does not say */
 	bool kvm_exit_fired;
 	bool ports, mmio;		/* whether the tallies were taken */
+	bool sched;			/* whether off-CPU time was split out (not --no-sched) */
 	struct run_vm *vms;
 	size_t nr_vms;
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */

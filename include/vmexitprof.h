@@ -85,6 +85,15 @@ struct hist {
 	 * 1 ms halts; 128 bits hold 2^40 samples of 73 minutes (2^42 ns) each.
 	 */
 	__u64 sum_sq_lo, sum_sq_hi;
+	/*
+	 * Where the time went (bpf/sched_split.bpf.h): off the CPU, runnable
+	 * (preempted, or woken and waiting for a CPU) or blocked (asleep; in
+	 * an HLT exit, halted), from sched_switch and sched_wakeup. For an
+	 * exit also the VMM's handling time inside it, and how much of that
+	 * was off the CPU (already in runnable_ns or blocked_ns). For a VMM
+	 * handling histogram (ISA_VMM), runnable and blocked only.
+	 */
+	__u64 runnable_ns, blocked_ns, vmm_ns, vmm_off_ns;
 };
 
 /*

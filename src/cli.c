@@ -381,6 +381,8 @@ static const struct cli_option options[] = {
 	     "--ports/--mmio"),
 	FLAG("mmio", 0, trace.mmio, "tally MMIO per guest-physical page, direction and size",
 	     "--ports/--mmio"),
+	FLAG("no-sched", 0, trace.no_sched, "leave the scheduler tracepoints off: exit times\n"
+	     "are not split into on- and off-CPU (preempted, blocked)", "--no-sched"),
 	NUMBER("max-keys", 0, trace.max_hist_keys, 16, 1U << 22, "a number", "N",
 	       "histogram slots (VM x vCPU x reason), default 16384", "--max-keys"),
 	KEYWORD("vmm-time", trace.vmm_clock, vmm_clock_names, "HOW",

@@ -29,6 +29,8 @@ static const struct dump_field run_fields[] = {
 	FIELD(struct run, kvm_exit_fired, "kvm_exit_fired", DUMP_BOOL, 0, 1),
 	FIELD(struct run, ports, "ports", DUMP_BOOL, 0, 1),
 	FIELD(struct run, mmio, "mmio", DUMP_BOOL, 0, 1),
+	/* 1 where off-CPU time was split out; absent: not (--no-sched, or an older dump). */
+	FIELD(struct run, sched, "sched", DUMP_NONZERO, 0, 1),
 };
 
 static const struct dump_field vm_fields[] = {
@@ -61,6 +63,11 @@ static const struct dump_field hist_fields[] = {
 	 */
 	FIELD(struct sparse_hist, sum_sq_lo, "sum_sq_lo", DUMP_NONZERO, 0, ~0ULL),
 	FIELD(struct sparse_hist, sum_sq_hi, "sum_sq_hi", DUMP_NONZERO, 0, ~0ULL),
+	/* The time split (struct hist), where there was any. */
+	FIELD(struct sparse_hist, runnable_ns, "runnable_ns", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct sparse_hist, blocked_ns, "blocked_ns", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct sparse_hist, vmm_ns, "vmm_ns", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct sparse_hist, vmm_off_ns, "vmm_off_ns", DUMP_NONZERO, 0, ~0ULL),
 };
 
 static const struct dump_field uexit_fields[] = {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Userspace side of the log-linear histograms (layout in include/hist.h). */
 #include <math.h>
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "hist.h"
@@ -19,6 +20,10 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	dst->sum_ns += src->sum_ns;
 	dst->to_userspace += src->to_userspace;
 	sum_sq_add128(&dst->sum_sq_lo, &dst->sum_sq_hi, src->sum_sq_lo, src->sum_sq_hi);
+	dst->runnable_ns += src->runnable_ns;
+	dst->blocked_ns += src->blocked_ns;
+	dst->vmm_ns += src->vmm_ns;
+	dst->vmm_off_ns += src->vmm_off_ns;
 	if (!src->count)
 		return;
 	if (!dst->count || src->min_ns < dst->min_ns)
@@ -90,4 +95,17 @@ double stddev_of_sums(__u64 count, __u64 sum, __u64 sum_sq_lo, __u64 sum_sq_hi)
 double hist_stddev(const struct hist *h)
 {
 	return stddev_of_sums(h->count, h->sum_ns, h->sum_sq_lo, h->sum_sq_hi);
+}
+
+void hist_split(const struct hist *h, bool halt, struct time_split *out)
+{
+	__u64 off = h->runnable_ns + h->blocked_ns;
+	/* A torn read can leave one sum ahead of another in an interval: clamp, never wrap. */
+	__u64 vmm = h->vmm_ns > h->vmm_off_ns ? h->vmm_ns - h->vmm_off_ns : 0;
+
+	out->vmm_ns = vmm;
+	out->preempted_ns = h->runnable_ns;
+	out->blocked_ns = halt ? 0 : h->blocked_ns;
+	out->halted_ns = halt ? h->blocked_ns : 0;
+	out->kernel_ns = h->sum_ns > off + vmm ? h->sum_ns - off - vmm : 0;
 }

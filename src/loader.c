@@ -207,6 +207,9 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	bpf_program__set_autoload(skel->progs.qemu_kvm_run_exit, clock == VMM_CLOCK_USDT);
 	bpf_program__set_autoload(skel->progs.qemu_kvm_vcpu_ioctl, clock == VMM_CLOCK_USDT);
 	bpf_program__set_autoload(skel->progs.sys_enter_ioctl, clock == VMM_CLOCK_SYSCALL);
+	/* Every context switch on the host runs these: none with --no-sched. */
+	bpf_program__set_autoload(skel->progs.sched_switch_btf, !opts->no_sched);
+	bpf_program__set_autoload(skel->progs.sched_wakeup_btf, !opts->no_sched);
 	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);

@@ -47,8 +47,28 @@ static void latency_fields(struct json_writer *w, const struct hist *h, bool wit
 		jsonw_uint_field(w, "stddev_ns", (__u64)(sd + 0.5));
 }
 
+/*
+ * "split": where the row's time went (docs/json.md), parts that add up to
+ * total_ns; a VMM handling row has no vmm_ns or halted_ns of its own.
+ */
+static void split_json(struct json_writer *w, const struct hist *h, bool halt, bool vmm_row)
+{
+	struct time_split t;
+
+	hist_split(h, halt, &t);
+	jsonw_object_field(w, "split");
+	jsonw_uint_field(w, vmm_row ? "on_cpu_ns" : "kernel_ns", t.kernel_ns);
+	if (!vmm_row)
+		jsonw_uint_field(w, "vmm_ns", t.vmm_ns);
+	jsonw_uint_field(w, "preempted_ns", t.preempted_ns);
+	jsonw_uint_field(w, "blocked_ns", t.blocked_ns);
+	if (!vmm_row)
+		jsonw_uint_field(w, "halted_ns", t.halted_ns);
+	jsonw_end_object(w);
+}
+
 static void reasons_json(struct json_writer *w, const struct reason_rows *set,
-			 const struct reason_table *names)
+			 const struct reason_table *names, bool sched)
 {
 	jsonw_array_field(w, "reasons");
 	for (size_t i = 0; i < set->nr; i++) {
@@ -63,6 +83,9 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 		jsonw_string_field(w, "name", reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
 		jsonw_bool_field(w, "failed_vmentry", s->flags & HIST_FLAG_FAILED_VMENTRY);
 		latency_fields(w, &s->h, true);
+		if (sched)
+			split_json(w, &s->h, reason_is_halt(reason_name(names, s->isa, s->reason, unknown,
+									 sizeof(unknown))), false);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -70,7 +93,7 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 
 /* "userspace":[{"code":2,"reason":"IO","count":N,"handling":{...}|null}],"userspace_errors":[...] */
 static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
-			const struct reason_rows *vmm, const struct reason_table *names)
+			const struct reason_rows *vmm, const struct reason_table *names, bool sched)
 {
 	char buf[64];
 
@@ -98,6 +121,8 @@ static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
 				if (h) {
 					jsonw_start_object(w);
 					latency_fields(w, h, false);
+					if (sched)
+						split_json(w, h, false, true);
 					jsonw_end_object(w);
 				} else {
 					jsonw_null(w);
@@ -141,8 +166,8 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 	jsonw_uint_field(w, "start_ticks", vm->vm.start);
 	jsonw_string_field(w, "name", vm->vm.name);
 	jsonw_bool_field(w, "exited", vm->vm.exited);
-	reasons_json(w, &vm->reasons, names);
-	uexits_json(w, &vm->uexits, &vm->vmm, names);
+	reasons_json(w, &vm->reasons, names, sum->sched);
+	uexits_json(w, &vm->uexits, &vm->vmm, names, sum->sched);
 	if (sum->ports)
 		io_json(w, &vm->io, IO_KIND_PIO);
 	if (sum->mmio)
@@ -160,8 +185,8 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 			/* KVM's own number, where it differs (x86: the APIC ID). */
 			if (v->vcpu_id != VCPU_UNKNOWN)
 				jsonw_uint_field(w, "vcpu_id", v->vcpu_id);
-			reasons_json(w, &v->reasons, names);
-			uexits_json(w, &v->uexits, &v->vmm, names);
+			reasons_json(w, &v->reasons, names, sum->sched);
+			uexits_json(w, &v->uexits, &v->vmm, names, sum->sched);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -190,6 +215,8 @@ void print_report_json(FILE *out, const struct summary *sum, const struct reason
 	jsonw_string_field(&w, "vmm_time_source", sum->vmm_time_source ? sum->vmm_time_source : "none");
 	if (sum->attach && *sum->attach)
 		jsonw_string_field(&w, "attach", sum->attach);
+	/* Whether the rows have their "split" (off-CPU time from the scheduler's tracepoints). */
+	jsonw_bool_field(&w, "sched", sum->sched);
 	jsonw_object_field(&w, "counters");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		jsonw_uint_field(&w, counter_names[c], sum->counters[c]);

@@ -241,6 +241,10 @@ static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, 
 	/* 128-bit difference: the borrow from the low word. */
 	out->sum_sq_lo = c->sum_sq_lo - p->sum_sq_lo;
 	out->sum_sq_hi = c->sum_sq_hi - p->sum_sq_hi - (c->sum_sq_lo < p->sum_sq_lo);
+	out->runnable_ns = c->runnable_ns - p->runnable_ns;
+	out->blocked_ns = c->blocked_ns - p->blocked_ns;
+	out->vmm_ns = c->vmm_ns - p->vmm_ns;
+	out->vmm_off_ns = c->vmm_off_ns - p->vmm_off_ns;
 	out->buckets = nr ? calloc(nr, sizeof(*out->buckets)) : NULL;
 	if (nr && !out->buckets)
 		return -ENOMEM;
@@ -292,6 +296,14 @@ static void diff_io(const struct snap_io *cur, const struct snap_io *prev, struc
 			    c->handled_max_ns : o->handled_sum_ns / o->handled;
 }
 
+static bool hist_sums_moved(const struct hist *p, const struct hist *c)
+{
+	return p->count != c->count || p->sum_ns != c->sum_ns || p->to_userspace != c->to_userspace ||
+	       p->sum_sq_lo != c->sum_sq_lo || p->sum_sq_hi != c->sum_sq_hi ||
+	       p->runnable_ns != c->runnable_ns || p->blocked_ns != c->blocked_ns ||
+	       p->vmm_ns != c->vmm_ns || p->vmm_off_ns != c->vmm_off_ns;
+}
+
 int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -302,9 +314,11 @@ int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struc
 						 sizeof(prev->hists[0]), cmp_hist);
 		struct sparse_hist *o;
 
-		/* Every field only grows: a key moved if any of the additive ones did. */
-		if (p && p->h.count == cur->hists[i].h.count && p->h.sum_ns == cur->hists[i].h.sum_ns &&
-		    p->h.to_userspace == cur->hists[i].h.to_userspace)
+		/*
+		 * Every field only grows: a key moved if any of the additive ones
+		 * did (those written after the count too: a torn read's rest).
+		 */
+		if (p && !hist_sums_moved(&p->h, &cur->hists[i].h))
 			continue;
 		o = array_append(&out->hists, &out->nr_hists, sizeof(*o));
 		if (!o || diff_hist(&cur->hists[i], p, o))
@@ -361,6 +375,10 @@ void sparse_hist_expand(const struct sparse_hist *s, struct hist *h)
 	h->to_userspace = s->to_userspace;
 	h->sum_sq_lo = s->sum_sq_lo;
 	h->sum_sq_hi = s->sum_sq_hi;
+	h->runnable_ns = s->runnable_ns;
+	h->blocked_ns = s->blocked_ns;
+	h->vmm_ns = s->vmm_ns;
+	h->vmm_off_ns = s->vmm_off_ns;
 	for (__u32 i = 0; i < s->nr_buckets; i++)
 		if (s->buckets[i].bucket < HIST_NR_BUCKETS)
 			h->buckets[s->buckets[i].bucket] += s->buckets[i].count;

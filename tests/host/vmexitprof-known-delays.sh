@@ -74,12 +74,14 @@ SLOW_EVERY=25 SLOW_MS=269
 start_vmm vmm --vcpus 2 --pio 30 --pio-in 20 --mmio 10 --hlt 5 --scale 1,2 \
 	--slow-every "$SLOW_EVERY" --slow-ms "$SLOW_MS"
 start_profiler prof -p "$vmm_pid" --per-vcpu --json -I 200 --heatmap-out "$tmp/run.csv"
+start_profiler nosched -p "$vmm_pid" --per-vcpu --json --no-sched
 release_vmm vmm
 wait_ok "$vmm_pid" testvmm
 wait_ok "$prof_pid" vmexitprof
+wait_ok "$nosched_pid" "vmexitprof --no-sched"
 [[ -s $tmp/run.csv ]] || die "no CSV written"
 
-python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/run.csv" "$SLOW_EVERY" "$SLOW_MS" <<'PY'
+python3 - "$tmp/vmm.json" "$tmp/prof.out" "$tmp/run.csv" "$SLOW_EVERY" "$SLOW_MS" "$tmp/nosched.out" <<'PY'
 import csv, os, sys
 sys.path.insert(0, "tests/lib")
 from reports import *
@@ -118,6 +120,15 @@ for v in truth["vcpus"]:
         print(f"{where} vmm IO: stddev {sd} ns, {k} of {n} at {d_ns} ns give {ideal:.0f} ns")
         check(sd is not None and abs(sd - ideal) <= 0.1 * ideal,
               f"{where}: IO handling stddev_ns {sd}, two-point set's {ideal:.0f}")
+    # The sleeps are the VMM's time off the CPU, asleep (the split,
+    # sched_switch/sched_wakeup): each from its switch-out, just after
+    # testvmm took its deadline D ahead, to its wakeup at the deadline
+    # plus timer slack; the wait for a CPU after it is preempted time.
+    # Within [k (D - 1 ms), k (D + 5 ms)].
+    blocked = (h.get("split") or {}).get("blocked_ns")
+    print(f"{where} vmm IO: blocked {blocked} ns, {k} sleeps of {d_ns} ns")
+    check(blocked is not None and k * (d_ns - 1000000) <= blocked <= k * (d_ns + 5000000),
+          f"{where}: IO handling blocked_ns {blocked} for {k} sleeps of {d_ns} ns")
     kinds = [("vmm", "IO")]
     if fired:
         rows = {r["name"]: r for r in vcpus.get(v["id"], {}).get("reasons", [])}
@@ -141,5 +152,10 @@ for v in truth["vcpus"]:
         check(slow == v["slow_exits"], f"{where}: {what} {reason}: {slow} intervals in the buckets from "
               f"{low} ns, testvmm made {v['slow_exits']} slow exits")
 check(fired == (not os.path.isdir("/sys/module/kvm_pvm")), f"kvm_exit_fired {fired} on this kernel")
+# --no-sched: the same run, no split anywhere and the report says so.
+nosched = load(sys.argv[6])
+check(total.get("sched") is True and nosched.get("sched") is False,
+      f"sched: {total.get('sched')} and with --no-sched {nosched.get('sched')}")
+check("\"split\"" not in open(sys.argv[6]).read(), "--no-sched: a split in the report")
 finish()
 PY

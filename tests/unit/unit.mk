@@ -44,6 +44,6 @@ $(OUTPUT)/tests/unit/test_proc: $(OUTPUT)/tests/unit/test_proc.o $(OUTPUT)/src/p
 GOLDEN_RENDER := $(OUTPUT)/tests/golden/render_intervals
 TEST_BINS += $(GOLDEN_RENDER)
 $(GOLDEN_RENDER): $(OUTPUT)/tests/golden/render_intervals.o \
-		$(addprefix $(OUTPUT)/src/,output.o print_text.o print_json.o heatmap.o dump.o \
+		$(addprefix $(OUTPUT)/src/,output.o print_text.o print_split.o print_json.o heatmap.o dump.o \
 		dump_read.o json_writer.o) $(MODEL_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -ljson-c -lm

@@ -267,6 +267,15 @@ struct vcpu {
 	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
 	unsigned int nr_phase_ends;
 	uint64_t phase_end_ns[TESTVMM_MAX_PHASES];
+	/*
+	 * The kernel's own account of this thread over its run loop (deltas
+	 * of /proc/thread-self/schedstat): time on a CPU, time runnable
+	 * waiting for one; the off-CPU split's ground truth. Where the file
+	 * cannot be read, schedstat_ok is false.
+	 */
+	uint64_t sched_on_ns, sched_delay_ns;
+	bool schedstat_ok;
+	uint64_t hlt_slept_ns;		/* the HLT sleeps' spans by our clock, wakeup to running included */
 #if defined(__aarch64__)
 	timer_t wake_timer;		/* signals this thread to end a WFI */
 	bool has_wake_timer;
@@ -1156,8 +1165,11 @@ static int handle_exit(struct vcpu *v)
 				.tv_nsec = (sleep_us % 1000000) * 1000L,
 			};
 
+			uint64_t t0 = now_ns();
+
 			/* A stop signal cuts it short; the loop checks stop. */
 			nanosleep(&ts, NULL);
+			v->hlt_slept_ns += now_ns() - t0;
 		}
 		return 0;
 	}
@@ -1357,6 +1369,22 @@ static void vcpu_run_loop(struct vcpu *v)
 	vcpu_final_counts(v);
 }
 
+/* This thread's time on a CPU and waiting for one, in ns (/proc/thread-self/schedstat). */
+static bool read_schedstat(uint64_t *on_cpu, uint64_t *run_delay)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long a, b;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu %llu", &a, &b) == 2;
+	fclose(f);
+	*on_cpu = a;
+	*run_delay = b;
+	return ok;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -1378,8 +1406,17 @@ static void *vcpu_thread(void *arg)
 	run = vmm->gate == GATE_RUN && !v->failed;
 	pthread_mutex_unlock(&vmm->lock);
 
-	if (run)
+	if (run) {
+		uint64_t on0, delay0, on1, delay1;
+		bool ok = read_schedstat(&on0, &delay0);
+
 		vcpu_run_loop(v);
+		if (ok && read_schedstat(&on1, &delay1)) {
+			v->sched_on_ns = on1 - on0;
+			v->sched_delay_ns = delay1 - delay0;
+			v->schedstat_ok = true;
+		}
+	}
 #if defined(__aarch64__)
 	wfi_wake_delete(v);
 #endif
@@ -1738,6 +1775,12 @@ static void print_json(const struct vmm *vmm)
 		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64 ",\"syncs\":%" PRIu64,
 		       v->fail_entry_reason, v->slow_exits, v->syncs);
 #endif
+#if !defined(__aarch64__)
+		printf(",\"hlt_slept_ns\":%" PRIu64, v->hlt_slept_ns);
+#endif
+		if (v->schedstat_ok)
+			printf(",\"schedstat\":{\"on_cpu_ns\":%" PRIu64 ",\"run_delay_ns\":%" PRIu64 "}",
+			       v->sched_on_ns, v->sched_delay_ns);
 		printf(",\"phase_ends_ns\":[");
 		for (p = 0; p < v->nr_phase_ends; p++)
 			printf("%s%" PRIu64, p ? "," : "", v->phase_end_ns[p]);
