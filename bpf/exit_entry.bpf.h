@@ -42,6 +42,8 @@ struct inflight {
 	__u64 off_ns;		/* switched out at, inside a pending exit or VMM handling; 0: not */
 	__u64 exit_runnable_ns, exit_blocked_ns, exit_vmm_ns, exit_vmm_off_ns;
 	__u64 vmm_runnable_ns, vmm_blocked_ns;
+	/* --bql (bpf/bql.bpf.h): a wait for QEMU's global mutex under way, and the waits' sums. */
+	__u64 bql_lock_ns, vmm_bql_ns, exit_vmm_bql_ns;
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -204,6 +206,7 @@ static __always_inline void split_clear_exit(struct inflight *slot)
 	slot->exit_blocked_ns = 0;
 	slot->exit_vmm_ns = 0;
 	slot->exit_vmm_off_ns = 0;
+	slot->exit_vmm_bql_ns = 0;
 }
 
 /* h->f += v: atomic where other writers may share the histogram. */
@@ -222,6 +225,8 @@ static __always_inline void split_add_exit(struct hist *h, struct inflight *slot
 	HIST_ADD(h, blocked_ns, slot->exit_blocked_ns, shared);
 	HIST_ADD(h, vmm_ns, slot->exit_vmm_ns, shared);
 	HIST_ADD(h, vmm_off_ns, slot->exit_vmm_off_ns, shared);
+	if (slot->exit_vmm_bql_ns)
+		HIST_ADD(h, bql_ns, slot->exit_vmm_bql_ns, shared);
 	split_clear_exit(slot);
 	slot->state &= ~INFLIGHT_EXIT_SPLIT;
 }
@@ -560,7 +565,7 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 					   bool preemptible)
 {
 	struct hist_key key = { .pid = pid, .isa = ISA_VMM };
-	__u64 delta, vmm_runnable, vmm_blocked;
+	__u64 delta, vmm_runnable, vmm_blocked, vmm_bql;
 	struct hist *h;
 
 	if (!slot || !slot->uexit_ns)
@@ -572,15 +577,19 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	key.reason = slot->uexit_reason;
 	vmm_runnable = slot->vmm_runnable_ns;
 	vmm_blocked = slot->vmm_blocked_ns;
+	vmm_bql = slot->vmm_bql_ns;
 	if (slot->state & INFLIGHT_VMM_SPLIT) {
 		slot->vmm_runnable_ns = 0;
 		slot->vmm_blocked_ns = 0;
+		slot->vmm_bql_ns = 0;
+		slot->bql_lock_ns = 0;
 		slot->state &= ~INFLIGHT_VMM_SPLIT;
 	}
 	if (slot->exit_ns) {
-		/* The pending exit's VMM part, and how much of it was off the CPU. */
+		/* The pending exit's VMM part, how much of it was off the CPU, and waiting for the BQL. */
 		slot->exit_vmm_ns += delta;
 		slot->exit_vmm_off_ns += vmm_runnable + vmm_blocked;
+		slot->exit_vmm_bql_ns += vmm_bql;
 		slot->state |= INFLIGHT_EXIT_SPLIT;
 	}
 	if (slot->state & INFLIGHT_PIO_READ_IN_VMM) {
@@ -602,6 +611,8 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 		__sync_fetch_and_add(&h->runnable_ns, vmm_runnable);
 	if (vmm_blocked)
 		__sync_fetch_and_add(&h->blocked_ns, vmm_blocked);
+	if (vmm_bql)
+		__sync_fetch_and_add(&h->bql_ns, vmm_bql);
 	count_event_on(CNT_VMM_PAIRED, preemptible);
 }
 

@@ -17,6 +17,7 @@
  */
 #include "kvm_events.bpf.h"
 #include "sched_split.bpf.h"
+#include "bql.bpf.h"
 #include "vendor.bpf.h"
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
@@ -193,9 +194,13 @@ int BPF_USDT(qemu_kvm_run_exit, int cpu_index, __u32 reason)
 	/* Restart the clock kvm_userspace_exit started, now that QEMU has it. */
 	if (slot && slot->uexit_ns) {
 		slot->uexit_ns = bpf_ktime_get_ns();
-		/* Off the CPU before it is the kernel's part of the exit, not the VMM's. */
+		/*
+		 * Off the CPU before it is the kernel's part of the exit, not the
+		 * VMM's; and so is a wait for the BQL (QEMU takes it before this).
+		 */
 		slot->vmm_runnable_ns = 0;
 		slot->vmm_blocked_ns = 0;
+		slot->vmm_bql_ns = 0;
 	}
 	return 0;
 }
@@ -206,6 +211,26 @@ int BPF_USDT(qemu_kvm_vcpu_ioctl, int cpu_index, int type)
 	/* A uprobe's program can be preempted: atomic counting. */
 	if (type == KVM_RUN_IOCTL)
 		kvm_run_entered(true);
+	return 0;
+}
+
+/*
+ * --bql: QEMU's mutex probes, for its global mutex only (bpf/bql.bpf.h):
+ * the cookie is that mutex's address in this process.
+ */
+SEC("usdt")
+int BPF_USDT(qemu_mutex_lock, void *mutex)
+{
+	if ((__u64)mutex == bpf_usdt_cookie(ctx))
+		on_bql(false);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(qemu_mutex_locked, void *mutex)
+{
+	if ((__u64)mutex == bpf_usdt_cookie(ctx))
+		on_bql(true);
 	return 0;
 }
 

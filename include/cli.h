@@ -26,6 +26,7 @@ struct trace_opts {
 	__u32 max_hist_keys;
 	bool verbose;
 	bool no_sched;			/* --no-sched: no sched_switch/sched_wakeup programs */
+	bool bql;			/* --bql: QEMU's mutex probes, for its global mutex */
 };
 
 /* --prometheus and --textfile: the exporter's part. */

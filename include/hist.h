@@ -105,6 +105,7 @@ struct time_split {
 	__u64 preempted_ns;	/* off the CPU, runnable */
 	__u64 blocked_ns;	/* off the CPU, asleep (not HLT) */
 	__u64 halted_ns;	/* off the CPU, asleep in an HLT exit */
+	__u64 bql_ns;		/* of the VMM's part, waiting for QEMU's global mutex (--bql; overlaps) */
 };
 void hist_split(const struct hist *h, bool halt, struct time_split *out);
 

@@ -25,9 +25,10 @@ struct loader {
 	enum vmm_clock vmm_clock;		/* the one in use (never auto) */
 	enum attach_mode attach;		/* the one in use (never auto) */
 	struct prog_set progs;			/* the loaded set's */
-	/* Two USDT links per target, owned here (the skeleton attaches the rest). */
-	struct bpf_link *usdt_links[2 * MAX_TARGET_PIDS];
+	/* Two USDT links per target, two more with --bql, owned here (the skeleton attaches the rest). */
+	struct bpf_link *usdt_links[4 * MAX_TARGET_PIDS];
 	int nr_usdt_links;
+	unsigned int nr_bql;			/* --bql: targets whose global mutex is followed */
 };
 
 /*

@@ -30,7 +30,7 @@ void print_interval_text(FILE *out, const struct summary *sum, const struct reas
  * table; a set of ISA_VMM rows (the VMM's handling) gets its own columns.
  */
 void print_split_text(FILE *out, const struct reason_rows *set, const struct reason_table *names,
-		      const char *indent);
+		      const char *indent, bool bql);
 
 /* print_json.c: one JSON document (a line), the total or, with interval_index, one interval. */
 void print_report_json(FILE *out, const struct summary *sum, const struct reason_table *names,

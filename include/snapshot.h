@@ -53,7 +53,7 @@ struct sparse_hist {
 	struct bucket_count *buckets;
 	__u32 nr_buckets;
 	__u64 sum_sq_lo, sum_sq_hi;	/* struct hist's sum of squares */
-	__u64 runnable_ns, blocked_ns, vmm_ns, vmm_off_ns;	/* struct hist's split */
+	__u64 runnable_ns, blocked_ns, vmm_ns, vmm_off_ns, bql_ns;	/* struct hist's split */
 };
 
 /* What happened between two snapshots; times are since the run started. */
@@ -120,6 +120,7 @@ struct run {
 	bool kvm_exit_fired;
 	bool ports, mmio;		/* whether the tallies were taken */
 	bool sched;			/* whether off-CPU time was split out (not --no-sched) */
+	bool bql;			/* whether waits for QEMU's global mutex were followed (--bql) */
 	struct run_vm *vms;
 	size_t nr_vms;
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */

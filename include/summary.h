@@ -77,6 +77,7 @@ struct summary {
 	bool kvm_exit_fired;		/* false: guests ran, kvm:kvm_exit never fired (PVM) */
 	bool ports, mmio;		/* whether the tallies were taken */
 	bool sched;			/* whether off-CPU time was split out (run.sched) */
+	bool bql;			/* whether the BQL waits were followed (run.bql) */
 	const char *vmm_time_source;	/* what marked the next KVM_RUN */
 	const char *attach;		/* "tp_btf" or "classic"; "" if not known (an old dump) */
 	/* Which interval this covers: index from 1; 0 for the whole run. */

@@ -94,6 +94,12 @@ struct hist {
 	 * handling histogram (ISA_VMM), runnable and blocked only.
 	 */
 	__u64 runnable_ns, blocked_ns, vmm_ns, vmm_off_ns;
+	/*
+	 * Of the VMM's handling (an exit's vmm_ns, or a VMM handling
+	 * histogram's time), how long the vCPU thread waited for QEMU's global
+	 * mutex: qemu:qemu_mutex_lock to qemu:qemu_mutex_locked (--bql).
+	 */
+	__u64 bql_ns;
 };
 
 /*

@@ -383,6 +383,10 @@ static const struct cli_option options[] = {
 	     "--ports/--mmio"),
 	FLAG("no-sched", 0, trace.no_sched, "leave the scheduler tracepoints off: exit times\n"
 	     "are not split into on- and off-CPU (preempted, blocked)", "--no-sched"),
+	FLAG("bql", 0, trace.bql, "with -p: split the VMM's handling time by the wait\n"
+	     "for QEMU's global mutex (its qemu:qemu_mutex_lock and\n"
+	     "qemu_mutex_locked USDT probes: a trap per lock of any\n"
+	     "QemuMutex)", "--bql"),
 	NUMBER("max-keys", 0, trace.max_hist_keys, 16, 1U << 22, "a number", "N",
 	       "histogram slots (VM x vCPU x reason), default 16384", "--max-keys"),
 	KEYWORD("vmm-time", trace.vmm_clock, vmm_clock_names, "HOW",
@@ -507,6 +511,10 @@ static int check_combinations(const struct cli *cli, bool report)
 	if (cli->trace.vmm_clock == VMM_CLOCK_USDT && !cli->trace.nr_pids) {
 		fprintf(stderr, "%s: --vmm-time=usdt needs -p: the probes are in each VM's binary\n",
 			prog_name);
+		return -1;
+	}
+	if (cli->trace.bql && !cli->trace.nr_pids) {
+		fprintf(stderr, "%s: --bql needs -p: the probes are in each VM's binary\n", prog_name);
 		return -1;
 	}
 	if (cli->interval_count && !cli->interval_ms) {

@@ -31,6 +31,7 @@ static const struct dump_field run_fields[] = {
 	FIELD(struct run, mmio, "mmio", DUMP_BOOL, 0, 1),
 	/* 1 where off-CPU time was split out; absent: not (--no-sched, or an older dump). */
 	FIELD(struct run, sched, "sched", DUMP_NONZERO, 0, 1),
+	FIELD(struct run, bql, "bql", DUMP_NONZERO, 0, 1),
 };
 
 static const struct dump_field vm_fields[] = {
@@ -68,6 +69,7 @@ static const struct dump_field hist_fields[] = {
 	FIELD(struct sparse_hist, blocked_ns, "blocked_ns", DUMP_NONZERO, 0, ~0ULL),
 	FIELD(struct sparse_hist, vmm_ns, "vmm_ns", DUMP_NONZERO, 0, ~0ULL),
 	FIELD(struct sparse_hist, vmm_off_ns, "vmm_off_ns", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct sparse_hist, bql_ns, "bql_ns", DUMP_NONZERO, 0, ~0ULL),
 };
 
 static const struct dump_field uexit_fields[] = {

@@ -24,6 +24,7 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	dst->blocked_ns += src->blocked_ns;
 	dst->vmm_ns += src->vmm_ns;
 	dst->vmm_off_ns += src->vmm_off_ns;
+	dst->bql_ns += src->bql_ns;
 	if (!src->count)
 		return;
 	if (!dst->count || src->min_ns < dst->min_ns)
@@ -104,6 +105,7 @@ void hist_split(const struct hist *h, bool halt, struct time_split *out)
 	__u64 vmm = h->vmm_ns > h->vmm_off_ns ? h->vmm_ns - h->vmm_off_ns : 0;
 
 	out->vmm_ns = vmm;
+	out->bql_ns = h->bql_ns;
 	out->preempted_ns = h->runnable_ns;
 	out->blocked_ns = halt ? 0 : h->blocked_ns;
 	out->halted_ns = halt ? h->blocked_ns : 0;

@@ -78,7 +78,7 @@ static bool targets_have_probes(const struct trace_opts *opts, bool why_not)
 
 		snprintf(exe, sizeof(exe), "/proc/%u/exe", opts->pids[i]);
 		err = binary_probes_read(exe, &probes);
-		if (!err && probes.qemu == QEMU_PROBES_ALL)
+		if (!err && (probes.qemu & QEMU_PROBES_ALL) == QEMU_PROBES_ALL)
 			continue;
 		if (!why_not)
 			return false;
@@ -210,6 +210,11 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	/* Every context switch on the host runs these: none with --no-sched. */
 	bpf_program__set_autoload(skel->progs.sched_switch_btf, !opts->no_sched);
 	bpf_program__set_autoload(skel->progs.sched_wakeup_btf, !opts->no_sched);
+	/* Attached after the USDT probes (loader_attach), so that those meet the same limits as before. */
+	bpf_program__set_autoattach(skel->progs.sched_switch_btf, false);
+	bpf_program__set_autoattach(skel->progs.sched_wakeup_btf, false);
+	bpf_program__set_autoload(skel->progs.qemu_mutex_lock, opts->bql);
+	bpf_program__set_autoload(skel->progs.qemu_mutex_locked, opts->bql);
 	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
@@ -256,6 +261,62 @@ static int attach_usdt(struct loader *l, const struct trace_opts *opts, const ch
 			}
 			l->usdt_links[l->nr_usdt_links++] = link;
 		}
+	}
+	return 0;
+}
+
+/*
+ * --bql: QEMU's mutex probes in each target that has them and its global
+ * mutex's symbol, with that mutex's address as the cookie; one line for a
+ * target without, whose VMM time is then not split. 0 or -errno (libbpf
+ * says why in its log).
+ */
+#define BQL_SYMBOL "qemu_global_mutex"
+static int attach_bql(struct loader *l, const struct trace_opts *opts)
+{
+	struct { struct bpf_program *prog; const char *name; } probes[] = {
+		{ l->skel->progs.qemu_mutex_lock, "qemu_mutex_lock" },
+		{ l->skel->progs.qemu_mutex_locked, "qemu_mutex_locked" },
+	};
+
+	for (unsigned int i = 0; i < opts->nr_pids; i++) {
+		struct binary_probes found;
+		char exe[40], name[64];
+		__u64 addr = 0;
+		int err;
+
+		snprintf(exe, sizeof(exe), "/proc/%u/exe", opts->pids[i]);
+		vm_name(opts->pids[i], name, sizeof(name));
+		err = binary_probes_read(exe, &found);
+		if (err || (found.qemu & QEMU_PROBES_MUTEX) != QEMU_PROBES_MUTEX) {
+			fprintf(stderr, "vmexitprof: --bql: process %u (%s) has no qemu:qemu_mutex_lock and "
+				"qemu:qemu_mutex_locked USDT probes (a QEMU built without the dtrace trace "
+				"backend): its VMM time is not split by QEMU's global mutex\n", opts->pids[i],
+				name);
+			continue;
+		}
+		err = target_symbol_addr(opts->pids[i], BQL_SYMBOL, &addr);
+		if (err) {
+			fprintf(stderr, "vmexitprof: --bql: process %u (%s): no %s in its binary's symbol "
+				"table (%s): its VMM time is not split by QEMU's global mutex\n",
+				opts->pids[i], name, BQL_SYMBOL,
+				err == -ENOENT ? "stripped? QEMU's debug symbols have it" : strerror(-err));
+			continue;
+		}
+		for (int p = 0; p < 2; p++) {
+			LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = addr);
+			struct bpf_link *link = bpf_program__attach_usdt(probes[p].prog, opts->pids[i], exe,
+									"qemu", probes[p].name, &uo);
+
+			if (!link) {
+				err = -errno;
+				fprintf(stderr, "vmexitprof: --bql: cannot attach to qemu:%s in process %u: %s\n",
+					probes[p].name, opts->pids[i], strerror(-err));
+				return err;
+			}
+			l->usdt_links[l->nr_usdt_links++] = link;
+		}
+		l->nr_bql++;
 	}
 	return 0;
 }
@@ -497,6 +558,15 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 				pid, strerror(-err));
 			return -1;
 		}
+	}
+	if (!err && opts->bql && attach_bql(l, opts)) {
+		release_libbpf_log(true);
+		return -1;
+	}
+	if (!err && !opts->no_sched) {
+		err = attach_prog(skel->progs.sched_switch_btf, &skel->links.sched_switch_btf);
+		if (!err)
+			err = attach_prog(skel->progs.sched_wakeup_btf, &skel->links.sched_wakeup_btf);
 	}
 	if (!err)
 		err = attach_prog(l->progs.uexit, link_of(skel, l->progs.uexit));

@@ -51,7 +51,7 @@ static void latency_fields(struct json_writer *w, const struct hist *h, bool wit
  * "split": where the row's time went (docs/json.md), parts that add up to
  * total_ns; a VMM handling row has no vmm_ns or halted_ns of its own.
  */
-static void split_json(struct json_writer *w, const struct hist *h, bool halt, bool vmm_row)
+static void split_json(struct json_writer *w, const struct hist *h, bool halt, bool vmm_row, bool bql)
 {
 	struct time_split t;
 
@@ -64,11 +64,14 @@ static void split_json(struct json_writer *w, const struct hist *h, bool halt, b
 	jsonw_uint_field(w, "blocked_ns", t.blocked_ns);
 	if (!vmm_row)
 		jsonw_uint_field(w, "halted_ns", t.halted_ns);
+	/* Not a part of its own: of the VMM's time (on or off the CPU), waiting for the BQL. */
+	if (bql)
+		jsonw_uint_field(w, "bql_wait_ns", t.bql_ns);
 	jsonw_end_object(w);
 }
 
 static void reasons_json(struct json_writer *w, const struct reason_rows *set,
-			 const struct reason_table *names, bool sched)
+			 const struct reason_table *names, bool sched, bool bql)
 {
 	jsonw_array_field(w, "reasons");
 	for (size_t i = 0; i < set->nr; i++) {
@@ -85,7 +88,7 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 		latency_fields(w, &s->h, true);
 		if (sched)
 			split_json(w, &s->h, reason_is_halt(reason_name(names, s->isa, s->reason, unknown,
-									 sizeof(unknown))), false);
+									 sizeof(unknown))), false, bql);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -93,7 +96,8 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 
 /* "userspace":[{"code":2,"reason":"IO","count":N,"handling":{...}|null}],"userspace_errors":[...] */
 static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
-			const struct reason_rows *vmm, const struct reason_table *names, bool sched)
+			const struct reason_rows *vmm, const struct reason_table *names, bool sched,
+			bool bql)
 {
 	char buf[64];
 
@@ -122,7 +126,7 @@ static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
 					jsonw_start_object(w);
 					latency_fields(w, h, false);
 					if (sched)
-						split_json(w, h, false, true);
+						split_json(w, h, false, true, bql);
 					jsonw_end_object(w);
 				} else {
 					jsonw_null(w);
@@ -166,8 +170,8 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 	jsonw_uint_field(w, "start_ticks", vm->vm.start);
 	jsonw_string_field(w, "name", vm->vm.name);
 	jsonw_bool_field(w, "exited", vm->vm.exited);
-	reasons_json(w, &vm->reasons, names, sum->sched);
-	uexits_json(w, &vm->uexits, &vm->vmm, names, sum->sched);
+	reasons_json(w, &vm->reasons, names, sum->sched, sum->bql);
+	uexits_json(w, &vm->uexits, &vm->vmm, names, sum->sched, sum->bql);
 	if (sum->ports)
 		io_json(w, &vm->io, IO_KIND_PIO);
 	if (sum->mmio)
@@ -185,8 +189,8 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 			/* KVM's own number, where it differs (x86: the APIC ID). */
 			if (v->vcpu_id != VCPU_UNKNOWN)
 				jsonw_uint_field(w, "vcpu_id", v->vcpu_id);
-			reasons_json(w, &v->reasons, names, sum->sched);
-			uexits_json(w, &v->uexits, &v->vmm, names, sum->sched);
+			reasons_json(w, &v->reasons, names, sum->sched, sum->bql);
+			uexits_json(w, &v->uexits, &v->vmm, names, sum->sched, sum->bql);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -217,6 +221,7 @@ void print_report_json(FILE *out, const struct summary *sum, const struct reason
 		jsonw_string_field(&w, "attach", sum->attach);
 	/* Whether the rows have their "split" (off-CPU time from the scheduler's tracepoints). */
 	jsonw_bool_field(&w, "sched", sum->sched);
+	jsonw_bool_field(&w, "bql", sum->bql);
 	jsonw_object_field(&w, "counters");
 	for (int c = 0; c < NR_COUNTERS; c++)
 		jsonw_uint_field(&w, counter_names[c], sum->counters[c]);

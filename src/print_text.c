@@ -372,12 +372,12 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 		else if (!sum->kvm_exit_fired)
 			fprintf(out, "No exit-to-entry latencies: kvm:kvm_exit never fired on this host.\n");
 		if (sum->sched)
-			print_split_text(out, &vm->reasons, names, "");
+			print_split_text(out, &vm->reasons, names, "", sum->bql);
 		snprintf(what, sizeof(what), "VM pid %u", vm->vm.pid);
 		print_hists(out, &vm->reasons, names, opts, what);
 		print_uexits(out, &vm->uexits, &vm->vmm, &vm->reasons, names, "", interval);
 		if (sum->sched)
-			print_split_text(out, &vm->vmm, names, "");
+			print_split_text(out, &vm->vmm, names, "", sum->bql);
 		if (sum->ports)
 			print_io(out, &vm->io, IO_KIND_PIO);
 		if (sum->mmio)
@@ -393,12 +393,12 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 			if (v->reasons.nr)
 				print_table(out, &v->reasons, names, "  ");
 			if (sum->sched)
-				print_split_text(out, &v->reasons, names, "  ");
+				print_split_text(out, &v->reasons, names, "  ", sum->bql);
 			snprintf(what, sizeof(what), "VM pid %u %s", vm->vm.pid, label);
 			print_hists(out, &v->reasons, names, opts, what);
 			print_uexits(out, &v->uexits, &v->vmm, &v->reasons, names, "  ", interval);
 			if (sum->sched)
-				print_split_text(out, &v->vmm, names, "  ");
+				print_split_text(out, &v->vmm, names, "  ", sum->bql);
 		}
 	}
 	fprintf(out,

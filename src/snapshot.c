@@ -245,6 +245,7 @@ static int diff_hist(const struct snap_hist *cur, const struct snap_hist *prev, 
 	out->blocked_ns = c->blocked_ns - p->blocked_ns;
 	out->vmm_ns = c->vmm_ns - p->vmm_ns;
 	out->vmm_off_ns = c->vmm_off_ns - p->vmm_off_ns;
+	out->bql_ns = c->bql_ns - p->bql_ns;
 	out->buckets = nr ? calloc(nr, sizeof(*out->buckets)) : NULL;
 	if (nr && !out->buckets)
 		return -ENOMEM;
@@ -301,7 +302,7 @@ static bool hist_sums_moved(const struct hist *p, const struct hist *c)
 	return p->count != c->count || p->sum_ns != c->sum_ns || p->to_userspace != c->to_userspace ||
 	       p->sum_sq_lo != c->sum_sq_lo || p->sum_sq_hi != c->sum_sq_hi ||
 	       p->runnable_ns != c->runnable_ns || p->blocked_ns != c->blocked_ns ||
-	       p->vmm_ns != c->vmm_ns || p->vmm_off_ns != c->vmm_off_ns;
+	       p->vmm_ns != c->vmm_ns || p->vmm_off_ns != c->vmm_off_ns || p->bql_ns != c->bql_ns;
 }
 
 int snapshot_diff(const struct snapshot *cur, const struct snapshot *prev, struct interval *out)
@@ -379,6 +380,7 @@ void sparse_hist_expand(const struct sparse_hist *s, struct hist *h)
 	h->blocked_ns = s->blocked_ns;
 	h->vmm_ns = s->vmm_ns;
 	h->vmm_off_ns = s->vmm_off_ns;
+	h->bql_ns = s->bql_ns;
 	for (__u32 i = 0; i < s->nr_buckets; i++)
 		if (s->buckets[i].bucket < HIST_NR_BUCKETS)
 			h->buckets[s->buckets[i].bucket] += s->buckets[i].count;

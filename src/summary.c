@@ -160,6 +160,7 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 	sum->kvm_exit_fired = run->kvm_exit_fired;
 	sum->ports = run->ports;
 	sum->sched = run->sched;
+	sum->bql = run->bql;
 	sum->mmio = run->mmio;
 	sum->vmm_time_source = run->vmm_time_source;
 	sum->attach = run->attach;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finds QEMU's qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes in
- * a binary's .note.stapsdt (the SystemTap SDT note layout: three
- * addresses, then "provider\0name\0args\0"), so that the loader can choose
- * them, or say why not, before asking libbpf to attach.
+ * Finds QEMU's qemu:kvm_run_exit and qemu:kvm_vcpu_ioctl USDT probes (and
+ * its qemu_mutex ones) in a binary's .note.stapsdt (the SystemTap SDT note
+ * layout: three addresses, then "provider\0name\0args\0"), so that the
+ * loader can choose them, or say why not, before asking libbpf to attach;
+ * and a data symbol's address in a running target (QEMU's global mutex).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,10 @@ static unsigned int qemu_probe_bit(const char *desc, size_t len, int elf_class)
 		return QEMU_PROBE_KVM_RUN_EXIT;
 	if (!strcmp(name, "kvm_vcpu_ioctl"))
 		return QEMU_PROBE_KVM_VCPU_IOCTL;
+	if (!strcmp(name, "qemu_mutex_lock"))
+		return QEMU_PROBE_MUTEX_LOCK;
+	if (!strcmp(name, "qemu_mutex_locked"))
+		return QEMU_PROBE_MUTEX_LOCKED;
 	return 0;
 }
 
@@ -107,4 +112,98 @@ void target_exe_note(__u32 pid, char *note, size_t len)
 		snprintf(note, len, "it runs in another mount namespace (its %s is not ours)", target);
 	else
 		note[0] = 0;
+}
+
+/* name's st_value and the file offset it maps to, from .symtab or .dynsym; 0 or -errno. */
+static int symbol_file_offset(const char *path, const char *name, __u64 *off)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Sym found = {};
+	size_t nphdr;
+	bool have = false;
+	int fd, err = -ENOENT;
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nphdr)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	while (!have && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) ||
+		    !shdr.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+			    sym.st_shndx == SHN_UNDEF)
+				continue;
+			n = elf_strptr(elf, shdr.sh_link, sym.st_name);
+			if (n && !strcmp(n, name)) {
+				found = sym;
+				have = true;
+				break;
+			}
+		}
+	}
+	/* The segment that holds it: its file offset, as /proc/PID/maps counts. */
+	for (size_t i = 0; have && i < nphdr; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD && found.st_value >= ph.p_vaddr &&
+		    found.st_value < ph.p_vaddr + ph.p_memsz) {
+			*off = found.st_value - ph.p_vaddr + ph.p_offset;
+			err = 0;
+			break;
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+int target_symbol_addr(__u32 pid, const char *name, __u64 *addr)
+{
+	char path[40], line[512];
+	struct stat exe;
+	__u64 off = 0;
+	FILE *maps;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &exe))
+		return -errno;
+	err = symbol_file_offset(path, name, &off);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return -errno;
+	err = -ESRCH;
+	/* "start-end perms offset dev inode path": the binary's mapping that holds the offset. */
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long long start, end, moff, ino;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu", &start, &end, &moff, &ino) != 4 ||
+		    ino != exe.st_ino || off < moff || off >= moff + (end - start))
+			continue;
+		*addr = start + (off - moff);
+		err = 0;
+		break;
+	}
+	fclose(maps);
+	return err;
 }

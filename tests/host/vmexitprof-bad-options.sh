@@ -98,6 +98,7 @@ cases=$(cat <<'TABLE'
 --attach bogus                  => --attach: 'bogus' is not one of auto, btf, classic
 --attach BTF                    => --attach: 'BTF' is not one of
 --vmm-time=usdt                 => --vmm-time=usdt needs -p
+--bql                           => --bql needs -p
 --vmm-time                      => requires an argument
 # -I/--interval, -c/--count
 -I -1                           => -I: '-1' is not a number of milliseconds from 10 to 3600000

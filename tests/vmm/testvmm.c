@@ -59,6 +59,45 @@ __extension__ unsigned short qemu_kvm_run_exit_semaphore
 #define QEMU_KVM_RUN_EXIT(cpu_index, reason) \
 	DTRACE_PROBE2(qemu, kvm_run_exit, cpu_index, reason)
 
+#if !defined(__aarch64__)
+/*
+ * QEMU's mutex probes (util/qemu-thread-posix.c: qemu_mutex_lock(mutex,
+ * file, line) before pthread_mutex_lock, qemu_mutex_locked after it,
+ * qemu_mutex_unlock before the unlock), around a mutex named as QEMU's
+ * big lock, qemu_global_mutex, which --bql-hold-us makes another thread
+ * hold for known times: the ground truth of vmexitprof --bql.
+ */
+__extension__ unsigned short qemu_qemu_mutex_lock_semaphore
+	__attribute__((unused)) __attribute__((section(".probes")));
+__extension__ unsigned short qemu_qemu_mutex_locked_semaphore
+	__attribute__((unused)) __attribute__((section(".probes")));
+__extension__ unsigned short qemu_qemu_mutex_unlock_semaphore
+	__attribute__((unused)) __attribute__((section(".probes")));
+
+struct qemu_mutex {
+	pthread_mutex_t lock;
+};
+/* Not static: the profiler finds it by this name in the symbol table. */
+struct qemu_mutex qemu_global_mutex = { PTHREAD_MUTEX_INITIALIZER };
+
+static void bql_lock(void)
+{
+	static const char file[] = __FILE__;
+
+	DTRACE_PROBE3(qemu, qemu_mutex_lock, &qemu_global_mutex, file, __LINE__);
+	pthread_mutex_lock(&qemu_global_mutex.lock);
+	DTRACE_PROBE3(qemu, qemu_mutex_locked, &qemu_global_mutex, file, __LINE__);
+}
+
+static void bql_unlock(void)
+{
+	static const char file[] = __FILE__;
+
+	DTRACE_PROBE3(qemu, qemu_mutex_unlock, &qemu_global_mutex, file, __LINE__);
+	pthread_mutex_unlock(&qemu_global_mutex.lock);
+}
+#endif
+
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_DURATION_SEC 1000000000ULL
 #define MAX_SLOW_MS 3600000		/* an hour */
@@ -208,6 +247,7 @@ struct config {
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
 	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
 	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
+	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, then as long not */
 	bool sync_state;		/* QEMU-like state sync around each return */
 	uint32_t sync_sleep_us;		/* and this long asleep after it */
 #endif
@@ -276,6 +316,7 @@ struct vcpu {
 	uint64_t sched_on_ns, sched_delay_ns;
 	bool schedstat_ok;
 	uint64_t hlt_slept_ns;		/* the HLT sleeps' spans by our clock, wakeup to running included */
+	uint64_t bql_wait_ns, bql_locks;	/* --bql-hold-us: waits for the BQL by our clock, and how many */
 #if defined(__aarch64__)
 	timer_t wake_timer;		/* signals this thread to end a WFI */
 	bool has_wake_timer;
@@ -419,6 +460,11 @@ static void usage(FILE *f)
 		"  --slow-every K     every K-th data-port exit of a vCPU (writes and reads\n"
 		"                     together) is slow: the VMM sleeps --slow-ms MS before\n"
 		"                     re-entering; the JSON's slow_exits counts them\n"
+		"  --bql-hold-us US   a thread holds qemu_global_mutex US, releases it US/10,\n"
+		"                     over and over; each data-port exit is handled under\n"
+		"                     it, with QEMU's qemu:qemu_mutex_lock/locked/unlock\n"
+		"                     probes; the JSON's bql_wait_ns and bql_locks count\n"
+		"                     the vCPU's waits for it by testvmm's clock\n"
 		"  --sync-state       sync vCPU state as QEMU does: after each return from\n"
 		"                     KVM_RUN read registers, XSAVE, XCRs, MSRs, MP and\n"
 		"                     event state, and write XSAVE, XCRs, MSRs and MP\n"
@@ -625,7 +671,7 @@ enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
-	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US,
+	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
@@ -641,6 +687,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 		{ "sync-state", no_argument, NULL, OPT_SYNC_STATE },
 		{ "sync-sleep-us", required_argument, NULL, OPT_SYNC_SLEEP_US },
+		{ "bql-hold-us", required_argument, NULL, OPT_BQL_HOLD_US },
 #endif
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
@@ -750,6 +797,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_SYNC_STATE:
 			cfg->sync_state = true;
+			break;
+		case OPT_BQL_HOLD_US:
+			if (parse_u32("--bql-hold-us", optarg, &cfg->bql_hold_us))
+				return -1;
 			break;
 		case OPT_SYNC_SLEEP_US:
 			if (parse_u32("--sync-sleep-us", optarg, &cfg->sync_sleep_us))
@@ -1105,6 +1156,16 @@ static bool vmm_sleep_ns(struct vcpu *v, uint64_t ns)
 static void data_port_done(struct vcpu *v)
 {
 	const struct config *cfg = &v->vmm->cfg;
+
+	if (cfg->bql_hold_us) {
+		/* As QEMU handles an IO exit: under its big lock, timed by our clock. */
+		uint64_t t0 = now_ns();
+
+		bql_lock();
+		v->bql_wait_ns += now_ns() - t0;
+		v->bql_locks++;
+		bql_unlock();
+	}
 
 	if (!cfg->slow_every ||
 	    (v->caused[C_PIO] + v->caused[C_PIO_IN]) % cfg->slow_every)
@@ -1776,7 +1837,8 @@ static void print_json(const struct vmm *vmm)
 		       v->fail_entry_reason, v->slow_exits, v->syncs);
 #endif
 #if !defined(__aarch64__)
-		printf(",\"hlt_slept_ns\":%" PRIu64, v->hlt_slept_ns);
+		printf(",\"hlt_slept_ns\":%" PRIu64 ",\"bql_wait_ns\":%" PRIu64 ",\"bql_locks\":%" PRIu64,
+		       v->hlt_slept_ns, v->bql_wait_ns, v->bql_locks);
 #endif
 		if (v->schedstat_ok)
 			printf(",\"schedstat\":{\"on_cpu_ns\":%" PRIu64 ",\"run_delay_ns\":%" PRIu64 "}",
@@ -1943,8 +2005,36 @@ static int hot_add_vcpus(struct vmm *vmm)
 	return 0;
 }
 
+#if !defined(__aarch64__)
+static atomic_bool bql_holder_stop, bql_held;
+
+/*
+ * --bql-hold-us: hold the BQL that long, leave it a tenth of that, until
+ * the vCPUs are done: nearly every vCPU that wants it waits.
+ */
+static void *bql_holder(void *arg)
+{
+	const struct vmm *vmm = arg;
+	uint64_t hold = vmm->cfg.bql_hold_us * 1000ULL, gap = hold / 10;
+	struct timespec ts = { .tv_sec = hold / NSEC_PER_SEC, .tv_nsec = hold % NSEC_PER_SEC },
+			free_ts = { .tv_sec = gap / NSEC_PER_SEC, .tv_nsec = gap % NSEC_PER_SEC };
+
+	while (!atomic_load(&bql_holder_stop)) {
+		bql_lock();
+		atomic_store(&bql_held, true);
+		nanosleep(&ts, NULL);
+		bql_unlock();
+		nanosleep(&free_ts, NULL);
+	}
+	return NULL;
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#if !defined(__aarch64__)
+	pthread_t bql_thread;
+#endif
 	struct vmm vmm = { .kvm_fd = -1, .vm_fd = -1, .gate = GATE_WAIT };
 	struct config *cfg = &vmm.cfg;
 	pthread_condattr_t cattr;
@@ -2035,6 +2125,18 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 
+#if !defined(__aarch64__)
+	if (cfg->bql_hold_us && pthread_create(&bql_thread, NULL, bql_holder, &vmm)) {
+		fprintf(stderr, "testvmm: cannot start the BQL holder thread\n");
+		goto cleanup;
+	}
+	/* The vCPUs start once it holds the mutex: else a short run could miss it. */
+	while (cfg->bql_hold_us && !atomic_load(&bql_held)) {
+		struct timespec ts = { .tv_nsec = 100000L };
+
+		nanosleep(&ts, NULL);
+	}
+#endif
 	pthread_mutex_lock(&vmm.lock);
 	vmm.start_ns = now_ns();
 	vmm.gate = GATE_RUN;
@@ -2042,6 +2144,12 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&vmm.lock);
 
 	wait_for_vcpus(&vmm);
+#if !defined(__aarch64__)
+	if (cfg->bql_hold_us) {
+		atomic_store(&bql_holder_stop, true);
+		pthread_join(bql_thread, NULL);
+	}
+#endif
 	if (cfg->hot_add && !vmm.failed && hot_add_vcpus(&vmm))
 		vmm.failed = true;
 	stop_vcpus(&vmm);
