@@ -29,13 +29,17 @@ perf_event_fds() {
 }
 
 # btf_links PID: how many of PID's links attach BTF-typed programs (tp_btf
-# raw tracepoints and fentry: bpftool's raw_tracepoint and tracing links).
+# raw tracepoints and fentry: bpftool's raw_tracepoint and tracing links)
+# to kvm: not the scheduler's tracepoints (sched_switch, sched_wakeup),
+# which hold no reference to the kvm module.
 btf_links() {
 	local ids
 	ids=$(bpf_objects "$1" | sed -n 's/^link //p' | tr '\n' ' ')
 	bpftool link show | awk -v ids=" $ids" '
-		/^[0-9]+:/ { id = $1; sub(":", "", id); if (index(ids, " " id " ") && ($2 == "raw_tracepoint" || $2 == "tracing")) n++ }
-		END { print n + 0 }'
+		/^[0-9]+:/ { if (pending) n++; id = $1; sub(":", "", id)
+			     pending = index(ids, " " id " ") && ($2 == "raw_tracepoint" || $2 == "tracing"); next }
+		/tp .sched_/ { pending = 0 }
+		END { if (pending) n++; print n + 0 }'
 }
 
 # tracepoint_progs PID: how many of PID's programs are classic tracepoint programs

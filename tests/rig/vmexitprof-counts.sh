@@ -21,7 +21,7 @@ done
 grep -q "process $vmm_pid exited during the run" "$tmp/prof.err" || die "no note that the VM exited"
 
 # Text: the columns, a TOTAL row, and the cpuid histogram as bars with bounds.
-grep -q -E '^REASON +COUNT +COUNT% +TIME% +NOHLT% +MIN +AVG +P50 +P99 +P99\.9 +MAX$' "$tmp/text.out" ||
+grep -q -E '^REASON +COUNT +COUNT% +TIME% +NOHLT% +MIN +AVG +STDDEV +P50 +P99 +P99\.9 +MAX$' "$tmp/text.out" ||
 	die "no table header: $(cat "$tmp/text.out")"
 grep -q -E '^TOTAL +[0-9]+ +100\.0%' "$tmp/text.out" || die "no TOTAL row"
 grep -q -E "^  cpuid, VM pid $vmm_pid: [0-9]+ exits$" "$tmp/text.out" || die "no cpuid histogram title"
