@@ -21,7 +21,7 @@ for mode in alone contended; do
 		taskset -c 1 sh -c 'while :; do :; done' &
 		hog=$!
 	fi
-	TESTVMM="taskset -c 1 tests/vmm/testvmm" start_vmm "$mode" --vcpus 1 --cpuid 20000 --pio 2000 \
+	TESTVMM="taskset -c 1 tests/vmm/testvmm" start_vmm "$mode" --schedstat --vcpus 1 --cpuid 20000 --pio 2000 \
 		--hlt "$HLT" --hlt-sleep-us "$HLT_US"
 	vmm_var=${mode}_pid
 	# The profiler on the other CPU, so that only the hog competes.

@@ -247,7 +247,13 @@ struct config {
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
 	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
 	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
-	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, then as long not */
+	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, a tenth as long not */
+	/*
+	 * --schedstat: read each vCPU thread's schedstat around its run loop.
+	 * Only when asked: an open procfs file of a thread keeps its id from
+	 * being handed out again for a while, which --reuse-tids needs.
+	 */
+	bool schedstat;
 	bool sync_state;		/* QEMU-like state sync around each return */
 	uint32_t sync_sleep_us;		/* and this long asleep after it */
 #endif
@@ -443,7 +449,7 @@ static void usage(FILE *f)
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
 		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS]\n"
 		"               [--sync-state [--sync-sleep-us US]]\n"
-		"               [--hot-add K [--reuse-tids]] [--fail-entry]\n"
+		"               [--hot-add K [--reuse-tids]] [--fail-entry] [--schedstat]\n"
 		"               [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
@@ -460,6 +466,8 @@ static void usage(FILE *f)
 		"  --slow-every K     every K-th data-port exit of a vCPU (writes and reads\n"
 		"                     together) is slow: the VMM sleeps --slow-ms MS before\n"
 		"                     re-entering; the JSON's slow_exits counts them\n"
+		"  --schedstat        per vCPU, the thread's schedstat deltas over its run\n"
+		"                     loop (on_cpu_ns, run_delay_ns) in the JSON\n"
 		"  --bql-hold-us US   a thread holds qemu_global_mutex US, releases it US/10,\n"
 		"                     over and over; each data-port exit is handled under\n"
 		"                     it, with QEMU's qemu:qemu_mutex_lock/locked/unlock\n"
@@ -671,7 +679,7 @@ enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
-	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US,
+	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US, OPT_SCHEDSTAT,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
@@ -689,6 +697,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "sync-sleep-us", required_argument, NULL, OPT_SYNC_SLEEP_US },
 		{ "bql-hold-us", required_argument, NULL, OPT_BQL_HOLD_US },
 #endif
+		{ "schedstat", no_argument, NULL, OPT_SCHEDSTAT },
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
@@ -797,6 +806,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_SYNC_STATE:
 			cfg->sync_state = true;
+			break;
+		case OPT_SCHEDSTAT:
+			cfg->schedstat = true;
 			break;
 		case OPT_BQL_HOLD_US:
 			if (parse_u32("--bql-hold-us", optarg, &cfg->bql_hold_us))
@@ -1469,7 +1481,7 @@ static void *vcpu_thread(void *arg)
 
 	if (run) {
 		uint64_t on0, delay0, on1, delay1;
-		bool ok = read_schedstat(&on0, &delay0);
+		bool ok = vmm->cfg.schedstat && read_schedstat(&on0, &delay0);
 
 		vcpu_run_loop(v);
 		if (ok && read_schedstat(&on1, &delay1)) {
