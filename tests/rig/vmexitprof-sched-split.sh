@@ -4,7 +4,8 @@
 # alone and once with a CPU-bound task pinned there too. The preempted
 # (runnable) time vmexitprof finds inside that vCPU's exits must agree with
 # the thread's run delay over its run loop, testvmm's delta of
-# /proc/thread-self/schedstat (SCHED_TOL below), and stay near zero alone;
+# /proc/thread-self/schedstat (REL and SLACK below), and stay near zero
+# alone (under a tenth of the contended run's);
 # the halted time of the HLT row must hold testvmm's sleeps on HLT
 # (--hlt-sleep-us: the VMM sleeps at least that long, off the CPU) and fit
 # in their spans by testvmm's own clock (hlt_slept_ns); and
@@ -44,6 +45,7 @@ tmp, n_hlt, hlt_ns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) * 1000
 # 5 ms (the waits outside exits; schedstat's clock, the runqueue's
 # sched_clock, against our CLOCK_MONOTONIC). Measured: see docs/tests.md.
 REL, SLACK = 0.10, 5_000_000
+preempted = {}
 for mode in ("alone", "contended"):
     truth, prof = load(f"{tmp}/{mode}.json"), load(f"{tmp}/p{mode}.out")
     check(prof["sched"] is True, f"{mode}: sched {prof['sched']}")
@@ -65,9 +67,8 @@ for mode in ("alone", "contended"):
             check(s["halted_ns"] == 0, f"{mode} {r['name']}: halted {s['halted_ns']} outside HLT")
     check(abs(pre - delay) <= REL * delay + SLACK,
           f"{mode}: preempted {pre} ns vs schedstat run delay {delay} ns")
-    if mode == "alone":
-        check(pre <= 0.02 * total + SLACK, f"alone: preempted {pre} ns of {total} ns is not near zero")
-    else:
+    preempted[mode] = pre
+    if mode == "contended":
         check(pre >= 0.2 * total, f"contended: preempted {pre} ns of {total} ns: no competition seen")
     hlt = {r["name"]: r for r in rows}.get("hlt")
     check(hlt is not None and hlt["count"] == n_hlt, f"{mode}: hlt row {hlt}")
@@ -82,5 +83,11 @@ for mode in ("alone", "contended"):
               f"{mode}: halted {h} ns, {n_hlt} sleeps of {hlt_ns} ns, testvmm slept {slept} ns")
     io = {r["name"]: r for r in rows}.get("io")
     check(io is not None and io["split"]["vmm_ns"] > 0, f"{mode}: no VMM time in io exits: {io}")
+# Alone, near zero next to the hog's: under a tenth of it. Not an absolute
+# bound: inside a suite run the guest's other work (a previous test's
+# leftovers) delayed the thread 36.8 ms once on 6.1, which our 32.3 ms of
+# preempted time matched.
+check(preempted["alone"] <= 0.1 * preempted["contended"],
+      f"alone: preempted {preempted['alone']} ns, with the hog {preempted['contended']} ns")
 finish()
 PY
