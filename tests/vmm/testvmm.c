@@ -243,17 +243,18 @@ struct config {
 	unsigned int hot_add;		/* the last hot_add vCPUs start once the others are done */
 	bool reuse_tids;		/* hot-added vCPU j gets vCPU j's thread id */
 	const char *linger_for;		/* after the JSON, exit once this path exists */
+	/*
+	 * --schedstat (x86's options only, so far): read each vCPU thread's
+	 * schedstat around its run loop. Only when asked: an open procfs file
+	 * of a thread keeps its id from being handed out again for a while,
+	 * which --reuse-tids needs.
+	 */
+	bool schedstat;
 #if !defined(__aarch64__)
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
 	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
 	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
 	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, a tenth as long not */
-	/*
-	 * --schedstat: read each vCPU thread's schedstat around its run loop.
-	 * Only when asked: an open procfs file of a thread keeps its id from
-	 * being handed out again for a while, which --reuse-tids needs.
-	 */
-	bool schedstat;
 	bool sync_state;		/* QEMU-like state sync around each return */
 	uint32_t sync_sleep_us;		/* and this long asleep after it */
 #endif
