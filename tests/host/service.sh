@@ -19,7 +19,13 @@ ambient=$(value AmbientCapabilities)
 caps=$(tr 'A-Z ' 'a-z\n' <<<"$ambient" | sed 's/^cap_/+/' | paste -sd,)
 read -r -a exec_start <<<"$(value ExecStart)"
 [[ ${exec_start[0]} == @SBINDIR@/vmexitprof ]] || die "ExecStart: ${exec_start[*]}"
-exec_start[0]=$PWD/vmexitprof
+# The namespace below hides /tmp, /root and /home, where a checkout may be
+# (CI clones into /tmp): the service runs a copy from /run.
+bin_dir=$(mktemp -d /run/vmexitprof-service.XXXXXX)
+trap 'rm -rf "$bin_dir"; cleanup_profile' EXIT
+cp vmexitprof "$bin_dir/vmexitprof"
+chmod 755 "$bin_dir" "$bin_dir/vmexitprof"
+exec_start[0]=$bin_dir/vmexitprof
 # Port 0: the unit's own may be taken here.
 exec_start=("${exec_start[@]/127.0.0.1:9560/127.0.0.1:0}")
 echo "as uid 61184 with $caps: ${exec_start[*]}"
