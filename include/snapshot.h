@@ -117,6 +117,7 @@ struct run {
 	char attach[16];		/* attach_mode_names[] but auto; "" where a dump does not say */
 	bool kvm_exit_fired;
 	bool ports, mmio;		/* whether the tallies were taken */
+	bool msr, cpuid, halt;		/* --msr, --cpuid, --halt */
 	struct run_vm *vms;
 	size_t nr_vms;
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */

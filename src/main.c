@@ -329,6 +329,9 @@ int main(int argc, char **argv)
 	s.run.interval_ns = s.exporting ? 0 : cli.interval_ms * 1000000;
 	s.run.ports = cli.trace.ports;
 	s.run.mmio = cli.trace.mmio;
+	s.run.msr = cli.trace.msr;
+	s.run.cpuid = cli.trace.cpuid;
+	s.run.halt = cli.trace.halt;
 	/* Kept intervals hold every VM by its own key: nothing is folded then. */
 	collector_init(&s.collector, loader.skel, s.keep_intervals ? 0 : cli.keep_exited);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
