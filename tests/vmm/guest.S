@@ -214,8 +214,9 @@ guest_gp_isr:
 1:	popw	%bp
 	iret
 
-	/* The timer's interrupt: end it (EOI), so that the next one comes. */
+	/* The timer's interrupt: end it (EOI), so that the next one comes; count it (DS is ours). */
 guest_timer_isr:
+	incl	TESTVMM_P_X_EOIS
 	pushl	%eax
 	pushl	%ecx
 	pushl	%edx

@@ -109,14 +109,19 @@
 #define TESTVMM_P_X_QUICK_NS		0x130
 #define TESTVMM_P_X_LATE_NS		0x134
 #define TESTVMM_P_X_DONE		0x138	/* u32: 1 once the extras are done */
-#define TESTVMM_P_X_END			0x13c
+/*
+ * u32: the timer interrupt handler's runs, each one EOI. One per timed HLT,
+ * unless nested virtualization delivers a stray one on its vector too.
+ */
+#define TESTVMM_P_X_EOIS		0x13c
+#define TESTVMM_P_X_END			0x140
 
 /* Not an MSR KVM knows: a read of it raises #GP (KVM's ignore_msrs off, its default). */
 #define TESTVMM_BAD_MSR			0xdead
 #define TESTVMM_SUB_LEAF		0xd
 #define TESTVMM_SUBLEAF			0x1
 #define TESTVMM_TIMER_VECTOR		0x40
-#define TESTVMM_GP_VECTOR		13
+#define TESTVMM_GP_VECTOR		13	/* #GP */
 /* The x2APIC MSRs the timed HLTs use (0x800 + APIC register >> 4). */
 #define TESTVMM_MSR_APIC_BASE		0x1b
 #define TESTVMM_MSR_X2APIC_EOI		0x80b
