@@ -534,6 +534,14 @@ static int check_combinations(const struct cli *cli, bool report)
 		fprintf(stderr, "%s: --heatmap draws one column per interval: it needs -I\n", prog_name);
 		return -1;
 	}
+#if !defined(__x86_64__)
+	/* kvm_msr and kvm_cpuid are x86's: the load would fail with libbpf's words, not ours. */
+	if (cli->trace.msr || cli->trace.cpuid) {
+		fprintf(stderr, "%s: --msr and --cpuid trace x86's kvm_msr and kvm_cpuid: not on this "
+			"architecture\n", prog_name);
+		return -1;
+	}
+#endif
 	return 0;
 }
 
