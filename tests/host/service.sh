@@ -34,7 +34,10 @@ svc=$!
 wait_for_line "$tmp/svc.err" "serving metrics on" 30
 wait_for_line "$tmp/svc.err" "^Tracing KVM exits" 30
 port=$(sed -n 's|^vmexitprof: serving metrics on http://127.0.0.1:\([0-9]*\)/metrics$|\1|p' "$tmp/svc.err")
-prof=$(pgrep -u 61184 -x vmexitprof) || die "no vmexitprof running as uid 61184"
+# unshare, sh and setpriv each exec the next: the service is $svc itself
+# (not found by name: another run of this test may be going on).
+prof=$svc
+[[ $(cat /proc/"$prof"/comm 2>/dev/null) == vmexitprof ]] || die "process $prof is not vmexitprof"
 status=$(cat /proc/"$prof"/status)
 assert_match "$status" $'\nUid:\t61184\t61184\t61184\t61184' "its user"
 assert_match "$status" $'\nNoNewPrivs:\t1' "NoNewPrivileges"
