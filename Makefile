@@ -63,7 +63,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 	snapshot.o summary.o \
 	output.o print_text.o print_split.o print_json.o heatmap.o dump.o dump_read.o json_writer.o \
 	publish.o expose.o exporter.o \
-	hist.o reasons.o util.o)
+	hist.o reasons.o msr_names.o util.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \
 	$(OUTPUT)/src/util.o
 

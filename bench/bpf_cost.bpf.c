@@ -67,6 +67,21 @@ int bench_sched_switch(void *ctx)
 	return 0;
 }
 
+/* --halt-msr: an MSR access and a wakeup between the exit and its entry (kvm_msr, kvm_vcpu_wakeup). */
+SEC("raw_tp")
+int bench_kvm_msr(struct bench_kvm_event *ev)
+{
+	on_kvm_msr(0, 0x8b, false);
+	return 0;
+}
+
+SEC("raw_tp")
+int bench_kvm_wakeup(struct bench_kvm_event *ev)
+{
+	on_kvm_vcpu_wakeup(1000, true, true);
+	return 0;
+}
+
 SEC("raw_tp")
 int empty_exit(void *ctx)
 {

@@ -12,6 +12,9 @@
  *	traced thread with nothing pending (bpf/sched_split.bpf.h), and
  *	prints per round the ns per run of each. It checks that every exit
  *	was paired into the histogram, so what was timed is the full path.
+ *	With --halt-msr, as with --msr --halt: an MSR access (kvm_msr) and a
+ *	wakeup (kvm_vcpu_wakeup) run between each exit and its entry, timed
+ *	too ("msr", "wakeup"), and the entry puts both into their rows.
  *
  *   bpf_cost attach-empty [--raw]
  *	Attaches empty programs to kvm:kvm_userspace_exit, kvm:kvm_fpu,
@@ -39,6 +42,7 @@
 #include "bench/bpf_cost.skel.h"
 
 #define SVM_EXIT_CPUID 0x72
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static volatile sig_atomic_t exiting;
 
@@ -113,15 +117,15 @@ static double median(const double *v, int n)
 enum {
 	P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT, P_CLOCK_ENTRY,
 	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS,
-	P_SCHED_SWITCH, NR_TIMED
+	P_SCHED_SWITCH, P_MSR, P_WAKEUP, NR_TIMED
 };
 static const char *const timed_names[NR_TIMED] = {
 	"exit", "entry", "empty_exit", "empty_entry", "clock_exit", "clock_entry",
 	"timer_exit", "timer_entry", "classic_exit", "classic_entry", "svm_reason_reads",
-	"sched_switch",
+	"sched_switch", "msr", "wakeup",
 };
 
-static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
+static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds, bool halt_msr)
 {
 	const struct bpf_program *progs[NR_TIMED] = {
 		skel->progs.bench_kvm_exit, skel->progs.bench_kvm_entry,
@@ -129,9 +133,21 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		skel->progs.clock_exit, skel->progs.clock_entry,
 		skel->progs.timer_exit, skel->progs.timer_entry,
 		skel->progs.bench_classic_exit, skel->progs.bench_classic_entry,
-		skel->progs.svm_reason_reads,
-		skel->progs.bench_sched_switch,
+		skel->progs.svm_reason_reads, skel->progs.bench_sched_switch,
+		skel->progs.bench_kvm_msr, skel->progs.bench_kvm_wakeup,
 	};
+	/*
+	 * The order they run in; with --halt-msr an MSR access and a wakeup come
+	 * between the exit and its entry, which then times both into their rows.
+	 */
+	static const int plain[] = { P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT,
+				     P_CLOCK_ENTRY, P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT,
+				     P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH };
+	static const int with[] = { P_EXIT, P_MSR, P_WAKEUP, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY,
+				    P_CLOCK_EXIT, P_CLOCK_ENTRY, P_TIMER_EXIT, P_TIMER_ENTRY,
+				    P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH };
+	const int *order = halt_msr ? with : plain;
+	int nr = halt_msr ? (int)ARRAY_SIZE(with) : (int)ARRAY_SIZE(plain);
 	struct bench_kvm_event ev = { .vcpu = 0, .isa = ISA_SVM, .reason = SVM_EXIT_CPUID };
 	double per_run[NR_TIMED][rounds], above[rounds];
 	long warmup = pairs / 10 + 1, total = 0;
@@ -145,8 +161,8 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		for (int p = 0; p < NR_TIMED && !err; p++)
 			err = prog_stats(progs[p], &before[p]);
 		for (long i = 0; i < n && !err; i++)
-			for (int p = 0; p < NR_TIMED && !err; p++)
-				err = test_run(progs[p], &ev);
+			for (int p = 0; p < nr && !err; p++)
+				err = test_run(progs[order[p]], &ev);
 		for (int p = 0; p < NR_TIMED && !err; p++)
 			err = prog_stats(progs[p], &after[p]);
 		if (err)
@@ -157,6 +173,10 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		for (int p = 0; p < NR_TIMED; p++) {
 			__u64 cnt = after[p].cnt - before[p].cnt;
 
+			if (!halt_msr && (p == P_MSR || p == P_WAKEUP)) {
+				per_run[p][r] = 0;
+				continue;
+			}
 			if (cnt != (__u64)n) {
 				fprintf(stderr, "bpf_cost: %s ran %llu times in a round of %ld: "
 					"bpf_stats not counting?\n", timed_names[p],
@@ -183,8 +203,13 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 			(unsigned long long)paired);
 		return 1;
 	}
+	if (halt_msr && (counter(skel, CNT_IO_DROPPED) || counter(skel, CNT_HALT_DROPPED))) {
+		fprintf(stderr, "bpf_cost: --halt-msr: MSR accesses or halts dropped\n");
+		return 1;
+	}
 
-	printf("{\"mode\":\"testrun\",\"pairs_per_round\":%ld,\"rounds\":[", pairs);
+	printf("{\"mode\":\"testrun\",\"halt_msr\":%s,\"pairs_per_round\":%ld,\"rounds\":[",
+	       halt_msr ? "true" : "false", pairs);
 	for (int r = 0; r < rounds; r++) {
 		printf("%s{", r ? "," : "");
 		for (int p = 0; p < NR_TIMED; p++)
@@ -244,14 +269,14 @@ static int attach_empty(struct bpf_cost_bpf *skel, bool raw)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R]\n"
+	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R] [--halt-msr]\n"
 		   "       bpf_cost attach-empty [--raw]\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct bpf_cost_bpf *skel = NULL;
-	bool testrun_mode, raw = false;
+	bool testrun_mode, raw = false, halt_msr = false;
 	long pairs = 200000;
 	int rounds = 5, stats_fd = -1, err = 1;
 
@@ -265,6 +290,8 @@ int main(int argc, char **argv)
 			pairs = strtol(argv[++i], NULL, 10);
 		} else if (testrun_mode && i + 1 < argc && !strcmp(argv[i], "--rounds")) {
 			rounds = atoi(argv[++i]);
+		} else if (testrun_mode && !strcmp(argv[i], "--halt-msr")) {
+			halt_msr = true;
 		} else if (!testrun_mode && !strcmp(argv[i], "--raw")) {
 			raw = true;
 		} else {
@@ -288,6 +315,11 @@ int main(int argc, char **argv)
 	/* As `vmexitprof -p PID`: the handlers run their pid filter, and pass. */
 	skel->rodata->target_pids[0] = getpid();
 	skel->rodata->nr_target_pids = 1;
+	/* As --msr --halt: the entry also times the exit's MSR row and the wakeup. */
+	skel->rodata->time_exit_tallies = halt_msr;
+	skel->rodata->trace_halts = halt_msr;
+	bpf_program__set_autoload(skel->progs.bench_kvm_msr, testrun_mode);
+	bpf_program__set_autoload(skel->progs.bench_kvm_wakeup, testrun_mode);
 	/* Load only what this mode attaches: attach() takes every loaded program with a target. */
 	bpf_program__set_autoload(skel->progs.empty_userspace_exit, !testrun_mode && !raw);
 	bpf_program__set_autoload(skel->progs.empty_fpu, !testrun_mode && !raw);
@@ -316,7 +348,7 @@ int main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(sched_getcpu(), &set);
 		sched_setaffinity(0, sizeof(set), &set);
-		err = testrun(skel, pairs, rounds);
+		err = testrun(skel, pairs, rounds, halt_msr);
 	} else {
 		err = attach_empty(skel, raw);
 	}

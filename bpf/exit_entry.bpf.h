@@ -22,6 +22,10 @@ const volatile __u32 target_pids[MAX_TARGET_PIDS] = {};
 const volatile __u32 nr_target_pids = 0;
 const volatile __u64 vcpu_filter[MAX_VCPU_FILTER / 64] = {};
 const volatile bool filter_vcpus = false;
+/* --msr/--cpuid: put each tallied exit's exit->entry time into its row. */
+const volatile bool time_exit_tallies = false;
+/* --halt: kvm_vcpu_wakeup is traced, so time each wakeup to the next entry. */
+const volatile bool trace_halts = false;
 
 /* A thread's exit, waiting for its entry. */
 struct inflight {
@@ -44,6 +48,7 @@ struct inflight {
 	__u64 vmm_runnable_ns, vmm_blocked_ns;
 	/* --bql (bpf/bql.bpf.h): a wait for QEMU's global mutex under way, and the waits' sums. */
 	__u64 bql_lock_ns, vmm_bql_ns, exit_vmm_bql_ns;
+	__u64 wake_ns;		/* --halt: the last wakeup from a halt, while INFLIGHT_WOKEN */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -58,6 +63,9 @@ struct inflight {
 #define INFLIGHT_EXIT_SPLIT	512	/* exit_*_ns hold the pending exit's split */
 #define INFLIGHT_VMM_SPLIT	1024	/* vmm_*_ns hold the VMM handling's off-CPU time */
 #define INFLIGHT_OFF_BLOCKED	2048	/* off_ns: switched out asleep, not woken yet */
+#define INFLIGHT_EXIT_TALLY	4096	/* io holds this exit's MSR or CPUID row: time the exit into it */
+#define INFLIGHT_WOKEN		8192	/* woken from a halt at wake_ns, no entry yet */
+#define INFLIGHT_WOKEN_BLOCKED	16384	/* ... and that halt blocked (waited) */
 /*
  * What a thread keeps from one exit to the next: facts about the thread
  * itself, and what belongs to its VMM handling (ended by record_kvm_run).
@@ -382,48 +390,6 @@ static __always_inline void hist_add(struct hist *h, __u64 delta, bool to_usersp
 	sum_sq_add(h, delta, true);
 }
 
-/*
- * kvm_entry: close this thread's pending exit, if any, into its histogram.
- * shared: whether other threads may write the same histogram (hist_add).
- */
-static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid, bool shared)
-{
-	struct hist_key key = {};
-	struct hist *h;
-	__u64 delta;
-	bool to_userspace;
-
-	/* No CNT_ENTRIES: each way out below is counted, and entries are their sum (counters_derive). */
-	if (!slot || !slot->exit_ns) {
-		count_event(CNT_ENTRY_WITHOUT_EXIT);
-		return;
-	}
-	delta = now - slot->exit_ns;
-	slot->exit_ns = 0;
-	to_userspace = slot->state & INFLIGHT_TO_USERSPACE;
-	slot->state &= ~INFLIGHT_TO_USERSPACE;
-
-	key.pid = pid;
-	key.vm_start = slot->vm_start;
-	key.vcpu = slot->vcpu;
-	key.reason = slot->reason;
-	key.isa = slot->isa;
-	key.flags = slot->hist_flags;
-	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, false);
-	if (!h) {
-		if (slot->state & INFLIGHT_EXIT_SPLIT) {
-			split_clear_exit(slot);
-			slot->state &= ~INFLIGHT_EXIT_SPLIT;
-		}
-		return;
-	}
-	hist_add(h, delta, to_userspace, false, shared);
-	/* One test of a flag on the hot path: most exits neither left the CPU nor went to the VMM. */
-	if (slot->state & INFLIGHT_EXIT_SPLIT)
-		split_add_exit(h, slot, shared);
-	count_event(CNT_PAIRED);
-}
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_IO_KEYS);
@@ -453,6 +419,108 @@ static __always_inline void io_handled(struct io_stats *io, __u64 delta, bool pr
 	io->handled_sum_ns += delta;
 }
 
+/* The vCPU a thread's events go by: its last exit's, else its name's. */
+static __always_inline __u32 slot_vcpu(const struct inflight *slot)
+{
+	if (slot->state & INFLIGHT_VCPU_KNOWN)
+		return slot->vcpu;
+	return (slot->state & INFLIGHT_COMM_READ) ? slot->comm_vcpu : VCPU_UNKNOWN;
+}
+
+/* Add delta to the ISA_HALT histogram key says; counted as dropped where it cannot be had. */
+static __always_inline void halt_add(struct hist_key *key, __u64 delta)
+{
+	struct hist *h = hist_for(key, CNT_HALT_DROPPED, CNT_HALT_DROPPED, false);
+
+	/* Shared: vCPUs numbered from thread names may share a key (classic tracepoints). */
+	if (h)
+		hist_add(h, delta, false, false, true);
+}
+
+/*
+ * kvm_vcpu_wakeup: a halt ended after ns (KVM's own measure, from its
+ * start to the wakeup, polling included); waited says whether the thread
+ * had to block. The next kvm_entry ends its wake-to-entry time.
+ */
+static __always_inline void record_wakeup(struct inflight *slot, __u64 now, __u32 pid,
+					  __u64 vm_start, __u32 vcpu, __u64 ns, bool waited,
+					  bool valid)
+{
+	struct hist_key key = { .pid = pid, .vm_start = vm_start, .vcpu = vcpu, .isa = ISA_HALT,
+				.reason = waited ? HALT_BLOCKED : HALT_POLLED,
+				.flags = valid ? 0 : HIST_FLAG_INVALID_WAKEUP };
+
+	halt_add(&key, ns);
+	if (!slot) {
+		count_event(CNT_HALT_DROPPED);	/* its wake-to-entry time, untimed */
+		return;
+	}
+	slot->wake_ns = now;
+	slot->state = (slot->state & ~INFLIGHT_WOKEN_BLOCKED) | INFLIGHT_WOKEN |
+		      (waited ? INFLIGHT_WOKEN_BLOCKED : 0);
+}
+
+/* The first entry after a wakeup: how long the woken vCPU took to run again. */
+static __always_inline void record_wake_to_entry(struct inflight *slot, __u64 now, __u32 pid)
+{
+	struct hist_key key = { .pid = pid, .vm_start = slot->vm_start, .vcpu = slot_vcpu(slot),
+				.isa = ISA_HALT };
+
+	key.reason = (slot->state & INFLIGHT_WOKEN_BLOCKED) ? HALT_WAKE_BLOCKED : HALT_WAKE_POLLED;
+	slot->state &= ~(INFLIGHT_WOKEN | INFLIGHT_WOKEN_BLOCKED);
+	halt_add(&key, now - slot->wake_ns);
+}
+
+/*
+ * kvm_entry: close this thread's pending exit, if any, into its histogram.
+ * shared: whether other threads may write the same histogram (hist_add).
+ */
+static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32 pid, bool shared)
+{
+	struct hist_key key = {};
+	struct hist *h;
+	__u64 delta;
+	bool to_userspace;
+
+	if (trace_halts && slot && (slot->state & INFLIGHT_WOKEN))
+		record_wake_to_entry(slot, now, pid);
+	/* No CNT_ENTRIES: each way out below is counted, and entries are their sum (counters_derive). */
+	if (!slot || !slot->exit_ns) {
+		count_event(CNT_ENTRY_WITHOUT_EXIT);
+		return;
+	}
+	delta = now - slot->exit_ns;
+	slot->exit_ns = 0;
+	to_userspace = slot->state & INFLIGHT_TO_USERSPACE;
+	if (time_exit_tallies && (slot->state & INFLIGHT_EXIT_TALLY)) {
+		struct io_stats *io = bpf_map_lookup_elem(&io_tallies, &slot->io);
+
+		if (io)
+			io_handled(io, delta, false);
+	}
+	slot->state &= ~(INFLIGHT_TO_USERSPACE | INFLIGHT_EXIT_TALLY);
+
+	key.pid = pid;
+	key.vm_start = slot->vm_start;
+	key.vcpu = slot->vcpu;
+	key.reason = slot->reason;
+	key.isa = slot->isa;
+	key.flags = slot->hist_flags;
+	h = hist_for(&key, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED, false);
+	if (!h) {
+		if (slot->state & INFLIGHT_EXIT_SPLIT) {
+			split_clear_exit(slot);
+			slot->state &= ~INFLIGHT_EXIT_SPLIT;
+		}
+		return;
+	}
+	hist_add(h, delta, to_userspace, false, shared);
+	/* One test of a flag on the hot path: most exits neither left the CPU nor went to the VMM. */
+	if (slot->state & INFLIGHT_EXIT_SPLIT)
+		split_add_exit(h, slot, shared);
+	count_event(CNT_PAIRED);
+}
+
 /*
  * A port or MMIO access (kvm_pio, kvm_mmio): count it, and remember it in
  * the thread's slot so that a return to userspace right after it is put
@@ -474,6 +542,27 @@ static __always_inline void record_io(struct inflight *slot, struct io_key *key)
 	}
 	slot->io = *key;
 	slot->state = (slot->state & ~INFLIGHT_IO_IN_VMM) | INFLIGHT_IO_PENDING;
+}
+
+/*
+ * An MSR access or a CPUID (kvm_msr, kvm_cpuid): count it, with its fault,
+ * and mark the thread's pending exit as its own, so that its entry puts the
+ * exit's time into the row (record_entry).
+ */
+static __always_inline void record_tally(struct inflight *slot, struct io_key *key, bool fault)
+{
+	struct io_stats *io = lookup_or_insert(&io_tallies, key, &zero_io);
+
+	if (!io) {
+		count_event(CNT_IO_DROPPED);
+		return;
+	}
+	io->count++;
+	io->faults += fault;
+	if (!slot || !slot->exit_ns)
+		return;		/* no exit of its own traced (PVM, or the first after start) */
+	slot->io = *key;
+	slot->state |= INFLIGHT_EXIT_TALLY;
 }
 
 /*

@@ -333,4 +333,52 @@ tally:
 	record_io(slot, &key);
 }
 
+/* kvm_msr: write 0 a read, 1 a write; exception: KVM injected #GP for it. */
+static __always_inline void on_kvm_msr(__u32 write, __u32 index, bool exception)
+{
+	struct io_key key = { .kind = IO_KIND_MSR };
+	struct inflight *slot;
+
+	if (!io_slot(&key, &slot))
+		return;
+	key.dir = write ? IO_DIR_WRITE : IO_DIR_READ;
+	key.addr = index;
+	record_tally(slot, &key, exception);
+}
+
+/* kvm_cpuid: the leaf and subleaf (EAX and ECX) the guest asked for. */
+static __always_inline void on_kvm_cpuid(__u32 leaf, __u32 subleaf)
+{
+	struct io_key key = { .kind = IO_KIND_CPUID };
+	struct inflight *slot;
+
+	if (!io_slot(&key, &slot))
+		return;
+	key.addr = (__u64)leaf << 32 | subleaf;
+	record_tally(slot, &key, false);
+}
+
+/*
+ * kvm_vcpu_wakeup: a halted vCPU is running again (kvm_vcpu_halt). Its
+ * thread is the vCPU's, numbered as its last exit was (else by its name).
+ */
+static __always_inline void on_kvm_vcpu_wakeup(__u64 ns, bool waited, bool valid)
+{
+	__u32 pid, vcpu;
+	struct task_struct *task = current_task(&pid);
+	struct inflight *slot;
+
+	if (!pid_wanted(pid))
+		return;
+	slot = current_slot(task, true);
+	if (slot && (slot->state & INFLIGHT_VCPU_KNOWN))
+		vcpu = slot->vcpu;
+	else
+		vcpu = thread_cpu_index(slot);
+	if (!vcpu_wanted(vcpu))
+		return;
+	record_wakeup(slot, bpf_ktime_get_ns(), pid, slot ? slot->vm_start : current_vm_start(task),
+		      vcpu, ns, waited, valid);
+}
+
 #endif /* VMEXITPROF_KVM_EVENTS_BPF_H */

@@ -102,6 +102,27 @@ int BPF_PROG(kvm_mmio_btf, int type, int len, u64 gpa)
 	return 0;
 }
 
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(kvm_msr_btf, unsigned int write, u32 ecx, u64 data, bool exception)
+{
+	on_kvm_msr(write, ecx, exception);
+	return 0;
+}
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(kvm_cpuid_btf, unsigned int function, unsigned int index)
+{
+	on_kvm_cpuid(function, index);
+	return 0;
+}
+
+SEC("tp_btf/kvm_vcpu_wakeup")
+int BPF_PROG(kvm_vcpu_wakeup_btf, u64 ns, bool waited, bool valid)
+{
+	on_kvm_vcpu_wakeup(ns, waited, valid);
+	return 0;
+}
+
 /*
  * The exact VMM clock where the kernel lets tracing programs attach to
  * functions: KVM_RUN's own entry, before vcpu_load, with no trap. (EPERM
@@ -254,5 +275,26 @@ SEC("tp/kvm/kvm_mmio")
 int kvm_mmio(struct trace_event_raw_kvm_mmio *ctx)
 {
 	on_kvm_mmio(ctx->type, ctx->len, ctx->gpa);
+	return 1;
+}
+
+SEC("tp/kvm/kvm_msr")
+int kvm_msr(struct trace_event_raw_kvm_msr *ctx)
+{
+	on_kvm_msr(ctx->write, ctx->ecx, ctx->exception);
+	return 1;
+}
+
+SEC("tp/kvm/kvm_cpuid")
+int kvm_cpuid(struct trace_event_raw_kvm_cpuid *ctx)
+{
+	on_kvm_cpuid(ctx->function, ctx->index);
+	return 1;
+}
+
+SEC("tp/kvm/kvm_vcpu_wakeup")
+int kvm_vcpu_wakeup(struct trace_event_raw_kvm_vcpu_wakeup *ctx)
+{
+	on_kvm_vcpu_wakeup(ctx->ns, ctx->waited, ctx->valid);
 	return 1;
 }

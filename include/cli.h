@@ -21,6 +21,9 @@ struct trace_opts {
 	unsigned int nr_vcpus;
 	bool ports;			/* --ports: tally kvm_pio per port */
 	bool mmio;			/* --mmio: tally kvm_mmio per guest-physical page */
+	bool msr;			/* --msr: tally kvm_msr per MSR and direction */
+	bool cpuid;			/* --cpuid: tally kvm_cpuid per leaf and subleaf */
+	bool halt;			/* --halt: halt polling from kvm_vcpu_wakeup */
 	enum vmm_clock vmm_clock;	/* --vmm-time */
 	enum attach_mode attach;	/* --attach */
 	__u32 max_hist_keys;

@@ -17,7 +17,7 @@ struct vmexitprof_bpf;
 
 /* The programs of one attach mode, by the tracepoint they are on. */
 struct prog_set {
-	struct bpf_program *exit, *entry, *uexit, *fpu, *pio, *mmio;
+	struct bpf_program *exit, *entry, *uexit, *fpu, *pio, *mmio, *msr, *cpuid, *wakeup;
 };
 
 struct loader {

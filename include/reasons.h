@@ -48,6 +48,11 @@ const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 co
 			size_t len);
 /* Whether this exit's interval includes halted time (HLT, SVM idle-halt). */
 int reason_is_halt(const char *name);
+/*
+ * An ISA_HALT row's name (HALT_*): "polled" and "blocked" for the halts,
+ * "wake_polled" and "wake_blocked" for their wake-to-entry times.
+ */
+const char *halt_reason_name(__u32 reason);
 /* Look a name up in one ISA's table (case-insensitive); 0 and *code when found, else -ENOENT. */
 int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code);
 

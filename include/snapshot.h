@@ -121,6 +121,7 @@ struct run {
 	bool ports, mmio;		/* whether the tallies were taken */
 	bool sched;			/* whether off-CPU time was split out (not --no-sched) */
 	bool bql;			/* whether waits for QEMU's global mutex were followed (--bql) */
+	bool msr, cpuid, halt;		/* --msr, --cpuid, --halt */
 	struct run_vm *vms;
 	size_t nr_vms;
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */

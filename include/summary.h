@@ -57,6 +57,7 @@ struct vcpu_summary {
 	struct reason_rows reasons;
 	struct uexit_rows uexits;
 	struct reason_rows vmm;		/* ISA_VMM: handling time per KVM_EXIT reason */
+	struct reason_rows halt;	/* ISA_HALT: halt polling (--halt) */
 };
 
 struct vm_summary {
@@ -64,7 +65,8 @@ struct vm_summary {
 	struct reason_rows reasons;	/* all vCPUs together */
 	struct uexit_rows uexits;	/* all vCPUs together */
 	struct reason_rows vmm;		/* all vCPUs together */
-	struct io_rows io;		/* --ports/--mmio tallies */
+	struct reason_rows halt;	/* all vCPUs together */
+	struct io_rows io;		/* --ports/--mmio/--msr/--cpuid tallies */
 	struct vcpu_summary *vcpus;
 	size_t nr_vcpus;
 };
@@ -78,6 +80,7 @@ struct summary {
 	bool ports, mmio;		/* whether the tallies were taken */
 	bool sched;			/* whether off-CPU time was split out (run.sched) */
 	bool bql;			/* whether the BQL waits were followed (run.bql) */
+	bool msr, cpuid, halt;		/* --msr, --cpuid, --halt */
 	const char *vmm_time_source;	/* what marked the next KVM_RUN */
 	const char *attach;		/* "tp_btf" or "classic"; "" if not known (an old dump) */
 	/* Which interval this covers: index from 1; 0 for the whole run. */

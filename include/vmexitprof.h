@@ -20,11 +20,25 @@
  * load), keyed by the KVM_EXIT_* reason. They share the hists maps.
  */
 #define ISA_VMM	3
+/*
+ * Not an ISA either: halt polling (--halt), from kvm:kvm_vcpu_wakeup, keyed
+ * by HALT_*: the halt's own duration (the tracepoint's ns, KVM's clock, not
+ * ours) by whether the vCPU was woken while polling or had to block, and
+ * the time from that wakeup to the vCPU's next kvm_entry. They share the
+ * hists maps; HIST_FLAG_INVALID_WAKEUP marks a wakeup KVM called invalid.
+ */
+#define ISA_HALT 4
+#define HALT_POLLED		0	/* waited == 0: never scheduled out */
+#define HALT_BLOCKED		1	/* waited == 1 */
+#define HALT_WAKE_POLLED	2	/* wakeup -> next entry, after a polled halt */
+#define HALT_WAKE_BLOCKED	3	/* wakeup -> next entry, after a blocked one */
+#define HALT_NR_REASONS		4
 
 /* VMX: the basic reason is the low 16 bits; bit 31 flags a failed VM-entry. */
 #define VMX_BASIC_REASON_MASK	0xffff
 #define VMX_FAILED_VMENTRY	0x80000000U
 #define HIST_FLAG_FAILED_VMENTRY 1
+#define HIST_FLAG_INVALID_WAKEUP 2	/* ISA_HALT: kvm_vcpu_wakeup's valid was 0 */
 
 #define VCPU_UNKNOWN	0xffffffffU
 /* The exit reason where the vendor's vCPU state could not be read (tp_btf): never a real one. */
@@ -122,6 +136,15 @@ struct hist {
 #define IO_DIR_WRITE		1
 #define MMIO_PAGE_MASK		(~0xfffULL)
 #define MAX_IO_KEYS		4096
+/*
+ * --msr and --cpuid share the tallies (kvm:kvm_msr, kvm:kvm_cpuid): per VM,
+ * MSR index (addr) and direction, or CPUID leaf and subleaf (addr = leaf <<
+ * 32 | subleaf, dir and size 0). Their handled_* fields hold the enclosing
+ * exit's exit->entry time instead of the VMM's handling time.
+ */
+#define IO_KIND_MSR		2
+#define IO_KIND_CPUID		3
+#define IO_NR_KINDS		4
 
 struct io_key {
 	__u32 pid;
@@ -139,6 +162,7 @@ struct io_stats {
 	__u64 handled_sum_ns;
 	__u64 handled_min_ns;
 	__u64 handled_max_ns;
+	__u64 faults;		/* --msr: accesses that raised #GP (kvm_msr's exception) */
 };
 
 struct uexit_key {
@@ -168,6 +192,7 @@ enum counter {
 	CNT_VMS_SEEN_FULL,		/* a VM not recorded in vms_seen: that map was full (--max-keys) */
 	CNT_MINMAX_CONTENDED,		/* a min or max update given up after many racing writers */
 	CNT_IO_UNTRACKED,		/* a port/MMIO access tallied but not followed to the VMM: no slot */
+	CNT_HALT_DROPPED,		/* --halt: a halt or wake-to-entry time not recorded: maps full, no memory or no slot */
 	NR_COUNTERS,
 };
 

@@ -37,6 +37,7 @@ static const char doc[] =
 "USAGE: vmexitprof [-p PID[,PID...]] [--vcpu N[,N...]] [-d SECONDS] [-I MS [-c N]]\n"
 "                  [--sort count|time|avg|max|p99] [--per-vcpu]\n"
 "                  [--hist REASON|all] [--json] [--ports] [--mmio]\n"
+"                  [--msr] [--cpuid] [--halt]\n"
 "                  [--vmm-time auto|fentry|kvm_fpu|usdt|syscall]\n"
 "                  [--attach auto|btf|classic]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--color WHEN]\n"
@@ -51,6 +52,7 @@ static const char doc[] =
 "    vmexitprof --sort p99 --hist npf           # NPF latency histogram\n"
 "    vmexitprof -d 5 --json      # machine-readable summary\n"
 "    vmexitprof -p 1234 --ports --sort time     # which ports cost the VMM most\n"
+"    vmexitprof -p 1234 --msr --cpuid --halt    # which MSRs and leaves, halt polling\n"
 "    vmexitprof -p 1234 --vmm-time=usdt         # QEMU's own view of its handling time\n"
 "    vmexitprof -p 1234 -I 1000 -c 60 --heatmap=npf  # a minute, NPF latency over time\n"
 "    vmexitprof -p 1234 -I 100 -d 30 --heatmap-out run.json  # save, then:\n"
@@ -387,6 +389,12 @@ static const struct cli_option options[] = {
 	     "for QEMU's global mutex (its qemu:qemu_mutex_lock and\n"
 	     "qemu_mutex_locked USDT probes: a trap per lock of any\n"
 	     "QemuMutex)", "--bql"),
+	FLAG("msr", 0, trace.msr, "tally MSR accesses per MSR and direction, with faults\n"
+	     "and the exit-to-entry time of their exits", "--msr/--cpuid"),
+	FLAG("cpuid", 0, trace.cpuid, "tally CPUID per leaf and subleaf, with the\n"
+	     "exit-to-entry time of their exits", "--msr/--cpuid"),
+	FLAG("halt", 0, trace.halt, "halt polling: halts woken while polling or blocked,\n"
+	     "their durations (KVM's own) and wake-to-entry times", "--halt"),
 	NUMBER("max-keys", 0, trace.max_hist_keys, 16, 1U << 22, "a number", "N",
 	       "histogram slots (VM x vCPU x reason), default 16384", "--max-keys"),
 	KEYWORD("vmm-time", trace.vmm_clock, vmm_clock_names, "HOW",
@@ -536,6 +544,14 @@ static int check_combinations(const struct cli *cli, bool report)
 		fprintf(stderr, "%s: --heatmap draws one column per interval: it needs -I\n", prog_name);
 		return -1;
 	}
+#if !defined(__x86_64__)
+	/* kvm_msr and kvm_cpuid are x86's: the load would fail with libbpf's words, not ours. */
+	if (cli->trace.msr || cli->trace.cpuid) {
+		fprintf(stderr, "%s: --msr and --cpuid trace x86's kvm_msr and kvm_cpuid: not on this "
+			"architecture\n", prog_name);
+		return -1;
+	}
+#endif
 	return 0;
 }
 

@@ -32,6 +32,9 @@ static const struct dump_field run_fields[] = {
 	/* 1 where off-CPU time was split out; absent: not (--no-sched, or an older dump). */
 	FIELD(struct run, sched, "sched", DUMP_NONZERO, 0, 1),
 	FIELD(struct run, bql, "bql", DUMP_NONZERO, 0, 1),
+	FIELD(struct run, msr, "msr", DUMP_OPTIONAL, 0, 1),
+	FIELD(struct run, cpuid, "cpuid", DUMP_OPTIONAL, 0, 1),
+	FIELD(struct run, halt, "halt", DUMP_OPTIONAL, 0, 1),
 };
 
 static const struct dump_field vm_fields[] = {
@@ -48,7 +51,7 @@ static const struct dump_field vcpu_id_fields[] = {
 static const struct dump_field hist_fields[] = {
 	VM_FIELDS(struct sparse_hist, key.pid, key.vm_start),
 	FIELD(struct sparse_hist, key.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
-	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_VMM),
+	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_HALT),
 	UINT(struct sparse_hist, key.reason, "reason", 0, 0xffffffff),
 	UINT(struct sparse_hist, key.flags, "flags", 0, 0xffff),
 	/* An interval holds only the keys that moved in it; a torn read can move the sums alone. */
@@ -82,7 +85,7 @@ static const struct dump_field uexit_fields[] = {
 
 static const struct dump_field io_fields[] = {
 	VM_FIELDS(struct snap_io, key.pid, key.vm_start),
-	UINT(struct snap_io, key.kind, "kind", IO_KIND_PIO, IO_KIND_MMIO),
+	UINT(struct snap_io, key.kind, "kind", IO_KIND_PIO, IO_NR_KINDS - 1),
 	UINT(struct snap_io, key.dir, "dir", IO_DIR_READ, IO_DIR_WRITE),
 	UINT(struct snap_io, key.size, "size", 0, 0xffff),
 	U64(struct snap_io, key.addr, "addr"),
@@ -94,6 +97,7 @@ static const struct dump_field io_fields[] = {
 	U64(struct snap_io, st.handled_min_ns, "handled_min_ns"),
 	{ "handled_max_ns", offsetof(struct snap_io, st.handled_max_ns), 8, DUMP_UINT, 0, ~0ULL,
 	  "handled_min_ns" },
+	FIELD(struct snap_io, st.faults, "faults", DUMP_OPTIONAL, 0, ~0ULL),
 };
 
 const struct dump_record dump_run_record = RECORD(struct run, NULL, run_fields);
@@ -293,6 +297,7 @@ void dump_write_csv(FILE *out, const struct run *run, const struct reason_table 
 			char buf[32], vcpu[16] = "";
 			const char *name = s->key.isa == ISA_VMM ?
 				kvm_exit_name(names, s->key.reason, buf, sizeof(buf)) :
+				s->key.isa == ISA_HALT ? halt_reason_name(s->key.reason) :
 				reason_name(names, s->key.isa, s->key.reason, buf, sizeof(buf));
 
 			if (s->key.vcpu != VCPU_UNKNOWN)
@@ -302,7 +307,7 @@ void dump_write_csv(FILE *out, const struct run *run, const struct reason_table 
 
 				fprintf(out, "%.9f,%.9f,%u,%s,%s,", iv->start_ns / 1e9,
 					iv->end_ns / 1e9, s->key.pid, vcpu,
-					s->key.isa == ISA_VMM ? "vmm" : "exit");
+					s->key.isa == ISA_VMM ? "vmm" : s->key.isa == ISA_HALT ? "halt" : "exit");
 				csv_field(out, name);
 				fprintf(out, ",%llu,", (unsigned long long)hist_bucket_lower(n));
 				if (n < HIST_OVERFLOW)

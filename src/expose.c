@@ -48,6 +48,7 @@ static const enum counter_family counter_families[NR_COUNTERS] = {
 	[CNT_VMS_SEEN_FULL] = COUNTER_LOSS,
 	[CNT_MINMAX_CONTENDED] = COUNTER_LOSS,
 	[CNT_IO_UNTRACKED] = COUNTER_LOSS,
+	[CNT_HALT_DROPPED] = COUNTER_LOSS,
 };
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
@@ -359,6 +360,69 @@ static void io_families(FILE *out, const struct summary *sum, unsigned int kind)
 	}
 }
 
+/*
+ * --msr and --cpuid: per VM and MSR and direction, or leaf and subleaf:
+ * accesses, faults (MSR) and their exits' exit-to-entry time.
+ */
+static void tally_families(FILE *out, const struct summary *sum, unsigned int kind)
+{
+	bool msr = kind == IO_KIND_MSR;
+	const char *what = msr ? "msr" : "cpuid", *row = msr ? "MSR and direction" : "leaf and subleaf";
+	const char *fields[] = { "accesses_total", msr ? "faults_total" : NULL, "exit_seconds" };
+
+	for (int f = 0; f < 3; f++) {
+		char name[64], help[256];
+
+		if (!fields[f])
+			continue;
+		snprintf(name, sizeof(name), "vmexitprof_%s_%s", what, fields[f]);
+		if (f == 0)
+			snprintf(help, sizeof(help), "%s (kvm:%s), per VM, %s.", msr ? "MSR accesses" : "CPUIDs",
+				 msr ? "kvm_msr" : "kvm_cpuid", row);
+		else if (f == 1)
+			snprintf(help, sizeof(help), "MSR accesses that raised #GP, per VM, %s.", row);
+		else
+			snprintf(help, sizeof(help), "Exit-to-entry time of the exits of those %s, per VM, %s; "
+				 "_count counts the exits timed.", msr ? "MSR accesses" : "CPUIDs", row);
+		family(out, name, f == 2 ? "summary" : "counter", help);
+		for (size_t i = 0; i < sum->nr_vms; i++) {
+			const struct vm_summary *vm = &sum->vms[i];
+			struct scope sc;
+
+			scope_labels(&sc, &vm->vm, NULL);
+			for (size_t j = 0; j < vm->io.nr; j++) {
+				const struct io_row *io = &vm->io.rows[j];
+				char labels[1024], a[24], b[24];
+				FILE *l;
+
+				if (io->key.kind != kind)
+					continue;
+				snprintf(a, sizeof(a), "0x%llx", (unsigned long long)(msr ? io->key.addr : io->key.addr >> 32));
+				snprintf(b, sizeof(b), "0x%llx", (unsigned long long)(io->key.addr & 0xffffffff));
+				l = fmemopen(labels, sizeof(labels), "w");
+				if (!l)
+					continue;
+				fputs(sc.labels, l);
+				put_label(l, false, msr ? "msr" : "leaf", a);
+				if (msr)
+					put_label(l, false, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
+				else
+					put_label(l, false, "subleaf", b);
+				fputc(0, l);
+				fclose(l);
+				if (f < 2) {
+					fprintf(out, "%s{%s} %llu\n", name, labels,
+						(unsigned long long)(f ? io->stats.faults : io->stats.count));
+					continue;
+				}
+				fprintf(out, "%s_sum{%s} ", name, labels);
+				put_seconds(out, io->stats.handled_sum_ns);
+				fprintf(out, "\n%s_count{%s} %llu\n", name, labels, (unsigned long long)io->stats.handled);
+			}
+		}
+	}
+}
+
 static void process_families(FILE *out, const struct summary *sum, const struct expose_opts *opts)
 {
 	family(out, "vmexitprof_build_info", "gauge",
@@ -402,5 +466,9 @@ void expose_write(FILE *out, const struct summary *sum, const struct reason_tabl
 		io_families(out, sum, IO_KIND_PIO);
 	if (sum->mmio)
 		io_families(out, sum, IO_KIND_MMIO);
+	if (sum->msr)
+		tally_families(out, sum, IO_KIND_MSR);
+	if (sum->cpuid)
+		tally_families(out, sum, IO_KIND_CPUID);
 	free(scopes);
 }

@@ -152,7 +152,8 @@ int heatmaps_build(const struct run *run, const char *what, bool per_vcpu,
 	/* Where kvm_exit never fired, "all" means all there is: the VMM handling time. */
 	for (size_t i = 0; i < run->nr_intervals && !any_exit; i++)
 		for (size_t h = 0; h < run->intervals[i].nr_hists && !any_exit; h++)
-			any_exit = run->intervals[i].hists[h].key.isa != ISA_VMM;
+			any_exit = run->intervals[i].hists[h].key.isa != ISA_VMM &&
+				   run->intervals[i].hists[h].key.isa != ISA_HALT;
 	if (!any_exit && !strcasecmp(what, "all"))
 		what = "vmm";
 

@@ -143,6 +143,8 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *op
 		skel->rodata->vcpu_filter[opts->vcpus[i] / 64] |= 1ULL << (opts->vcpus[i] % 64);
 	skel->rodata->filter_vcpus = opts->nr_vcpus > 0;
 	skel->rodata->track_port_reads = opts->ports;
+	skel->rodata->time_exit_tallies = opts->msr || opts->cpuid;
+	skel->rodata->trace_halts = opts->halt;
 	/* The loaded vendor module's reader must relocate (bpf/vendor.bpf.h). */
 	skel->rodata->vendor_isa = !access("/sys/module/kvm_amd", F_OK)     ? ISA_SVM :
 				   !access("/sys/module/kvm_intel", F_OK) ? ISA_VMX : 0;
@@ -155,10 +157,13 @@ static struct prog_set prog_set(struct vmexitprof_bpf *skel, enum attach_mode mo
 	if (mode == ATTACH_TP_BTF)
 		return (struct prog_set){ skel->progs.kvm_exit_btf, skel->progs.kvm_entry_btf,
 					  skel->progs.kvm_userspace_exit_btf, skel->progs.kvm_fpu_btf,
-					  skel->progs.kvm_pio_btf, skel->progs.kvm_mmio_btf };
+					  skel->progs.kvm_pio_btf, skel->progs.kvm_mmio_btf,
+					  skel->progs.kvm_msr_btf, skel->progs.kvm_cpuid_btf,
+					  skel->progs.kvm_vcpu_wakeup_btf };
 	return (struct prog_set){ skel->progs.kvm_exit, skel->progs.kvm_entry,
 				  skel->progs.kvm_userspace_exit, skel->progs.kvm_fpu,
-				  skel->progs.kvm_pio, skel->progs.kvm_mmio };
+				  skel->progs.kvm_pio, skel->progs.kvm_mmio, skel->progs.kvm_msr,
+				  skel->progs.kvm_cpuid, skel->progs.kvm_vcpu_wakeup };
 }
 
 static void set_prog_set(const struct prog_set *p, bool load, const struct trace_opts *opts,
@@ -170,6 +175,9 @@ static void set_prog_set(const struct prog_set *p, bool load, const struct trace
 	/* The tallies cost an event per access: only when asked for. */
 	bpf_program__set_autoload(p->pio, load && opts->ports);
 	bpf_program__set_autoload(p->mmio, load && opts->mmio);
+	bpf_program__set_autoload(p->msr, load && opts->msr);
+	bpf_program__set_autoload(p->cpuid, load && opts->cpuid);
+	bpf_program__set_autoload(p->wakeup, load && opts->halt);
 	bpf_program__set_autoload(p->fpu, load && fpu);
 	/* These the loader attaches itself, in order (loader_attach). */
 	bpf_program__set_autoattach(p->uexit, false);

@@ -331,6 +331,9 @@ int main(int argc, char **argv)
 	s.run.mmio = cli.trace.mmio;
 	s.run.sched = !cli.trace.no_sched;
 	s.run.bql = loader.nr_bql > 0;
+	s.run.msr = cli.trace.msr;
+	s.run.cpuid = cli.trace.cpuid;
+	s.run.halt = cli.trace.halt;
 	/* Kept intervals hold every VM by its own key: nothing is folded then. */
 	collector_init(&s.collector, loader.skel, s.keep_intervals ? 0 : cli.keep_exited);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */

@@ -9,6 +9,7 @@
 
 #include "hist.h"
 #include "json_writer.h"
+#include "msr_names.h"
 #include "print.h"
 #include "util.h"
 
@@ -162,6 +163,65 @@ static void io_json(struct json_writer *w, const struct io_rows *set, unsigned i
 	jsonw_end_array(w);
 }
 
+/* --msr and --cpuid rows; exit_* are their exits' exit-to-entry times (io_stats.handled_*). */
+static void tallies_json(struct json_writer *w, const struct io_rows *set, unsigned int kind)
+{
+	jsonw_array_field(w, kind == IO_KIND_MSR ? "msrs" : "cpuid");
+	for (size_t j = 0; j < set->nr; j++) {
+		const struct io_row *io = &set->rows[j];
+		const struct io_stats *st = &io->stats;
+
+		if (io->key.kind != kind)
+			continue;
+		jsonw_start_object(w);
+		if (kind == IO_KIND_MSR) {
+			const char *name = msr_name(io->key.addr);
+
+			jsonw_uint_field(w, "msr", io->key.addr);
+			if (name)
+				jsonw_string_field(w, "name", name);
+			else
+				jsonw_null_field(w, "name");
+			jsonw_string_field(w, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
+		} else {
+			jsonw_uint_field(w, "leaf", io->key.addr >> 32);
+			jsonw_uint_field(w, "subleaf", io->key.addr & 0xffffffff);
+		}
+		jsonw_uint_field(w, "count", st->count);
+		if (kind == IO_KIND_MSR)
+			jsonw_uint_field(w, "faults", st->faults);
+		jsonw_uint_field(w, "exits_timed", st->handled);
+		jsonw_uint_field(w, "exit_total_ns", st->handled_sum_ns);
+		if (st->handled) {
+			jsonw_uint_field(w, "exit_min_ns", st->handled_min_ns);
+			jsonw_uint_field(w, "exit_max_ns", st->handled_max_ns);
+		} else {
+			jsonw_null_field(w, "exit_min_ns");
+			jsonw_null_field(w, "exit_max_ns");
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+/* --halt: one object per HALT_* row, with its histogram's latency fields. */
+static void halts_json(struct json_writer *w, const struct reason_rows *set)
+{
+	jsonw_array_field(w, "halts");
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_row *s = &set->rows[i];
+
+		if (!s->h.count)
+			continue;
+		jsonw_start_object(w);
+		jsonw_string_field(w, "kind", halt_reason_name(s->reason));
+		jsonw_bool_field(w, "valid", !(s->flags & HIST_FLAG_INVALID_WAKEUP));
+		latency_fields(w, &s->h, false);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
 static void vm_json(struct json_writer *w, const struct summary *sum, const struct vm_summary *vm,
 		    const struct reason_table *names, const struct print_opts *opts)
 {
@@ -176,6 +236,12 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 		io_json(w, &vm->io, IO_KIND_PIO);
 	if (sum->mmio)
 		io_json(w, &vm->io, IO_KIND_MMIO);
+	if (sum->msr)
+		tallies_json(w, &vm->io, IO_KIND_MSR);
+	if (sum->cpuid)
+		tallies_json(w, &vm->io, IO_KIND_CPUID);
+	if (sum->halt)
+		halts_json(w, &vm->halt);
 	if (opts->per_vcpu) {
 		jsonw_array_field(w, "vcpus");
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -191,6 +257,8 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 				jsonw_uint_field(w, "vcpu_id", v->vcpu_id);
 			reasons_json(w, &v->reasons, names, sum->sched, sum->bql);
 			uexits_json(w, &v->uexits, &v->vmm, names, sum->sched, sum->bql);
+			if (sum->halt)
+				halts_json(w, &v->halt);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "msr_names.h"
 #include "print.h"
 #include "util.h"
 
@@ -228,6 +229,10 @@ static void print_counters(FILE *out, const struct summary *sum)
 			(unsigned long long)c[CNT_SLOT_FAILED], (unsigned long long)c[CNT_VMM_UNTIMED],
 			(unsigned long long)c[CNT_IO_UNTRACKED], (unsigned long long)c[CNT_VMS_SEEN_FULL],
 			(unsigned long long)c[CNT_MINMAX_CONTENDED]);
+	if (c[CNT_HALT_DROPPED])
+		fprintf(out, "Also lost: %llu halt or wake-to-entry times (--halt: the histogram map and "
+			"its reserve were full, no memory, or no per-thread slot).\n",
+			(unsigned long long)c[CNT_HALT_DROPPED]);
 }
 
 /*
@@ -322,6 +327,90 @@ static void print_io(FILE *out, const struct io_rows *set, unsigned int kind)
 	}
 }
 
+/* An MSR or CPUID row's exit-to-entry times (handled_*), or nothing where none was timed. */
+static void print_tally_times(FILE *out, const struct io_stats *st)
+{
+	char lo[16], avg[16], hi[16];
+
+	fprintf(out, " %10llu", (unsigned long long)st->handled);
+	if (st->handled) {
+		format_ns(lo, sizeof(lo), st->handled_min_ns);
+		format_ns(avg, sizeof(avg), (double)st->handled_sum_ns / st->handled);
+		format_ns(hi, sizeof(hi), st->handled_max_ns);
+		fprintf(out, " %8s %8s %8s", lo, avg, hi);
+	}
+	fputc('\n', out);
+}
+
+/* --msr and --cpuid: one row per MSR and direction, or per leaf and subleaf. */
+static void print_tallies(FILE *out, const struct io_rows *set, unsigned int kind)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct io_row *io = &set->rows[i];
+		const char *name;
+
+		if (io->key.kind != kind)
+			continue;
+		if (!header && kind == IO_KIND_MSR)
+			fprintf(out, "\nMSR accesses (kvm:kvm_msr); TIMED, MIN, AVG, MAX: their exits' exit-to-entry time:\n"
+				"%-12s %-24s %-5s %10s %10s %10s %8s %8s %8s\n", "MSR", "NAME", "DIR",
+				"COUNT", "FAULTS", "TIMED", "MIN", "AVG", "MAX");
+		else if (!header)
+			fprintf(out, "\nCPUID (kvm:kvm_cpuid); TIMED, MIN, AVG, MAX: their exits' exit-to-entry time:\n"
+				"%-12s %-12s %10s %10s %8s %8s %8s\n", "LEAF", "SUBLEAF", "COUNT", "TIMED",
+				"MIN", "AVG", "MAX");
+		header = true;
+		if (kind == IO_KIND_MSR) {
+			name = msr_name(io->key.addr);
+			fprintf(out, "0x%-10llx %-24s %-5s %10llu %10llu", (unsigned long long)io->key.addr,
+				name ? name : "-", io->key.dir == IO_DIR_WRITE ? "write" : "read",
+				(unsigned long long)io->stats.count, (unsigned long long)io->stats.faults);
+		} else {
+			fprintf(out, "0x%-10llx 0x%-10llx %10llu", (unsigned long long)(io->key.addr >> 32),
+				(unsigned long long)(io->key.addr & 0xffffffff),
+				(unsigned long long)io->stats.count);
+		}
+		print_tally_times(out, &io->stats);
+	}
+}
+
+/* --halt: the halts by how they ended, and the wake-to-entry times. */
+static void print_halts(FILE *out, const struct reason_rows *set, const char *indent)
+{
+	static const char *const labels[HALT_NR_REASONS] = {
+		[HALT_POLLED] = "woken while polling", [HALT_BLOCKED] = "blocked",
+		[HALT_WAKE_POLLED] = "wake to entry, polled", [HALT_WAKE_BLOCKED] = "wake to entry, blocked",
+	};
+	__u64 halts = 0, invalid = 0;
+	bool header = false;
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct reason_row *s = &set->rows[i];
+		char name[64];
+
+		if (!s->h.count)
+			continue;
+		if (!header)
+			fprintf(out, "\n%sHalt polling (kvm:kvm_vcpu_wakeup); halt times are KVM's own, from the "
+				"halt to the wakeup:\n%s%-30s %10s %8s %8s %8s %8s %8s %8s\n", indent, indent,
+				"HALT", "COUNT", "MIN", "AVG", "P50", "P99", "P99.9", "MAX");
+		header = true;
+		if (s->reason == HALT_POLLED || s->reason == HALT_BLOCKED)
+			halts += s->h.count;
+		if (s->flags & HIST_FLAG_INVALID_WAKEUP)
+			invalid += s->h.count;
+		snprintf(name, sizeof(name), "%s%s", s->reason < HALT_NR_REASONS ? labels[s->reason] : "?",
+			 s->flags & HIST_FLAG_INVALID_WAKEUP ? " (invalid)" : "");
+		fprintf(out, "%s%-30s %10llu", indent, name, (unsigned long long)s->h.count);
+		print_latencies(out, &s->h);
+	}
+	if (header)
+		fprintf(out, "%sInvalid wakeups: %llu of %llu halts.\n", indent,
+			(unsigned long long)invalid, (unsigned long long)halts);
+}
+
 /* What the VMM handling time runs between, for each --vmm-time mechanism. */
 static const char *vmm_interval(const char *source)
 {
@@ -382,6 +471,12 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 			print_io(out, &vm->io, IO_KIND_PIO);
 		if (sum->mmio)
 			print_io(out, &vm->io, IO_KIND_MMIO);
+		if (sum->msr)
+			print_tallies(out, &vm->io, IO_KIND_MSR);
+		if (sum->cpuid)
+			print_tallies(out, &vm->io, IO_KIND_CPUID);
+		if (sum->halt)
+			print_halts(out, &vm->halt, "");
 		if (!opts->per_vcpu)
 			continue;
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
@@ -399,6 +494,8 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 			print_uexits(out, &v->uexits, &v->vmm, &v->reasons, names, "  ", interval);
 			if (sum->sched)
 				print_split_text(out, &v->vmm, names, "  ", sum->bql);
+			if (sum->halt)
+				print_halts(out, &v->halt, "  ");
 		}
 	}
 	fprintf(out,
@@ -446,7 +543,7 @@ void print_interval_text(FILE *out, const struct summary *sum, const struct reas
 	static const enum counter lost[] = {
 		CNT_ENTRY_WITHOUT_EXIT, CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED,
 		CNT_UEXIT_DROPPED, CNT_IO_DROPPED, CNT_VMM_DROPPED, CNT_SLOT_FAILED, CNT_VMM_UNTIMED,
-		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED,
+		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED, CNT_HALT_DROPPED,
 	};
 	bool any = false;
 

@@ -258,6 +258,16 @@ const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 co
 	return buf;
 }
 
+const char *halt_reason_name(__u32 reason)
+{
+	static const char *const names[HALT_NR_REASONS] = {
+		[HALT_POLLED] = "polled", [HALT_BLOCKED] = "blocked",
+		[HALT_WAKE_POLLED] = "wake_polled", [HALT_WAKE_BLOCKED] = "wake_blocked",
+	};
+
+	return reason < HALT_NR_REASONS ? names[reason] : "unknown";
+}
+
 int reason_is_halt(const char *name)
 {
 	return !strcasecmp(name, "hlt") || !strcasecmp(name, "idle-halt");
@@ -294,6 +304,8 @@ bool reason_key_matches(const struct reason_table *t, unsigned int isa, __u32 co
 
 	if (isa == ISA_VMM)
 		return !strcasecmp(arg, "vmm");
+	if (isa == ISA_HALT)
+		return false;	/* not an exit: --halt's table has its own histograms */
 	return !strcasecmp(arg, "all") || !strcasecmp(arg, reason_name(t, isa, code, buf, sizeof(buf)));
 }
 

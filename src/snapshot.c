@@ -35,6 +35,7 @@ const char *const counter_names[NR_COUNTERS] = {
 	[CNT_VMS_SEEN_FULL] = "vms_seen_full",
 	[CNT_MINMAX_CONTENDED] = "minmax_contended",
 	[CNT_IO_UNTRACKED] = "io_untracked",
+	[CNT_HALT_DROPPED] = "halt_dropped",
 };
 
 __u64 counters_exits_pending(const __u64 *c)
@@ -284,6 +285,7 @@ static void diff_io(const struct snap_io *cur, const struct snap_io *prev, struc
 	o->to_userspace = c->to_userspace - p->to_userspace;
 	o->handled = c->handled - p->handled;
 	o->handled_sum_ns = c->handled_sum_ns - p->handled_sum_ns;
+	o->faults = c->faults - p->faults;
 	if (!o->handled)
 		return;
 	/*
@@ -396,6 +398,7 @@ void io_stats_merge(struct io_stats *dst, const struct io_stats *src)
 	dst->to_userspace += src->to_userspace;
 	dst->handled += src->handled;
 	dst->handled_sum_ns += src->handled_sum_ns;
+	dst->faults += src->faults;
 }
 
 int run_add_interval(struct run *run, struct interval *iv)

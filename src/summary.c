@@ -60,8 +60,9 @@ static int add_hist(struct summary *sum, const struct hist_key *key, const struc
 
 	if (!vcpu)
 		return -ENOMEM;
-	all = reason_slot(key->isa == ISA_VMM ? &vm->vmm : &vm->reasons, key);
-	one = all ? reason_slot(key->isa == ISA_VMM ? &vcpu->vmm : &vcpu->reasons, key) : NULL;
+	all = reason_slot(key->isa == ISA_VMM ? &vm->vmm : key->isa == ISA_HALT ? &vm->halt : &vm->reasons, key);
+	one = all ? reason_slot(key->isa == ISA_VMM ? &vcpu->vmm :
+				key->isa == ISA_HALT ? &vcpu->halt : &vcpu->reasons, key) : NULL;
 	if (!one)
 		return -ENOMEM;
 	hist_merge(&all->h, h);
@@ -162,6 +163,9 @@ int summary_of_run(const struct run *run, size_t first, size_t nr, struct summar
 	sum->sched = run->sched;
 	sum->bql = run->bql;
 	sum->mmio = run->mmio;
+	sum->msr = run->msr;
+	sum->cpuid = run->cpuid;
+	sum->halt = run->halt;
 	sum->vmm_time_source = run->vmm_time_source;
 	sum->attach = run->attach;
 	for (size_t i = 0; i < sum->nr_vms; i++) {
@@ -207,6 +211,7 @@ static void free_vcpu(struct vcpu_summary *v)
 	free(v->reasons.rows);
 	free(v->uexits.rows);
 	free(v->vmm.rows);
+	free(v->halt.rows);
 }
 
 static void free_vm(struct vm_summary *vm)
@@ -217,6 +222,7 @@ static void free_vm(struct vm_summary *vm)
 	free(vm->reasons.rows);
 	free(vm->uexits.rows);
 	free(vm->vmm.rows);
+	free(vm->halt.rows);
 	free(vm->io.rows);
 }
 
@@ -323,6 +329,16 @@ static int cmp_io(const void *a, const void *b, void *ctx)
 	return x->key.addr < y->key.addr ? -1 : x->key.addr > y->key.addr;
 }
 
+/* Halt rows in HALT_* order, each valid before invalid: a fixed table. */
+static int cmp_halt(const void *a, const void *b)
+{
+	const struct reason_row *x = a, *y = b;
+
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	return x->flags - y->flags;
+}
+
 static int cmp_vcpus(const void *a, const void *b)
 {
 	const struct vcpu_summary *x = a, *y = b;
@@ -348,11 +364,14 @@ void summary_sort(struct summary *sum, enum sort_key key)
 
 		sort_reasons(&vm->reasons, key);
 		sort_uexits(&vm->uexits);
+		sort_array(vm->halt.rows, vm->halt.nr, sizeof(vm->halt.rows[0]), cmp_halt);
 		sort_array_r(vm->io.rows, vm->io.nr, sizeof(vm->io.rows[0]), cmp_io, &key);
 		sort_array(vm->vcpus, vm->nr_vcpus, sizeof(vm->vcpus[0]), cmp_vcpus);
 		for (size_t j = 0; j < vm->nr_vcpus; j++) {
 			sort_reasons(&vm->vcpus[j].reasons, key);
 			sort_uexits(&vm->vcpus[j].uexits);
+			sort_array(vm->vcpus[j].halt.rows, vm->vcpus[j].halt.nr,
+				   sizeof(vm->vcpus[j].halt.rows[0]), cmp_halt);
 		}
 	}
 }

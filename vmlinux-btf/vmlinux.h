@@ -117,6 +117,30 @@ struct trace_event_raw_kvm_mmio {
 	u64 gpa;
 };
 
+/* kvm:kvm_msr (arch/x86/kvm/trace.h): --msr */
+struct trace_event_raw_kvm_msr {
+	struct trace_entry ent;
+	unsigned int write;
+	u32 ecx;
+	u64 data;
+	u8 exception;
+};
+
+/* kvm:kvm_cpuid (arch/x86/kvm/trace.h): --cpuid */
+struct trace_event_raw_kvm_cpuid {
+	struct trace_entry ent;
+	unsigned int function;
+	unsigned int index;
+};
+
+/* kvm:kvm_vcpu_wakeup (include/trace/events/kvm.h): --halt */
+struct trace_event_raw_kvm_vcpu_wakeup {
+	struct trace_entry ent;
+	u64 ns;
+	bool waited;
+	bool valid;
+};
+
 /*
  * A task's user registers: libbpf's usdt.bpf.h reads a uprobe's ip by name
  * (the arguments by offset); the kvm_fpu program reads the syscall the

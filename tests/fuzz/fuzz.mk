@@ -28,7 +28,8 @@ $(OUTPUT)/fuzz/fuzz_$(1): $(OUTPUT)/fuzz/tests/fuzz/fuzz_$(1).o $(patsubst %.c,$
 endef
 
 $(eval $(call fuzz_target,dump,src/dump_read.c src/dump.c src/json_writer.c src/snapshot.c \
-	src/summary.c src/print_text.c src/print_split.c src/print_json.c src/hist.c src/reasons.c src/heatmap.c \
+	src/summary.c src/print_text.c src/print_split.c src/print_json.c src/hist.c src/reasons.c src/msr_names.c \
+	src/heatmap.c \
 	src/util.c))
 
 TEST_BINS += $(FUZZ_BINS)

@@ -159,6 +159,9 @@ report --json                   => report needs the FILE
 report run.json -p 1            => report: -p applies to tracing, not to a saved run
 report run.json -I 100          => report: -I/-c applies to tracing
 report run.json --ports         => report: --ports/--mmio applies to tracing
+report run.json --msr           => report: --msr/--cpuid applies to tracing
+report run.json --halt          => report: --halt applies to tracing
+--halt=1                        => doesn't allow an argument
 report run.json --vmm-time usdt => report: --vmm-time applies to tracing
 report run.json --prometheus 1  => report: --prometheus/--textfile applies to tracing
 report run.json --textfile a.prom => report: --prometheus/--textfile applies to tracing

@@ -143,3 +143,122 @@ def check_userspace(vm, truth, where, hlt_sleep_ns=0):
                   f"under testvmm's {hlt_sleep_ns} ns sleep")
         check_latencies([dict(h["handling"], name=k) for k, h in rows.items() if h["handling"]],
                         f"{where} vcpu {v['id']} handling")
+
+
+SVM_MSR = 0x7C
+
+
+def check_msr_cpuid_halt(truth, prof, trace):
+    """--msr, --cpuid and --halt of one testvmm VM (tests/host/
+    vmexitprof-msr-cpuid-halt.sh): the MSR and CPUID rows against testvmm's
+    own list of its guest's accesses, exactly; the halts per vCPU, kind and
+    valid against kvm:kvm_vcpu_wakeup's records (trace: a tracefs instance's
+    "trace" text), count and ns sum exactly. Where kvm_exit fired: each
+    row's exits timed and adding up to its exit reason exactly, a
+    wake-to-entry time for every wakeup, and halts plus wake-to-entry
+    inside the HLT exits. SVM's exit codes or VMX's, whichever the report has."""
+    import re
+    vms = [vm for vm in prof["vms"] if vm["pid"] == truth["pid"]]
+    if not check(len(vms) == 1, "the VM is in the report"):
+        return
+    vm = vms[0]
+    tids = {v["tid"]: v["id"] for v in truth["vcpus"]}
+    fired = prof["kvm_exit_fired"]
+    isa = "vmx" if any(r["isa"] == "vmx" for r in vm["reasons"]) else "svm"
+    if isa == "vmx":
+        msr_codes = {"read": [VMX_MSR_READ], "write": [VMX_MSR_WRITE]}
+        cpuid_code, hlt_code = VMX_CPUID, VMX_HLT
+    else:
+        msr_codes = {"read": [SVM_MSR], "write": [SVM_MSR]}
+        cpuid_code, hlt_code = SVM_CPUID, SVM_HLT
+
+    # --msr and --cpuid: the VM's rows, all vCPUs together.
+    want = {}
+    for v in truth["vcpus"]:
+        check(v["extras_done"], f"vCPU {v['id']}: testvmm's extras done")
+        for m in v["msrs"]:
+            c = want.setdefault((m["msr"], m["dir"]), [0, 0])
+            c[0] += m["count"]
+            c[1] += m["faults"]
+    got = {(r["msr"], r["dir"]): [r["count"], r["faults"]] for r in vm["msrs"]}
+    check(got == want, f"MSR rows (count, faults) {got} != testvmm's {want}")
+    check(any(f for _, f in want.values()), "some MSR access faulted")
+    names = {r["msr"]: r["name"] for r in vm["msrs"]}
+    check(names.get(0x8b) == "IA32_UCODE_REV" and names.get(0x838) == "X2APIC_TMICT" and
+          names.get(0xdead) is None, f"MSR names {names}")
+    want = {}
+    for v in truth["vcpus"]:
+        for c in v["cpuid_leaves"]:
+            want[(c["leaf"], c["subleaf"])] = want.get((c["leaf"], c["subleaf"]), 0) + c["count"]
+    got = {(r["leaf"], r["subleaf"]): r["count"] for r in vm["cpuid"]}
+    check(got == want, f"CPUID rows {got} != testvmm's {want}")
+    for r in vm["msrs"] + vm["cpuid"]:
+        if fired:
+            check(r["exits_timed"] == r["count"], f"every exit of {r} timed")
+            check(0 < r["exit_min_ns"] <= r["exit_total_ns"] / r["count"] <= r["exit_max_ns"],
+                  f"exit times in order: {r}")
+        else:
+            check(r["exits_timed"] == 0, f"no exit timed without kvm_exit: {r}")
+    if fired:
+        reasons = by_code(vm["reasons"], isa)
+        groups = [([cpuid_code], vm["cpuid"], "cpuid")]
+        if isa == "vmx":
+            groups += [(msr_codes[d], [r for r in vm["msrs"] if r["dir"] == d], "msr " + d)
+                       for d in ("read", "write")]
+        else:
+            groups.append((msr_codes["read"], vm["msrs"], "msr"))
+        for codes, rows, what in groups:
+            n = sum(r["exits_timed"] for r in rows)
+            t = sum(r["exit_total_ns"] for r in rows)
+            rn = sum(reasons[c]["count"] for c in codes if c in reasons)
+            rt = sum(reasons[c]["total_ns"] for c in codes if c in reasons)
+            check((n, t) == (rn, rt), f"{what} rows' exits (count {n}, total {t}) != the exit "
+                  f"reason's ({rn}, {rt})")
+
+    # --halt: per vCPU, against kvm_vcpu_wakeup's own records ("wait"/"poll", ns, valid).
+    oracle = {}
+    for line in trace.splitlines():
+        m = re.search(r"-(\d+)\s+\[\d+\].*kvm_vcpu_wakeup: (wait|poll) time (\d+) ns, "
+                      r"polling (valid|invalid)", line)
+        if m and int(m.group(1)) in tids:
+            k = (tids[int(m.group(1))], "blocked" if m.group(2) == "wait" else "polled",
+                 m.group(4) == "valid")
+            c = oracle.get(k, (0, 0))
+            oracle[k] = (c[0] + 1, c[1] + int(m.group(3)))
+    got = {}
+    for v in vm["vcpus"]:
+        for h in v["halts"]:
+            if h["kind"] in ("polled", "blocked"):
+                got[(v["vcpu"], h["kind"], h["valid"])] = (h["count"], h["total_ns"])
+    check(got == oracle, f"halts per (vCPU, kind, valid): (count, total ns) {got} != "
+          f"kvm_vcpu_wakeup's {oracle}")
+    for v in truth["vcpus"]:
+        th = v["timed_hlts"]
+        mine = {k: c for k, c in got.items() if k[0] == v["id"]}
+        n = sum(c[0] for c in mine.values())
+        blocked = sum(c[0] for k, c in mine.items() if k[1] == "blocked")
+        # A HLT whose interrupt came first takes no halt at all: at most one each.
+        check(0 < n <= th["quick"] + th["late"], f"vCPU {v['id']}: {n} halts for {th}")
+        check(blocked >= th["late"],
+              f"vCPU {v['id']}: {blocked} blocked halts, fewer than the {th['late']} late HLTs")
+    vm_halts = {(h["kind"], h["valid"]): h["count"] for h in vm["halts"]}
+    check(sum(vm_halts.get((k, True), 0) for k in ("polled", "blocked")) ==
+          sum(c[0] for c in got.values()), f"the VM's halts {vm_halts} are its vCPUs'")
+    for v in vm["vcpus"]:
+        halts = [h for h in v["halts"] if h["kind"] in ("polled", "blocked")]
+        wakes = [h for h in v["halts"] if h["kind"] in ("wake_polled", "wake_blocked")]
+        if not halts:
+            continue
+        if not fired:
+            check(not wakes, f"vCPU {v['vcpu']}: no wake-to-entry without kvm_entry: {wakes}")
+            continue
+        for kind in ("polled", "blocked"):
+            n = sum(h["count"] for h in halts if h["kind"] == kind)
+            w = sum(h["count"] for h in wakes if h["kind"] == "wake_" + kind)
+            check(n == w, f"vCPU {v['vcpu']}: {n} {kind} halts, {w} wake-to-entry times")
+        hlt = by_code(v["reasons"], isa).get(hlt_code)
+        inside = sum(h["total_ns"] for h in halts + wakes)
+        if check(hlt, f"vCPU {v['vcpu']}: hlt exits"):
+            check(inside <= hlt["total_ns"], f"vCPU {v['vcpu']}: halts and wake-to-entry "
+                  f"({inside} ns) do not fit in the HLT exits ({hlt['total_ns']} ns)")
+    check(prof["counters"]["halt_dropped"] == 0, f"halt_dropped {prof['counters']['halt_dropped']}")

@@ -223,7 +223,7 @@ static void test_bad(void)
 		{ "no intervals", with("\"intervals\":[{\"start_ns\":0", "\"intervals\":[],\"x\":[{\"start_ns\":0"), "no intervals" },
 		{ "time goes back", with("{\"start_ns\":100,", "{\"start_ns\":99,"), "intervals[1]: \"start_ns\" must be an integer from 100" },
 		{ "counter missing", with("\"entries\":5,", ""), "intervals[0].counters: \"entries\" is missing" },
-		{ "isa", with("\"isa\":2", "\"isa\":4"), "intervals[0].hists[0]: \"isa\" must be an integer from 1 to 3" },
+		{ "isa", with("\"isa\":2", "\"isa\":5"), "intervals[0].hists[0]: \"isa\" must be an integer from 1 to 4" },
 		{ "vcpu as a string", with("\"vcpu\":1,\"isa\"", "\"vcpu\":\"1\",\"isa\""), "intervals[0].hists[0]: \"vcpu\" must be an integer" },
 		{ "max below min", with("\"max_ns\":1100", "\"max_ns\":899"), "intervals[0].hists[0]: \"max_ns\" must be an integer from 900" },
 		{ "buckets out of order", with("[[150,2],[153,3]]", "[[153,2],[150,3]]"), "intervals[0].hists[0].buckets[1]: bucket 150 is out of order" },
@@ -232,7 +232,7 @@ static void test_bad(void)
 		{ "bucket over the count", with("[[150,2],[153,3]]", "[[150,2],[153,4]]"), "buckets[1]: count 4 does not fit the histogram's count 5" },
 		{ "bucket not a pair", with("[[150,2],[153,3]]", "[[150,2],[153]]"), "buckets[1]: must be [bucket, count]" },
 		{ "errno flag", with("\"flags\":1", "\"flags\":2"), "intervals[0].userspace[0]: \"flags\" must be an integer from 0 to 1" },
-		{ "io kind", with("\"kind\":0", "\"kind\":2"), "intervals[0].io[0]: \"kind\" must be an integer from 0 to 1" },
+		{ "io kind", with("\"kind\":0", "\"kind\":4"), "intervals[0].io[0]: \"kind\" must be an integer from 0 to 3" },
 		{ "io max below min", with("\"handled_max_ns\":30", "\"handled_max_ns\":19"), "intervals[0].io[0]: \"handled_max_ns\" must be an integer from 20" },
 		{ "a record not an object", with(UEXIT, "7"), "intervals[0].userspace[0]: must be an object" },
 	};

@@ -10,7 +10,7 @@ TEST_BINS += $(UNIT_TESTS)
 unit: $(UNIT_TESTS)
 
 # The model and its helpers, which most tests link.
-MODEL_OBJS := $(addprefix $(OUTPUT)/src/,snapshot.o summary.o hist.o reasons.o util.o)
+MODEL_OBJS := $(addprefix $(OUTPUT)/src/,snapshot.o summary.o hist.o reasons.o msr_names.o util.o)
 
 $(OUTPUT)/tests/unit/test_hist: $(OUTPUT)/tests/unit/test_hist.o $(MODEL_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm

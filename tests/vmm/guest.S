@@ -31,10 +31,17 @@
 	.globl	guest_rdmsr_carry
 	.globl	guest_after_wrmsr
 	.globl	guest_wrmsr_carry
+	.globl	guest_bad_rdmsr
+	.globl	guest_gp_isr
+	.globl	guest_timer_isr
 
 guest_code_start:
 round:
-	xorl	%edi, %edi
+	cmpl	$0, TESTVMM_P_X_DONE
+	jne	1f
+	call	extras
+	movl	$1, TESTVMM_P_X_DONE
+1:	xorl	%edi, %edi
 	movw	$TESTVMM_P_PHASES, %si
 
 phase:
@@ -133,6 +140,94 @@ guest_wrmsr_carry:
 	incl	%edi
 	addw	$TESTVMM_PHASE_SIZE, %si
 	jmp	phase
+
+	/* Once per vCPU, before its first phase: see TESTVMM_P_X_* (testvmm_abi.h). */
+extras:
+	movl	TESTVMM_P_X_MSR_FAULT, %ebp
+	movl	$TESTVMM_BAD_MSR, %ecx
+	jmp	2f
+guest_bad_rdmsr:
+1:	rdmsr				/* #GP: guest_gp_isr steps over it */
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_P_X_CPUID_SUB, %ebp
+	jmp	2f
+1:	movl	$TESTVMM_SUB_LEAF, %eax
+	movl	$TESTVMM_SUBLEAF, %ecx
+	cpuid
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+
+	movl	TESTVMM_P_X_HLT_QUICK, %eax
+	orl	TESTVMM_P_X_HLT_LATE, %eax
+	jz	3f
+	cli
+	movl	$TESTVMM_MSR_APIC_BASE, %ecx
+	rdmsr
+	orl	$0xc00, %eax		/* APIC on, x2APIC mode */
+	wrmsr
+	movl	$TESTVMM_MSR_X2APIC_SPIV, %ecx
+	movl	$0x1ff, %eax		/* software-enabled, spurious vector 0xff */
+	xorl	%edx, %edx
+	wrmsr
+	movl	$TESTVMM_MSR_X2APIC_LVTT, %ecx
+	movl	$TESTVMM_TIMER_VECTOR, %eax	/* one-shot, unmasked */
+	wrmsr
+	movl	$TESTVMM_MSR_X2APIC_TDCR, %ecx
+	movl	$0xb, %eax		/* divide by 1 */
+	wrmsr
+	movl	TESTVMM_P_X_HLT_QUICK, %ebp
+	movl	TESTVMM_P_X_QUICK_NS, %ebx
+	call	timed_halts
+	movl	TESTVMM_P_X_HLT_LATE, %ebp
+	movl	TESTVMM_P_X_LATE_NS, %ebx
+	call	timed_halts
+	sti
+3:	ret
+
+	/* %ebp HLTs, each woken by the timer %ebx ns after it was armed. */
+timed_halts:
+	jmp	2f
+1:	cli
+	movl	$TESTVMM_MSR_X2APIC_TMICT, %ecx
+	movl	%ebx, %eax
+	xorl	%edx, %edx
+	wrmsr
+	/* sti's shadow covers the hlt: the interrupt comes after it, even an early one. */
+	sti
+	hlt
+	decl	%ebp
+2:	testl	%ebp, %ebp
+	jnz	1b
+	ret
+
+	/* Vector 13 while msr_fault runs: step over guest_bad_rdmsr (2 bytes), nothing else. */
+guest_gp_isr:
+	pushw	%bp
+	movw	%sp, %bp
+	cmpw	$(guest_bad_rdmsr - guest_code_start), 2(%bp)
+	jne	1f
+	addw	$2, 2(%bp)
+1:	popw	%bp
+	iret
+
+	/* The timer's interrupt: end it (EOI), so that the next one comes; count it (DS is ours). */
+guest_timer_isr:
+	incl	TESTVMM_P_X_EOIS
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	movl	$TESTVMM_MSR_X2APIC_EOI, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	iret
 
 	/* A read did not return the VMM's byte: say which, for good. */
 read_wrong:

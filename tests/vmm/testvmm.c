@@ -135,6 +135,7 @@ extern const unsigned char guest_entry[], guest_after_sysreg[], guest_after_hvc[
 extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
 extern const unsigned char guest_after_rdmsr[], guest_rdmsr_carry[];
 extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
+extern const unsigned char guest_gp_isr[], guest_timer_isr[];
 
 #define PHASE_COUNTS(X)							\
 	X(C_CPUID, "cpuid", "cpuid", TESTVMM_PH_CPUID)			\
@@ -177,6 +178,10 @@ PHASE_COUNTS(PHASE_LAYOUT)
 _Static_assert(TESTVMM_PHASE_SIZE == 4 * NR_PHASE_COUNTS, "phase layout");
 _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
 	       TESTVMM_PARAM_STRIDE, "phase records overflow the block");
+#if !defined(__aarch64__)
+_Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <= TESTVMM_P_X_MSR_FAULT &&
+	       TESTVMM_P_X_END <= TESTVMM_PARAM_STRIDE, "extras overlap the phases or overflow the block");
+#endif
 _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
 	       GUEST_RAM_AFTER_PARAMS, "parameter blocks overflow what follows them");
 
@@ -257,6 +262,11 @@ struct config {
 	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, a tenth as long not */
 	bool sync_state;		/* QEMU-like state sync around each return */
 	uint32_t sync_sleep_us;		/* and this long asleep after it */
+	/* Once per vCPU before its first phase (TESTVMM_P_X_*), not scaled. */
+	uint32_t msr_fault;		/* --msr-fault: rdmsr of TESTVMM_BAD_MSR, each a #GP */
+	uint32_t cpuid_sub;		/* --cpuid-sub: cpuid leaf/subleaf TESTVMM_SUB_LEAF/SUBLEAF */
+	uint32_t hlt_quick, hlt_late;	/* --hlt-quick/--hlt-late: HLTs the x2APIC timer wakes ... */
+	uint32_t hlt_quick_us, hlt_late_us;	/* ... this long after it was armed */
 #endif
 };
 
@@ -335,6 +345,8 @@ struct vcpu {
 	uint64_t slow_exits;		/* data-port exits that slept cfg.slow_ms */
 	struct vcpu_sync *sync;		/* --sync-state */
 	uint64_t syncs;			/* returns followed by a state sync */
+	bool extras_done;		/* the guest did its TESTVMM_P_X_* extras */
+	uint32_t eois;			/* its timer interrupt handler's EOIs */
 #endif
 };
 
@@ -451,6 +463,8 @@ static void usage(FILE *f)
 		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS]\n"
 		"               [--sync-state [--sync-sleep-us US]]\n"
 		"               [--hot-add K [--reuse-tids]] [--fail-entry] [--schedstat]\n"
+		"               [--msr-fault N] [--cpuid-sub N]\n"
+		"               [--hlt-quick N] [--hlt-late N] [--hlt-quick-us US] [--hlt-late-us US]\n"
 		"               [--linger-for PATH] [--help]\n"
 		"\n"
 		"Runs a real-mode guest that, per phase, executes cpuid, outb to port 0x%x,\n"
@@ -484,9 +498,19 @@ static void usage(FILE *f)
 		"  --fail-entry       before its guest code, each vCPU enters once with an\n"
 		"                     invalid TR (an available, not busy, TSS): a failed VM\n"
 		"                     entry (KVM_EXIT_FAIL_ENTRY); then it runs as usual\n"
+		"  --msr-fault N      once per vCPU, before its first phase: N rdmsr of MSR\n"
+		"                     0x%x, which KVM answers with #GP (the guest steps over)\n"
+		"  --cpuid-sub N      once per vCPU likewise: N cpuid of leaf 0x%x subleaf 0x%x\n"
+		"  --hlt-quick N      once per vCPU likewise: N HLTs that the x2APIC timer\n"
+		"                     wakes after --hlt-quick-us US (default 50), inside\n"
+		"                     KVM's halt polling; the VM gets the in-kernel irqchip\n"
+		"  --hlt-late N       then N HLTs woken after --hlt-late-us US (default 20000)\n"
+		"                     The JSON's msrs and cpuid_leaves give every MSR access\n"
+		"                     and CPUID per vCPU, timer setup included\n"
 		USAGE_LINGER_FOR,
 		TESTVMM_DATA_PORT, TESTVMM_MMIO_GPA, TESTVMM_MSR, TESTVMM_CTRL_PORT,
-		TESTVMM_READ_BYTE, TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES);
+		TESTVMM_READ_BYTE, TESTVMM_MAX_VCPUS, TESTVMM_MAX_PHASES, TESTVMM_BAD_MSR,
+		TESTVMM_SUB_LEAF, TESTVMM_SUBLEAF);
 }
 #endif
 
@@ -676,11 +700,20 @@ static int parse_scale(struct config *cfg, const char *list)
 	return 0;
 }
 
+#if !defined(__aarch64__)
+/* Whether the guest makes HLTs the x2APIC timer wakes: then the VM has the in-kernel irqchip. */
+static bool timed_halts(const struct config *cfg)
+{
+	return cfg->hlt_quick || cfg->hlt_late;
+}
+#endif
+
 enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
 	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US, OPT_SCHEDSTAT,
+	OPT_MSR_FAULT, OPT_CPUID_SUB, OPT_HLT_QUICK, OPT_HLT_LATE, OPT_HLT_QUICK_US, OPT_HLT_LATE_US,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
 
@@ -697,6 +730,12 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "sync-state", no_argument, NULL, OPT_SYNC_STATE },
 		{ "sync-sleep-us", required_argument, NULL, OPT_SYNC_SLEEP_US },
 		{ "bql-hold-us", required_argument, NULL, OPT_BQL_HOLD_US },
+		{ "msr-fault", required_argument, NULL, OPT_MSR_FAULT },
+		{ "cpuid-sub", required_argument, NULL, OPT_CPUID_SUB },
+		{ "hlt-quick", required_argument, NULL, OPT_HLT_QUICK },
+		{ "hlt-late", required_argument, NULL, OPT_HLT_LATE },
+		{ "hlt-quick-us", required_argument, NULL, OPT_HLT_QUICK_US },
+		{ "hlt-late-us", required_argument, NULL, OPT_HLT_LATE_US },
 #endif
 		{ "schedstat", no_argument, NULL, OPT_SCHEDSTAT },
 		{ "scale", required_argument, NULL, OPT_SCALE },
@@ -719,6 +758,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 
 	cfg->nr_vcpus = 1;
 	cfg->idle_us = IDLE_DEFAULT_US;
+#if !defined(__aarch64__)
+	cfg->hlt_quick_us = 50;
+	cfg->hlt_late_us = 20000;
+#endif
 	/* Our own messages, so every error line starts with "testvmm:". */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
@@ -819,6 +862,35 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (parse_u32("--sync-sleep-us", optarg, &cfg->sync_sleep_us))
 				return -1;
 			break;
+		case OPT_MSR_FAULT:
+			if (parse_u32("--msr-fault", optarg, &cfg->msr_fault))
+				return -1;
+			break;
+		case OPT_CPUID_SUB:
+			if (parse_u32("--cpuid-sub", optarg, &cfg->cpuid_sub))
+				return -1;
+			break;
+		case OPT_HLT_QUICK:
+			if (parse_u32("--hlt-quick", optarg, &cfg->hlt_quick))
+				return -1;
+			break;
+		case OPT_HLT_LATE:
+			if (parse_u32("--hlt-late", optarg, &cfg->hlt_late))
+				return -1;
+			break;
+		case OPT_HLT_QUICK_US:
+		case OPT_HLT_LATE_US:
+			/* The timer counts ns in 32 bits: up to 4.29 s. */
+			if (parse_uint(opt == OPT_HLT_QUICK_US ? "--hlt-quick-us" : "--hlt-late-us", optarg,
+				       UINT32_MAX / 1000, &v))
+				return -1;
+			if (!v) {
+				fprintf(stderr, "testvmm: %s: must be at least 1\n",
+					opt == OPT_HLT_QUICK_US ? "--hlt-quick-us" : "--hlt-late-us");
+				return -1;
+			}
+			*(opt == OPT_HLT_QUICK_US ? &cfg->hlt_quick_us : &cfg->hlt_late_us) = v;
+			break;
 #endif
 		case OPT_LINGER_FOR:
 			if (!*optarg) {
@@ -867,6 +939,20 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	if (cfg->sync_sleep_us && !cfg->sync_state) {
 		fprintf(stderr, "testvmm: --sync-sleep-us needs --sync-state\n");
 		return -1;
+	}
+	if (timed_halts(cfg)) {
+		/* With the in-kernel irqchip a HLT stays in KVM: --hlt's would never wake. */
+		for (p = 0; p < cfg->nr_phases; p++)
+			if (cfg->phases[p].count[C_HLT]) {
+				fprintf(stderr, "testvmm: --hlt (HLTs the VMM ends) cannot be mixed with "
+					"--hlt-quick/--hlt-late (HLTs KVM wakes)\n");
+				return -1;
+			}
+		if (cfg->fail_entry || cfg->sync_state) {
+			fprintf(stderr, "testvmm: --hlt-quick/--hlt-late cannot be mixed with "
+				"--fail-entry or --sync-state\n");
+			return -1;
+		}
 	}
 #endif
 	if (cfg->hot_add && cfg->hot_add >= cfg->nr_vcpus) {
@@ -998,6 +1084,19 @@ static int vcpu_setup(struct vcpu *v)
 	if (vcpu_ioctl(v, KVM_SET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;
+	}
+	if (timed_halts(&v->vmm->cfg)) {
+		/* x2APIC needs its CPUID bit; with the irqchip, APs would wait for a SIPI. */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		if (vcpu_ioctl(v, KVM_SET_CPUID2, v->vmm->cpuid) < 0) {
+			vcpu_fail(v, "--hlt-quick/--hlt-late: KVM_SET_CPUID2: %s", strerror(errno));
+			return -1;
+		}
+		if (vcpu_ioctl(v, KVM_SET_MP_STATE, &mp) < 0) {
+			vcpu_fail(v, "--hlt-quick/--hlt-late: KVM_SET_MP_STATE: %s", strerror(errno));
+			return -1;
+		}
 	}
 	if (v->vmm->cfg.sync_state) {
 		/* As QEMU does: CPUID set, so XSAVE state and MSRs are the guest's. */
@@ -1261,6 +1360,8 @@ static int vcpu_final_counts(struct vcpu *v)
 
 	if (read_guest_counters(v))
 		return -1;
+	v->extras_done = read_u32(v->params + TESTVMM_P_X_DONE) == 1;
+	v->eois = read_u32(v->params + TESTVMM_P_X_EOIS);
 	if (vcpu_ioctl(v, KVM_GET_REGS, &regs) < 0) {
 		vcpu_fail(v, "KVM_GET_REGS: %s", strerror(errno));
 		return -1;
@@ -1584,6 +1685,15 @@ static int guest_arch_setup(struct vmm *vmm)
 	memset(vmm->bios, 0xcf, TESTVMM_BIOS_SIZE);	/* iret */
 	memcpy(vmm->bios + TESTVMM_STRAY_HANDLER, stray_handler, sizeof(stray_handler));
 	memset(vmm->bios + TESTVMM_STRAY_COUNTER, 0, 4);
+	/* The extras' own handlers, only where they are used: else a stray vector 13 or 0x40 stays counted. */
+	if (vmm->cfg.msr_fault) {
+		write_u16(vmm->mem + 4 * TESTVMM_GP_VECTOR, guest_gp_isr - guest_code_start);
+		write_u16(vmm->mem + 4 * TESTVMM_GP_VECTOR + 2, TESTVMM_CODE_BASE >> 4);
+	}
+	if (timed_halts(&vmm->cfg)) {
+		write_u16(vmm->mem + 4 * TESTVMM_TIMER_VECTOR, guest_timer_isr - guest_code_start);
+		write_u16(vmm->mem + 4 * TESTVMM_TIMER_VECTOR + 2, TESTVMM_CODE_BASE >> 4);
+	}
 
 	return set_memory_region(vmm, 1, TESTVMM_BIOS_GPA, TESTVMM_BIOS_SIZE, vmm->bios, " (BIOS)");
 }
@@ -1613,16 +1723,10 @@ static int vcpu_create(struct vmm *vmm, struct vcpu *v)
 }
 
 #if !defined(__aarch64__)
-/*
- * --sync-state: KVM's supported CPUID (every vCPU gets it), which of
- * sync_msr_candidates KVM lists, whether it has XCRs, and the XSAVE
- * state's size. 0, or 1 on error.
- */
-static int sync_setup(struct vmm *vmm)
+/* KVM_GET_SUPPORTED_CPUID into vmm->cpuid, for KVM_SET_CPUID2. 0, or 1 after saying why (for what). */
+static int supported_cpuid(struct vmm *vmm, const char *what)
 {
-	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
-	unsigned int nent = 64, i, j;
-	int size;
+	unsigned int nent = 64;
 
 	for (;;) {
 		vmm->cpuid = calloc(1, sizeof(*vmm->cpuid) + nent * sizeof(vmm->cpuid->entries[0]));
@@ -1636,12 +1740,28 @@ static int sync_setup(struct vmm *vmm)
 		free(vmm->cpuid);
 		vmm->cpuid = NULL;
 		if (errno != E2BIG || nent >= 4096) {
-			fprintf(stderr, "testvmm: --sync-state: KVM_GET_SUPPORTED_CPUID: %s\n",
+			fprintf(stderr, "testvmm: %s: KVM_GET_SUPPORTED_CPUID: %s\n", what,
 				strerror(errno));
 			return 1;
 		}
 		nent *= 2;
 	}
+	return 0;
+}
+
+/*
+ * --sync-state: KVM's supported CPUID (every vCPU gets it), which of
+ * sync_msr_candidates KVM lists, whether it has XCRs, and the XSAVE
+ * state's size. 0, or 1 on error.
+ */
+static int sync_setup(struct vmm *vmm)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
+	unsigned int i, j;
+	int size;
+
+	if (supported_cpuid(vmm, "--sync-state"))
+		return 1;
 	if (ioctl(vmm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
 		fprintf(stderr, "testvmm: --sync-state: KVM_GET_MSR_INDEX_LIST: %s\n", strerror(errno));
 		return 1;
@@ -1736,6 +1856,16 @@ static int vm_create(struct vmm *vmm)
 #if !defined(__aarch64__)
 	if (cfg->sync_state && sync_setup(vmm))
 		return 1;
+	if (timed_halts(cfg)) {
+		if (supported_cpuid(vmm, "--hlt-quick/--hlt-late"))
+			return 1;
+		/* Before any vCPU: KVM then emulates the LAPIC, its timer and the HLT's wakeup. */
+		if (ioctl(vmm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+			fprintf(stderr, "testvmm: --hlt-quick/--hlt-late: KVM_CREATE_IRQCHIP: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
 #endif
 	for (i = 0; i < cfg->nr_vcpus; i++) {
 		unsigned char *b = vmm->mem + TESTVMM_PARAM_BASE +
@@ -1751,6 +1881,14 @@ static int vm_create(struct vmm *vmm)
 					  p * TESTVMM_PHASE_SIZE + 4 * c,
 					  cfg->phases[p].count[c] * cfg->scale[i]);
 		}
+#if !defined(__aarch64__)
+		write_u32(b + TESTVMM_P_X_MSR_FAULT, cfg->msr_fault);
+		write_u32(b + TESTVMM_P_X_CPUID_SUB, cfg->cpuid_sub);
+		write_u32(b + TESTVMM_P_X_HLT_QUICK, cfg->hlt_quick);
+		write_u32(b + TESTVMM_P_X_HLT_LATE, cfg->hlt_late);
+		write_u32(b + TESTVMM_P_X_QUICK_NS, cfg->hlt_quick_us * 1000);
+		write_u32(b + TESTVMM_P_X_LATE_NS, cfg->hlt_late_us * 1000);
+#endif
 	}
 
 	if (set_memory_region(vmm, 0, 0, TESTVMM_MEM_SIZE, vmm->mem, ""))
@@ -1802,6 +1940,53 @@ static uint64_t timeval_ns(const struct timeval *tv)
 	return tv->tv_sec * NSEC_PER_SEC + tv->tv_usec * 1000ULL;
 }
 
+#if !defined(__aarch64__)
+/*
+ * Every MSR access and CPUID the vCPU's guest made, as kvm:kvm_msr and
+ * kvm:kvm_cpuid see them: the phases' rdmsr, wrmsr and cpuid, and the
+ * extras, with the timed HLTs' x2APIC setup, TMICT writes and EOIs.
+ */
+static void print_tally_truth(const struct vcpu *v)
+{
+	const struct config *cfg = &v->vmm->cfg;
+	uint64_t x = v->extras_done, halts = x * (cfg->hlt_quick + cfg->hlt_late);
+	uint64_t apic = x && timed_halts(cfg);
+	const struct { uint32_t msr; const char *dir; uint64_t count, faults; } msrs[] = {
+		{ TESTVMM_MSR, "read", v->caused[C_RDMSR], 0 },
+		{ TESTVMM_MSR, "write", v->caused[C_WRMSR], 0 },
+		{ TESTVMM_BAD_MSR, "read", x * cfg->msr_fault, x * cfg->msr_fault },
+		{ TESTVMM_MSR_APIC_BASE, "read", apic, 0 },
+		{ TESTVMM_MSR_APIC_BASE, "write", apic, 0 },
+		{ TESTVMM_MSR_X2APIC_SPIV, "write", apic, 0 },
+		{ TESTVMM_MSR_X2APIC_LVTT, "write", apic, 0 },
+		{ TESTVMM_MSR_X2APIC_TDCR, "write", apic, 0 },
+		{ TESTVMM_MSR_X2APIC_TMICT, "write", halts, 0 },
+		/* The handler counts its own: a stray interrupt on its vector is one more. */
+		{ TESTVMM_MSR_X2APIC_EOI, "write", v->eois, 0 },
+	};
+	bool first = true;
+
+	printf(",\"extras_done\":%s,\"timed_hlts\":{\"quick\":%" PRIu64 ",\"late\":%" PRIu64
+	       ",\"quick_us\":%" PRIu32 ",\"late_us\":%" PRIu32 ",\"eois\":%" PRIu32 "},\"msrs\":[",
+	       v->extras_done ? "true" : "false", x * cfg->hlt_quick, x * cfg->hlt_late,
+	       cfg->hlt_quick_us, cfg->hlt_late_us, v->eois);
+	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
+		if (!msrs[i].count)
+			continue;
+		printf("%s{\"msr\":%" PRIu32 ",\"dir\":\"%s\",\"count\":%" PRIu64 ",\"faults\":%" PRIu64 "}",
+		       first ? "" : ",", msrs[i].msr, msrs[i].dir, msrs[i].count, msrs[i].faults);
+		first = false;
+	}
+	printf("],\"cpuid_leaves\":[");
+	if (v->caused[C_CPUID])
+		printf("{\"leaf\":0,\"subleaf\":0,\"count\":%" PRIu64 "}", v->caused[C_CPUID]);
+	if (x && cfg->cpuid_sub)
+		printf("%s{\"leaf\":%d,\"subleaf\":%d,\"count\":%" PRIu64 "}", v->caused[C_CPUID] ? "," : "",
+		       TESTVMM_SUB_LEAF, TESTVMM_SUBLEAF, x * cfg->cpuid_sub);
+	printf("]");
+}
+#endif
+
 static void print_json(const struct vmm *vmm)
 {
 	const struct config *cfg = &vmm->cfg;
@@ -1848,6 +2033,7 @@ static void print_json(const struct vmm *vmm)
 #if !defined(__aarch64__)
 		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64 ",\"syncs\":%" PRIu64,
 		       v->fail_entry_reason, v->slow_exits, v->syncs);
+		print_tally_truth(v);
 #endif
 #if !defined(__aarch64__)
 		printf(",\"hlt_slept_ns\":%" PRIu64 ",\"bql_wait_ns\":%" PRIu64 ",\"bql_locks\":%" PRIu64,
@@ -1911,6 +2097,13 @@ static int verify_counts(const struct vmm *vmm)
 				ret = -1;
 			}
 		}
+#if !defined(__aarch64__)
+		if (!v->extras_done) {
+			fprintf(stderr, "testvmm: vCPU %u did not finish its extras (--msr-fault, "
+				"--cpuid-sub, --hlt-quick, --hlt-late)\n", i);
+			ret = -1;
+		}
+#endif
 	}
 	return ret;
 }

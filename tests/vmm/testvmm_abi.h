@@ -87,4 +87,47 @@
 #define TESTVMM_PH_PIO_IN		0x18
 #define TESTVMM_PH_MMIO_READ		0x1c
 
+/*
+ * Extras, done once per vCPU before its first phase (the guest sets
+ * TESTVMM_P_X_DONE after them): u32 counts after the phase records.
+ *   msr_fault: rdmsr of TESTVMM_BAD_MSR, which KVM answers with #GP; the
+ *     guest's #GP handler (vector 13) steps over that rdmsr alone.
+ *   cpuid_sub: cpuid of leaf TESTVMM_SUB_LEAF, subleaf TESTVMM_SUBLEAF.
+ *   hlt_quick, hlt_late: HLTs woken by the x2APIC timer (one-shot, divide
+ *     by 1: KVM counts its 1 GHz APIC bus, one tick per ns) after
+ *     TESTVMM_P_X_QUICK_NS or TESTVMM_P_X_LATE_NS. They need the in-kernel
+ *     irqchip: KVM then wakes the HLT itself, halt polling and all, and
+ *     never returns it to the VMM. Before the first, the guest enables
+ *     x2APIC (rdmsr and wrmsr of IA32_APIC_BASE), the APIC (SPIV), the
+ *     timer's vector (LVTT) and divider (TDCR); each HLT writes TMICT
+ *     once, and its interrupt's handler EOI once.
+ */
+#define TESTVMM_P_X_MSR_FAULT		0x120
+#define TESTVMM_P_X_CPUID_SUB		0x124
+#define TESTVMM_P_X_HLT_QUICK		0x128
+#define TESTVMM_P_X_HLT_LATE		0x12c
+#define TESTVMM_P_X_QUICK_NS		0x130
+#define TESTVMM_P_X_LATE_NS		0x134
+#define TESTVMM_P_X_DONE		0x138	/* u32: 1 once the extras are done */
+/*
+ * u32: the timer interrupt handler's runs, each one EOI. One per timed HLT,
+ * unless nested virtualization delivers a stray one on its vector too.
+ */
+#define TESTVMM_P_X_EOIS		0x13c
+#define TESTVMM_P_X_END			0x140
+
+/* Not an MSR KVM knows: a read of it raises #GP (KVM's ignore_msrs off, its default). */
+#define TESTVMM_BAD_MSR			0xdead
+#define TESTVMM_SUB_LEAF		0xd
+#define TESTVMM_SUBLEAF			0x1
+#define TESTVMM_TIMER_VECTOR		0x40
+#define TESTVMM_GP_VECTOR		13	/* #GP */
+/* The x2APIC MSRs the timed HLTs use (0x800 + APIC register >> 4). */
+#define TESTVMM_MSR_APIC_BASE		0x1b
+#define TESTVMM_MSR_X2APIC_EOI		0x80b
+#define TESTVMM_MSR_X2APIC_SPIV		0x80f
+#define TESTVMM_MSR_X2APIC_LVTT		0x832
+#define TESTVMM_MSR_X2APIC_TMICT	0x838
+#define TESTVMM_MSR_X2APIC_TDCR		0x83e
+
 #endif /* TESTVMM_ABI_H */
