@@ -3,7 +3,7 @@
  * bpf_cost: native BPF time per event of vmexitprof's programs, from the
  * kernel's own bpf_stats (run_time_ns / run_cnt), for bench/run.
  *
- *   bpf_cost testrun [--pairs N] [--rounds R]
+ *   bpf_cost testrun [--pairs N] [--rounds R] [--slower-than NS]
  *	Runs the exit and entry handlers (bench/bpf_cost.bpf.c; tp_btf's,
  *	and classic's) N times per round through BPF_PROG_TEST_RUN on this thread, each pair followed
  *	by a pair of empty programs run the same way (the floor) and by the
@@ -11,6 +11,11 @@
  *	two probe reads of SVM's exit reason, and
  *	prints per round the ns per run of each. It checks that every exit
  *	was paired into the histogram, so what was timed is the full path.
+ *	--slower-than NS loads the handlers as vmexitprof --slower-than
+ *	does (every exit's details kept; none reaches NS unless NS is 1, and
+ *	then each is sent: the ring buffer must have had them all or lost
+ *	them counted), and times svm_detail_reads, the SVM reads it makes
+ *	instead of svm_reason_reads.
  *
  *   bpf_cost attach-empty [--raw]
  *	Attaches empty programs to kvm:kvm_userspace_exit, kvm:kvm_fpu,
@@ -111,11 +116,12 @@ static double median(const double *v, int n)
 
 enum {
 	P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT, P_CLOCK_ENTRY,
-	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, NR_TIMED
+	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SVM_DETAIL_READS, NR_TIMED
 };
 static const char *const timed_names[NR_TIMED] = {
 	"exit", "entry", "empty_exit", "empty_entry", "clock_exit", "clock_entry",
 	"timer_exit", "timer_entry", "classic_exit", "classic_entry", "svm_reason_reads",
+	"svm_detail_reads",
 };
 
 static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
@@ -126,7 +132,7 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 		skel->progs.clock_exit, skel->progs.clock_entry,
 		skel->progs.timer_exit, skel->progs.timer_entry,
 		skel->progs.bench_classic_exit, skel->progs.bench_classic_entry,
-		skel->progs.svm_reason_reads,
+		skel->progs.svm_reason_reads, skel->progs.svm_detail_reads,
 	};
 	struct bench_kvm_event ev = { .vcpu = 0, .isa = ISA_SVM, .reason = SVM_EXIT_CPUID };
 	double per_run[NR_TIMED][rounds], above[rounds];
@@ -191,8 +197,12 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds)
 	for (int p = 0; p < NR_TIMED; p++)
 		printf("\"%s_ns\":%.1f,", timed_names[p], median(per_run[p], rounds));
 	printf("\"above_floor_ns\":%.1f},", median(above, rounds));
-	printf("\"counters\":{\"exits\":%llu,\"entries\":%llu,\"paired\":%llu}}\n",
-	       (unsigned long long)exits, (unsigned long long)entries, (unsigned long long)paired);
+	printf("\"slower_than_ns\":%llu,\"counters\":{\"exits\":%llu,\"entries\":%llu,\"paired\":%llu,"
+	       "\"outliers\":%llu,\"outliers_lost\":%llu}}\n",
+	       (unsigned long long)skel->rodata->slower_than_ns,
+	       (unsigned long long)exits, (unsigned long long)entries, (unsigned long long)paired,
+	       (unsigned long long)counter(skel, CNT_OUTLIERS),
+	       (unsigned long long)counter(skel, CNT_OUTLIERS_LOST));
 	return 0;
 }
 
@@ -240,7 +250,7 @@ static int attach_empty(struct bpf_cost_bpf *skel, bool raw)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R]\n"
+	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R] [--slower-than NS]\n"
 		   "       bpf_cost attach-empty [--raw]\n");
 }
 
@@ -249,6 +259,7 @@ int main(int argc, char **argv)
 	struct bpf_cost_bpf *skel = NULL;
 	bool testrun_mode, raw = false;
 	long pairs = 200000;
+	unsigned long long slower_than = 0;
 	int rounds = 5, stats_fd = -1, err = 1;
 
 	if (argc < 2 || (strcmp(argv[1], "testrun") && strcmp(argv[1], "attach-empty"))) {
@@ -261,6 +272,8 @@ int main(int argc, char **argv)
 			pairs = strtol(argv[++i], NULL, 10);
 		} else if (testrun_mode && i + 1 < argc && !strcmp(argv[i], "--rounds")) {
 			rounds = atoi(argv[++i]);
+		} else if (testrun_mode && i + 1 < argc && !strcmp(argv[i], "--slower-than")) {
+			slower_than = strtoull(argv[++i], NULL, 10);
 		} else if (!testrun_mode && !strcmp(argv[i], "--raw")) {
 			raw = true;
 		} else {
@@ -284,6 +297,7 @@ int main(int argc, char **argv)
 	/* As `vmexitprof -p PID`: the handlers run their pid filter, and pass. */
 	skel->rodata->target_pids[0] = getpid();
 	skel->rodata->nr_target_pids = 1;
+	skel->rodata->slower_than_ns = slower_than;
 	/* Load only what this mode attaches: attach() takes every loaded program with a target. */
 	bpf_program__set_autoload(skel->progs.empty_userspace_exit, !testrun_mode && !raw);
 	bpf_program__set_autoload(skel->progs.empty_fpu, !testrun_mode && !raw);

@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "vmexitprof.h"
+#include "outliers.bpf.h"
 
 #define E2BIG 7
 #define EEXIST 17
@@ -38,6 +39,7 @@ struct inflight {
 	struct io_key io;	/* the last port/MMIO access, while INFLIGHT_IO_* says so */
 	__u32 comm_vcpu;	/* vCPU id from the thread name (or VCPU_UNKNOWN), once INFLIGHT_COMM_READ */
 	__u64 pio_read_ns;	/* the VMM's handling time of a port read, once INFLIGHT_PIO_READ_TIMED */
+	struct outlier_exit ox;	/* --slower-than: the pending exit's details */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -326,6 +328,12 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 		return;
 	hist_add(h, delta, to_userspace, false, shared);
 	count_event(CNT_PAIRED);
+	/* Off (0), the verifier drops this; on, the one compare every other exit pays. */
+	if (slower_than_ns && delta >= slower_than_ns) {
+		count_event(CNT_OUTLIERS);
+		if (!outlier_send(&slot->ox, &key, now - delta, delta))
+			count_event(CNT_OUTLIERS_LOST);
+	}
 }
 
 struct {
@@ -424,8 +432,11 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 	__u64 *n;
 
 	count_event(CNT_USERSPACE_EXITS);
-	if (slot && slot->exit_ns)
+	if (slot && slot->exit_ns) {
 		slot->state |= INFLIGHT_TO_USERSPACE;
+		if (slower_than_ns)
+			outlier_note_uexit(&slot->ox, reason, err);
+	}
 	if (err < 0) {
 		key.reason = -err;
 		key.flags = UEXIT_FLAG_ERRNO;
@@ -479,6 +490,9 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 	key.vm_start = slot->vm_start;
 	key.vcpu = slot->uexit_vcpu;
 	key.reason = slot->uexit_reason;
+	/* The exit still pending went to the VMM: this is its handling time. */
+	if (slower_than_ns && slot->exit_ns && (slot->state & INFLIGHT_TO_USERSPACE))
+		outlier_note_vmm(&slot->ox, delta);
 	if (slot->state & INFLIGHT_PIO_READ_IN_VMM) {
 		slot->pio_read_ns = delta;
 		slot->state |= INFLIGHT_PIO_READ_TIMED;

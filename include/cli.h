@@ -24,6 +24,7 @@ struct trace_opts {
 	enum vmm_clock vmm_clock;	/* --vmm-time */
 	enum attach_mode attach;	/* --attach */
 	__u32 max_hist_keys;
+	__u64 slower_than_ns;		/* --slower-than: exits this slow become events; 0: off */
 	bool verbose;
 };
 

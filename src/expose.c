@@ -48,6 +48,8 @@ static const enum counter_family counter_families[NR_COUNTERS] = {
 	[CNT_VMS_SEEN_FULL] = COUNTER_LOSS,
 	[CNT_MINMAX_CONTENDED] = COUNTER_LOSS,
 	[CNT_IO_UNTRACKED] = COUNTER_LOSS,
+	[CNT_OUTLIERS] = COUNTER_EVENT,
+	[CNT_OUTLIERS_LOST] = COUNTER_LOSS,
 };
 
 static void family(FILE *out, const char *name, const char *type, const char *help)

@@ -219,6 +219,10 @@ static void print_counters(FILE *out, const struct summary *sum)
 			(unsigned long long)c[CNT_SLOT_FAILED], (unsigned long long)c[CNT_VMM_UNTIMED],
 			(unsigned long long)c[CNT_IO_UNTRACKED], (unsigned long long)c[CNT_VMS_SEEN_FULL],
 			(unsigned long long)c[CNT_MINMAX_CONTENDED]);
+	if (c[CNT_OUTLIERS] || c[CNT_OUTLIERS_LOST])
+		fprintf(out, "Slow exits (--slower-than): %llu, of which %llu lost because the ring "
+			"buffer was full (not printed, not in the files).\n",
+			(unsigned long long)c[CNT_OUTLIERS], (unsigned long long)c[CNT_OUTLIERS_LOST]);
 }
 
 /*
@@ -429,7 +433,7 @@ void print_interval_text(FILE *out, const struct summary *sum, const struct reas
 	static const enum counter lost[] = {
 		CNT_ENTRY_WITHOUT_EXIT, CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED,
 		CNT_UEXIT_DROPPED, CNT_IO_DROPPED, CNT_VMM_DROPPED, CNT_SLOT_FAILED, CNT_VMM_UNTIMED,
-		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED,
+		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED, CNT_OUTLIERS_LOST,
 	};
 	bool any = false;
 

@@ -409,7 +409,7 @@ static void expect_counters(struct exit_entry_test_bpf *skel, const __u64 want[N
 static bool slot_of(struct exit_entry_test_bpf *skel, __u64 tid, __u64 *exit_ns)
 {
 	/* struct inflight is BPF-side only: exit_ns is its first member. */
-	__u64 v[16];
+	__u64 v[32];
 
 	if (bpf_map__value_size(skel->maps.inflight_by_tid) > sizeof(v) ||
 	    bpf_map__lookup_elem(skel->maps.inflight_by_tid, &tid, sizeof(tid), v,

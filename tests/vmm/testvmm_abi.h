@@ -74,6 +74,12 @@
 #define TESTVMM_P_RDMSR_DONE		0x10	/* u64, incremented by the guest */
 #define TESTVMM_P_WRMSR_DONE		0x18	/* u64, incremented by the guest */
 #define TESTVMM_P_PHASES		0x20	/* phase records follow */
+/*
+ * u64: the guest's TSC (rdtsc) just before each data-port OUT or IN, so
+ * that the VMM knows the guest's own time of each slow exit. After the
+ * phase records (0x20 + 8 * 32 = 0x120).
+ */
+#define TESTVMM_P_PIO_TSC		0x120
 
 #define TESTVMM_MAX_PHASES		8
 #define TESTVMM_PHASE_SIZE		32
