@@ -13,6 +13,7 @@
 #include "reasons.h"
 #include "snapshot.h"
 
-void trace_out_write(FILE *out, const struct run *run, const struct reason_table *names);
+/* 0, or ENOMEM (the file is then not kept: the caller writes it atomically). */
+int trace_out_write(FILE *out, const struct run *run, const struct reason_table *names);
 
 #endif /* VMEXITPROF_TRACE_OUT_H */

@@ -140,8 +140,7 @@ static int write_trace(FILE *f, void *ctx)
 {
 	const struct file_content *c = ctx;
 
-	trace_out_write(f, c->run, c->names);
-	return 0;
+	return trace_out_write(f, c->run, c->names);
 }
 
 /* report FILE: the dump's slow exits, as a live run printed them. */

@@ -32,7 +32,7 @@ static const char *isa_name(__u16 isa)
 
 void print_outlier_header(FILE *out)
 {
-	fprintf(out, "# slow exits as they happen: seconds since the start, then the exit's fields\n");
+	fprintf(out, "# slow exits (--slower-than): seconds since the start, then the exit's fields\n");
 }
 
 void print_outlier_text(FILE *out, const struct outlier *o, const struct reason_table *names)

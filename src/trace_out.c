@@ -6,7 +6,9 @@
  * guest's TSC of each exit are in its args, to line it up with the
  * guest's own trace.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_writer.h"
@@ -20,19 +22,26 @@ static __u64 track_of(const struct outlier *o)
 	return o->ev.vcpu == VCPU_UNKNOWN ? 1000000 : o->ev.vcpu;
 }
 
-/* Whether o is the first of the run with its VM (and vCPU, if vcpu): metadata once. */
-static bool first_of(const struct run *run, size_t i, bool vcpu)
+/* The VMs and vCPUs named so far: a few, however many slow exits. */
+struct seen {
+	struct { __u32 pid; __u64 start; __u32 vcpu; } *keys;
+	size_t nr;
+};
+
+/* Whether (o's VM, vcpu) is new, noting it; vcpu VCPU_ANY for the VM alone. -1: no memory. */
+#define VCPU_ANY (VCPU_UNKNOWN - 1)
+static int first_of(struct seen *seen, const struct outlier *o, __u32 vcpu)
 {
-	const struct outlier *o = &run->outliers[i];
-
-	for (size_t j = 0; j < i; j++) {
-		const struct outlier *p = &run->outliers[j];
-
-		if (p->ev.pid == o->ev.pid && p->ev.vm_start == o->ev.vm_start &&
-		    (!vcpu || p->ev.vcpu == o->ev.vcpu))
-			return false;
-	}
-	return true;
+	for (size_t i = 0; i < seen->nr; i++)
+		if (seen->keys[i].pid == o->ev.pid && seen->keys[i].start == o->ev.vm_start &&
+		    seen->keys[i].vcpu == vcpu)
+			return 0;
+	if (!array_append(&seen->keys, &seen->nr, sizeof(*seen->keys)))
+		return -1;
+	seen->keys[seen->nr - 1].pid = o->ev.pid;
+	seen->keys[seen->nr - 1].start = o->ev.vm_start;
+	seen->keys[seen->nr - 1].vcpu = vcpu;
+	return 1;
 }
 
 static void metadata(struct json_writer *w, const char *what, __u32 pid, __u64 tid, bool thread,
@@ -58,9 +67,11 @@ static void micros_field(struct json_writer *w, const char *name, __u64 ns)
 	jsonw_decimal(w, ns, 3);
 }
 
-void trace_out_write(FILE *out, const struct run *run, const struct reason_table *names)
+int trace_out_write(FILE *out, const struct run *run, const struct reason_table *names)
 {
+	struct seen seen = {};
 	struct json_writer w;
+	int first = 0;
 	char name[192], reason[64];
 
 	jsonw_init(&w, out);
@@ -76,11 +87,15 @@ void trace_out_write(FILE *out, const struct run *run, const struct reason_table
 		const struct outlier *o = &run->outliers[i];
 		const struct run_vm *vm = run_vm(run, o->ev.pid, o->ev.vm_start);
 
-		if (first_of(run, i, false)) {
+		if ((first = first_of(&seen, o, VCPU_ANY)) < 0)
+			break;
+		if (first) {
 			snprintf(name, sizeof(name), "%s (pid %u)", vm ? vm->name : "VM", o->ev.pid);
 			metadata(&w, "process_name", o->ev.pid, 0, false, name);
 		}
-		if (first_of(run, i, true)) {
+		if ((first = first_of(&seen, o, o->ev.vcpu)) < 0)
+			break;
+		if (first) {
 			if (o->ev.vcpu == VCPU_UNKNOWN)
 				snprintf(name, sizeof(name), "vCPU unknown");
 			else
@@ -106,4 +121,6 @@ void trace_out_write(FILE *out, const struct run *run, const struct reason_table
 	jsonw_end_array(&w);
 	jsonw_end_object(&w);
 	fputc('\n', out);
+	free(seen.keys);
+	return first < 0 ? ENOMEM : 0;
 }
