@@ -114,11 +114,16 @@ def native(rows, out, goals):
         for p in a["programs"]:
             if p["who"] == "empty" or not p["run_cnt"]:
                 continue
-            tp = next((k for k in empty if k.startswith(p["name"])), None) if p["type"] == "tracepoint" else None
+            # A tp_btf program (type tracing, named NAME_btf) against the empty classic one on its
+            # tracepoint: bpf_stats times the program body only, so the floor is the same.
+            name = p["name"].removesuffix("_btf") if p["type"] == "tracing" else p["name"]
+            tp = next((k for k in empty if k.startswith(name)), None) if p["type"] in ("tracepoint", "tracing") \
+                else None
             ns = per_event(p)
             f = empty.get(tp)
             if tp:
-                what = f"kvm:{tp}" + (" (load and unload; unload returns at once)" if tp == "kvm_fpu" else "")
+                what = (f"kvm:{tp}" + (" (tp_btf)" if p["type"] == "tracing" else "")
+                        + (" (load and unload; unload returns at once)" if tp == "kvm_fpu" else ""))
             else:
                 what = f"{p['name']} (a USDT uprobe: no empty program measured there)"
             out.append(f"| {p['who']}: {what} | attached, host PIO loop ({p['run_cnt']} events) "
