@@ -62,6 +62,7 @@ PROFILER_OBJS := $(addprefix $(OUTPUT)/src/,main.o cli.o replay.o \
 	loader.o collect.o \
 	snapshot.o summary.o \
 	output.o print_text.o print_split.o print_json.o heatmap.o dump.o dump_read.o json_writer.o \
+	outliers.o tsc.o print_outlier.o trace_out.o \
 	publish.o expose.o exporter.o \
 	hist.o reasons.o msr_names.o util.o)
 TESTVMM_OBJS := $(OUTPUT)/tests/vmm/testvmm.o $(OUTPUT)/tests/vmm/guest.o $(OUTPUT)/src/proc.o \

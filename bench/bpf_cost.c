@@ -3,7 +3,7 @@
  * bpf_cost: native BPF time per event of vmexitprof's programs, from the
  * kernel's own bpf_stats (run_time_ns / run_cnt), for bench/run.
  *
- *   bpf_cost testrun [--pairs N] [--rounds R]
+ *   bpf_cost testrun [--pairs N] [--rounds R] [--slower-than NS]
  *	Runs the exit and entry handlers (bench/bpf_cost.bpf.c; tp_btf's,
  *	and classic's) N times per round through BPF_PROG_TEST_RUN on this thread, each pair followed
  *	by a pair of empty programs run the same way (the floor) and by the
@@ -15,6 +15,11 @@
  *	With --halt-msr, as with --msr --halt: an MSR access (kvm_msr) and a
  *	wakeup (kvm_vcpu_wakeup) run between each exit and its entry, timed
  *	too ("msr", "wakeup"), and the entry puts both into their rows.
+ *	--slower-than NS loads the handlers as vmexitprof --slower-than
+ *	does (every exit's details kept; none reaches NS unless NS is 1, and
+ *	then each is sent: the ring buffer must have had them all or lost
+ *	them counted), and times svm_detail_reads, the SVM reads it makes
+ *	instead of svm_reason_reads.
  *
  *   bpf_cost attach-empty [--raw]
  *	Attaches empty programs to kvm:kvm_userspace_exit, kvm:kvm_fpu,
@@ -117,12 +122,12 @@ static double median(const double *v, int n)
 enum {
 	P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT, P_CLOCK_ENTRY,
 	P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS,
-	P_SCHED_SWITCH, P_MSR, P_WAKEUP, NR_TIMED
+	P_SCHED_SWITCH, P_MSR, P_WAKEUP, P_SVM_DETAIL_READS, NR_TIMED
 };
 static const char *const timed_names[NR_TIMED] = {
 	"exit", "entry", "empty_exit", "empty_entry", "clock_exit", "clock_entry",
 	"timer_exit", "timer_entry", "classic_exit", "classic_entry", "svm_reason_reads",
-	"sched_switch", "msr", "wakeup",
+	"sched_switch", "msr", "wakeup", "svm_detail_reads",
 };
 
 static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds, bool halt_msr)
@@ -134,7 +139,7 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds, bool halt_
 		skel->progs.timer_exit, skel->progs.timer_entry,
 		skel->progs.bench_classic_exit, skel->progs.bench_classic_entry,
 		skel->progs.svm_reason_reads, skel->progs.bench_sched_switch,
-		skel->progs.bench_kvm_msr, skel->progs.bench_kvm_wakeup,
+		skel->progs.bench_kvm_msr, skel->progs.bench_kvm_wakeup, skel->progs.svm_detail_reads,
 	};
 	/*
 	 * The order they run in; with --halt-msr an MSR access and a wakeup come
@@ -142,10 +147,11 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds, bool halt_
 	 */
 	static const int plain[] = { P_EXIT, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY, P_CLOCK_EXIT,
 				     P_CLOCK_ENTRY, P_TIMER_EXIT, P_TIMER_ENTRY, P_CLASSIC_EXIT,
-				     P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH };
+				     P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH, P_SVM_DETAIL_READS };
 	static const int with[] = { P_EXIT, P_MSR, P_WAKEUP, P_ENTRY, P_EMPTY_EXIT, P_EMPTY_ENTRY,
 				    P_CLOCK_EXIT, P_CLOCK_ENTRY, P_TIMER_EXIT, P_TIMER_ENTRY,
-				    P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH };
+				    P_CLASSIC_EXIT, P_CLASSIC_ENTRY, P_SVM_REASON_READS, P_SCHED_SWITCH,
+				    P_SVM_DETAIL_READS };
 	const int *order = halt_msr ? with : plain;
 	int nr = halt_msr ? (int)ARRAY_SIZE(with) : (int)ARRAY_SIZE(plain);
 	struct bench_kvm_event ev = { .vcpu = 0, .isa = ISA_SVM, .reason = SVM_EXIT_CPUID };
@@ -220,8 +226,12 @@ static int testrun(struct bpf_cost_bpf *skel, long pairs, int rounds, bool halt_
 	for (int p = 0; p < NR_TIMED; p++)
 		printf("\"%s_ns\":%.1f,", timed_names[p], median(per_run[p], rounds));
 	printf("\"above_floor_ns\":%.1f},", median(above, rounds));
-	printf("\"counters\":{\"exits\":%llu,\"entries\":%llu,\"paired\":%llu}}\n",
-	       (unsigned long long)exits, (unsigned long long)entries, (unsigned long long)paired);
+	printf("\"slower_than_ns\":%llu,\"counters\":{\"exits\":%llu,\"entries\":%llu,\"paired\":%llu,"
+	       "\"outliers\":%llu,\"outliers_lost\":%llu}}\n",
+	       (unsigned long long)skel->rodata->slower_than_ns,
+	       (unsigned long long)exits, (unsigned long long)entries, (unsigned long long)paired,
+	       (unsigned long long)counter(skel, CNT_OUTLIERS),
+	       (unsigned long long)counter(skel, CNT_OUTLIERS_LOST));
 	return 0;
 }
 
@@ -269,7 +279,7 @@ static int attach_empty(struct bpf_cost_bpf *skel, bool raw)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R] [--halt-msr]\n"
+	fprintf(f, "usage: bpf_cost testrun [--pairs N] [--rounds R] [--halt-msr] [--slower-than NS]\n"
 		   "       bpf_cost attach-empty [--raw]\n");
 }
 
@@ -278,6 +288,7 @@ int main(int argc, char **argv)
 	struct bpf_cost_bpf *skel = NULL;
 	bool testrun_mode, raw = false, halt_msr = false;
 	long pairs = 200000;
+	unsigned long long slower_than = 0;
 	int rounds = 5, stats_fd = -1, err = 1;
 
 	if (argc < 2 || (strcmp(argv[1], "testrun") && strcmp(argv[1], "attach-empty"))) {
@@ -292,6 +303,8 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[++i]);
 		} else if (testrun_mode && !strcmp(argv[i], "--halt-msr")) {
 			halt_msr = true;
+		} else if (testrun_mode && i + 1 < argc && !strcmp(argv[i], "--slower-than")) {
+			slower_than = strtoull(argv[++i], NULL, 10);
 		} else if (!testrun_mode && !strcmp(argv[i], "--raw")) {
 			raw = true;
 		} else {
@@ -320,6 +333,7 @@ int main(int argc, char **argv)
 	skel->rodata->trace_halts = halt_msr;
 	bpf_program__set_autoload(skel->progs.bench_kvm_msr, testrun_mode);
 	bpf_program__set_autoload(skel->progs.bench_kvm_wakeup, testrun_mode);
+	skel->rodata->slower_than_ns = slower_than;
 	/* Load only what this mode attaches: attach() takes every loaded program with a target. */
 	bpf_program__set_autoload(skel->progs.empty_userspace_exit, !testrun_mode && !raw);
 	bpf_program__set_autoload(skel->progs.empty_fpu, !testrun_mode && !raw);

@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "vmexitprof.h"
+#include "outliers.bpf.h"
 
 #define E2BIG 7
 #define EEXIST 17
@@ -49,6 +50,7 @@ struct inflight {
 	/* --bql (bpf/bql.bpf.h): a wait for QEMU's global mutex under way, and the waits' sums. */
 	__u64 bql_lock_ns, vmm_bql_ns, exit_vmm_bql_ns;
 	__u64 wake_ns;		/* --halt: the last wakeup from a halt, while INFLIGHT_WOKEN */
+	struct outlier_exit ox;	/* --slower-than: the pending exit's details */
 };
 
 #define INFLIGHT_VCPU_KNOWN	1	/* vcpu came from a kvm_exit */
@@ -519,6 +521,12 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 	if (slot->state & INFLIGHT_EXIT_SPLIT)
 		split_add_exit(h, slot, shared);
 	count_event(CNT_PAIRED);
+	/* Off (0), the verifier drops this; on, the one compare every other exit pays. */
+	if (slower_than_ns && delta >= slower_than_ns) {
+		count_event(CNT_OUTLIERS);
+		if (!outlier_send(&slot->ox, &key, now - delta, delta))
+			count_event(CNT_OUTLIERS_LOST);
+	}
 }
 
 /*
@@ -609,8 +617,11 @@ static __always_inline void record_userspace_exit(struct inflight *slot, __u64 n
 	__u64 *n;
 
 	count_event(CNT_USERSPACE_EXITS);
-	if (slot && slot->exit_ns)
+	if (slot && slot->exit_ns) {
 		slot->state |= INFLIGHT_TO_USERSPACE;
+		if (slower_than_ns)
+			outlier_note_uexit(&slot->ox, reason, err);
+	}
 	if (err < 0) {
 		key.reason = -err;
 		key.flags = UEXIT_FLAG_ERRNO;
@@ -681,6 +692,9 @@ static __always_inline void record_kvm_run(struct inflight *slot, __u64 now, __u
 		slot->exit_vmm_bql_ns += vmm_bql;
 		slot->state |= INFLIGHT_EXIT_SPLIT;
 	}
+	/* The exit still pending went to the VMM: this is its handling time. */
+	if (slower_than_ns && slot->exit_ns && (slot->state & INFLIGHT_TO_USERSPACE))
+		outlier_note_vmm(&slot->ox, delta);
 	if (slot->state & INFLIGHT_PIO_READ_IN_VMM) {
 		slot->pio_read_ns = delta;
 		slot->state |= INFLIGHT_PIO_READ_TIMED;

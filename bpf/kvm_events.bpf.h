@@ -167,7 +167,8 @@ static __always_inline __u32 exit_vcpu(struct inflight *slot, __u32 pid, __u32 v
  * name (vcpu_id, and isa ISA_VMX, are what kernels without those fields
  * get: VCPU_UNKNOWN and VMX).
  */
-static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_reason)
+static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_reason,
+					const struct exit_detail *d)
 {
 	__u32 pid, vcpu;
 	struct task_struct *task = current_task(&pid);
@@ -180,11 +181,13 @@ static __always_inline void on_kvm_exit(__u32 vcpu_id, __u32 isa, __u32 exit_rea
 	if (!vcpu_wanted(vcpu))
 		return;
 	record_exit(slot, bpf_ktime_get_ns(), vcpu, isa, exit_reason);
+	if (slower_than_ns && slot)
+		outlier_note_exit(&slot->ox, d);
 }
 
 /* kvm_exit, BTF-typed: vcpu_idx is KVM's own number of the vCPU, no name to read. */
 static __always_inline void on_kvm_exit_btf(__u32 vcpu_idx, __u32 vcpu_id, __u32 isa,
-					    __u32 exit_reason)
+					    __u32 exit_reason, const struct exit_detail *d)
 {
 	__u32 pid;
 	struct task_struct *task = current_task(&pid);
@@ -195,6 +198,8 @@ static __always_inline void on_kvm_exit_btf(__u32 vcpu_idx, __u32 vcpu_id, __u32
 	slot = current_slot(task, true);
 	note_vcpu_id(slot, pid, vcpu_idx, vcpu_id);
 	record_exit(slot, bpf_ktime_get_ns(), vcpu_idx, isa, exit_reason);
+	if (slower_than_ns && slot)
+		outlier_note_exit(&slot->ox, d);
 }
 
 static __always_inline void on_kvm_entry_btf(__u32 vcpu_idx)

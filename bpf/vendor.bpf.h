@@ -54,4 +54,48 @@ static __always_inline __u32 exit_reason_of(struct kvm_vcpu *vcpu, __u32 isa)
 	return EXIT_REASON_UNREADABLE;
 }
 
+/* x86's VCPU_REGS_RIP: the index of RIP in kvm_vcpu_arch.regs. */
+#define KVM_VCPU_REGS_RIP 16
+
+/*
+ * exit_reason_of() with --slower-than's details of the exit (vcpu: the
+ * tp_btf program's own argument, loaded from directly), where they cost
+ * no VMREAD and no further read: the guest RIP from KVM's register cache
+ * when regs_avail says it is current (SVM copies RIP from the VMCB at
+ * every exit; VMX reads it lazily, so mostly absent there, never stale);
+ * on SVM exit_info_1/2, which follow exit_code in the VMCB, in the same
+ * probe read as the exit code (VMX's qualification is a VMREAD: absent).
+ */
+static __always_inline __u32 exit_reason_detail_of(struct kvm_vcpu *vcpu, __u32 isa,
+						   struct exit_detail *d)
+{
+	d->vcpu_id = vcpu->vcpu_id;
+#if defined(__TARGET_ARCH_x86)
+	if (bpf_core_field_exists(vcpu->arch.regs_avail) &&
+	    (vcpu->arch.regs_avail & (1U << KVM_VCPU_REGS_RIP))) {
+		d->rip = vcpu->arch.regs[KVM_VCPU_REGS_RIP];
+		d->flags |= OUTLIER_RIP;
+	}
+	if (isa == ISA_SVM && (vendor_isa == ISA_SVM || bpf_core_type_exists(struct vcpu_svm)) &&
+	    bpf_core_field_exists(struct vmcb_control_area, exit_info_2) &&
+	    bpf_core_field_offset(struct vmcb_control_area, exit_info_1) ==
+	    bpf_core_field_offset(struct vmcb_control_area, exit_code) + 8 &&
+	    bpf_core_field_offset(struct vmcb_control_area, exit_info_2) ==
+	    bpf_core_field_offset(struct vmcb_control_area, exit_code) + 16) {
+		struct vcpu_svm *svm = (void *)vcpu - bpf_core_field_offset(struct vcpu_svm, vcpu);
+		struct vmcb *vmcb = BPF_CORE_READ(svm, vmcb);
+		/* exit_code (its low half where it is a u64), exit_info_1, exit_info_2. */
+		__u64 control[3];
+
+		if (bpf_probe_read_kernel(control, sizeof(control), &vmcb->control.exit_code))
+			return EXIT_REASON_UNREADABLE;
+		d->info1 = control[1];
+		d->info2 = control[2];
+		d->flags |= OUTLIER_INFO;
+		return (__u32)control[0];
+	}
+#endif
+	return exit_reason_of(vcpu, isa);
+}
+
 #endif /* VMEXITPROF_VENDOR_BPF_H */

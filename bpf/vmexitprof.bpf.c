@@ -55,10 +55,15 @@ static __always_inline bool in_kvm_run_ioctl(void)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
+	struct exit_detail d = { .vcpu_id = VCPU_UNKNOWN };
+	__u32 reason;
+
 	/* The verifier does not know the tracepoint never passes NULL. */
 	if (!vcpu)
 		return 0;
-	on_kvm_exit_btf(vcpu->vcpu_idx, vcpu->vcpu_id, isa, exit_reason_of(vcpu, isa));
+	/* --slower-than is off by default: then the verifier drops the details. */
+	reason = slower_than_ns ? exit_reason_detail_of(vcpu, isa, &d) : exit_reason_of(vcpu, isa);
+	on_kvm_exit_btf(vcpu->vcpu_idx, vcpu->vcpu_id, isa, reason, &d);
 	return 0;
 }
 
@@ -162,13 +167,25 @@ SEC("tp/kvm/kvm_exit")
 int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
 	__u32 vcpu = VCPU_UNKNOWN, isa = ISA_VMX;
+	struct exit_detail d = {};
 
 	/* vcpu_id came with 5.x, isa with SVM support: older kernels lack them. */
 	if (bpf_core_field_exists(ctx->vcpu_id))
 		vcpu = ctx->vcpu_id;
 	if (bpf_core_field_exists(ctx->isa))
 		isa = ctx->isa;
-	on_kvm_exit(vcpu, isa, ctx->exit_reason);
+	d.vcpu_id = vcpu;
+	/* The record has them already (the kernel read them for it): free. */
+	if (slower_than_ns && bpf_core_field_exists(ctx->guest_rip)) {
+		d.rip = ctx->guest_rip;
+		d.flags |= OUTLIER_RIP;
+	}
+	if (slower_than_ns && bpf_core_field_exists(ctx->info2)) {
+		d.info1 = ctx->info1;
+		d.info2 = ctx->info2;
+		d.flags |= OUTLIER_INFO;
+	}
+	on_kvm_exit(vcpu, isa, ctx->exit_reason, &d);
 	return 1;
 }
 

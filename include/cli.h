@@ -27,6 +27,7 @@ struct trace_opts {
 	enum vmm_clock vmm_clock;	/* --vmm-time */
 	enum attach_mode attach;	/* --attach */
 	__u32 max_hist_keys;
+	__u64 slower_than_ns;		/* --slower-than: exits this slow become events; 0: off */
 	bool verbose;
 	bool no_sched;			/* --no-sched: no sched_switch/sched_wakeup programs */
 	bool bql;			/* --bql: QEMU's mutex probes, for its global mutex */

@@ -64,6 +64,8 @@ extern const struct dump_record dump_hist_record;
 /* userspace (struct snap_uexit) and port/MMIO tallies (struct snap_io). */
 extern const struct dump_record dump_uexit_record;
 extern const struct dump_record dump_io_record;
+/* The slow exits (struct outlier; optional: only with --slower-than). */
+extern const struct dump_record dump_outlier_record;
 
 /* The other members, named here once for writer and reader. */
 #define DUMP_KEY_FORMAT		"format"
@@ -80,6 +82,7 @@ extern const struct dump_record dump_io_record;
 #define DUMP_KEY_END		"end_ns"
 #define DUMP_KEY_COUNTERS	"counters"		/* by counter_names[] */
 #define DUMP_KEY_BUCKETS	"buckets"
+#define DUMP_KEY_SLOWER_THAN	"slower_than_ns"	/* optional: with "outliers" */
 
 /* The three name tables: member, and the isa reasons_add() takes. */
 struct dump_names_table {

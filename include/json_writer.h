@@ -45,6 +45,8 @@ void jsonw_break(struct json_writer *w);
 void jsonw_string(struct json_writer *w, const char *s);
 void jsonw_uint(struct json_writer *w, __u64 v);
 void jsonw_int(struct json_writer *w, __s64 v);
+/* v / 10^decimals exactly, with that many digits after the point: 1234, 3 writes 1.234. */
+void jsonw_decimal(struct json_writer *w, __u64 v, unsigned int decimals);
 void jsonw_bool(struct json_writer *w, bool v);
 void jsonw_null(struct json_writer *w);
 

@@ -45,5 +45,7 @@ int loader_attach(struct loader *l, const struct trace_opts *opts);
  */
 void loader_detach(struct loader *l);
 void loader_close(struct loader *l);
+/* The fd of the slow exits' ring buffer (--slower-than). */
+int loader_outliers_fd(const struct loader *l);
 
 #endif /* VMEXITPROF_LOADER_H */

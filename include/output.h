@@ -26,6 +26,8 @@ struct output_opts {
 	const char *heatmap_out;	/* --heatmap-out FILE (.json, .csv or .svg) */
 	enum out_kind heatmap_out_kind;
 	enum color_mode color;		/* --color */
+	const char *trace_out;		/* --trace-out FILE.json: the slow exits for Perfetto */
+	bool list_outliers;		/* report FILE: print the dump's slow exits first */
 };
 
 /* Whether opt's file (--heatmap-out, --textfile) can be written, asked before tracing starts. 0, or -1 after a message. */

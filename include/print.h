@@ -36,4 +36,17 @@ void print_split_text(FILE *out, const struct reason_rows *set, const struct rea
 void print_report_json(FILE *out, const struct summary *sum, const struct reason_table *names,
 		       const struct print_opts *opts);
 
+/*
+ * print_outlier.c: one slow exit (--slower-than) as a text line, or as a
+ * JSON line ("type":"outlier"); and the dump's and trace's fields of it.
+ */
+struct outlier;
+void print_outlier_header(FILE *out);
+void print_outlier_text(FILE *out, const struct outlier *o, const struct reason_table *names);
+void print_outlier_json(FILE *out, const struct outlier *o, const struct reason_table *names);
+struct json_writer;
+/* Its members, into the JSON object being written (the JSON line's, the trace slice's args). */
+void outlier_json_fields(struct json_writer *w, const struct outlier *o,
+			 const struct reason_table *names);
+
 #endif /* VMEXITPROF_PRINT_H */

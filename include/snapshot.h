@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "outlier.h"
 #include "vmexitprof.h"
 
 struct snap_hist {
@@ -127,6 +128,9 @@ struct run {
 	size_t nr_folded_vms;		/* VMs merged into the FOLDED_VM_PID one */
 	struct run_vcpu_id *vcpu_ids;
 	size_t nr_vcpu_ids;
+	__u64 slower_than_ns;		/* --slower-than; 0: not asked */
+	struct outlier *outliers;	/* the slow exits received, in order */
+	size_t nr_outliers;
 };
 
 /* Append iv, taking what it owns. -ENOMEM or 0. */
@@ -138,6 +142,8 @@ const struct run_vm *run_vm(const struct run *run, __u32 pid, __u64 start);
 int run_add_vcpu_id(struct run *run, __u32 pid, __u64 start, __u32 vcpu, __u32 vcpu_id);
 /* That vcpu_id, or VCPU_UNKNOWN where it is not known to differ from vcpu. */
 __u32 run_vcpu_id(const struct run *run, __u32 pid, __u64 start, __u32 vcpu);
+/* Append a slow exit. -ENOMEM or 0. */
+int run_add_outlier(struct run *run, const struct outlier *o);
 void run_free(struct run *run);
 /*
  * Merge VM (pid, start)'s entries into the FOLDED_VM_PID VM's, in s (which

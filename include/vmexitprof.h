@@ -193,7 +193,39 @@ enum counter {
 	CNT_MINMAX_CONTENDED,		/* a min or max update given up after many racing writers */
 	CNT_IO_UNTRACKED,		/* a port/MMIO access tallied but not followed to the VMM: no slot */
 	CNT_HALT_DROPPED,		/* --halt: a halt or wake-to-entry time not recorded: maps full, no memory or no slot */
+	CNT_OUTLIERS,			/* --slower-than: exits at or over the threshold, sent or not */
+	CNT_OUTLIERS_LOST,		/* ... of those, not sent: the ring buffer was full */
 	NR_COUNTERS,
+};
+
+/*
+ * --slower-than: one exit whose exit->entry time reached the threshold,
+ * from the BPF ring buffer `outliers`. Times are bpf_ktime_get_ns
+ * (CLOCK_MONOTONIC); the loader adds wall time and the guest's TSC.
+ */
+#define OUTLIER_RING_BYTES	(1U << 20)	/* the ring buffer with --slower-than */
+#define OUTLIER_RIP		1	/* rip is the guest's RIP at the exit */
+#define OUTLIER_INFO		2	/* info1/info2 are the exit's (SVM exit_info_1/2, VMX qualification/intr info) */
+#define OUTLIER_TO_USERSPACE	4	/* it went to the VMM: uexit_reason is the KVM_EXIT_* */
+#define OUTLIER_UEXIT_ERRNO	8	/* ... KVM_RUN returned an error instead: uexit_reason is the errno */
+#define OUTLIER_VMM_TIMED	16	/* vmm_ns is the VMM's handling time of it */
+#define OUTLIER_FAILED_VMENTRY	32	/* VMX: a failed VM-entry */
+
+struct outlier_event {
+	__u64 exit_ns;		/* at kvm_exit */
+	__u64 duration_ns;	/* exit -> entry */
+	__u64 vm_start;		/* as hist_key.vm_start */
+	__u64 rip;
+	__u64 info1, info2;
+	__u64 vmm_ns;
+	__u32 pid, tid;
+	__u32 vcpu;		/* as hist_key.vcpu */
+	__u32 vcpu_id;		/* KVM's vcpu_id (debugfs's vcpuN), VCPU_UNKNOWN if not known */
+	__u32 reason;		/* as hist_key.reason */
+	__u32 uexit_reason;
+	__u16 isa;
+	__u16 flags;		/* OUTLIER_* */
+	__u32 exit_cpu, entry_cpu;	/* host CPUs */
 };
 
 /*

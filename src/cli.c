@@ -42,8 +42,10 @@ static const char doc[] =
 "                  [--attach auto|btf|classic]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--color WHEN]\n"
 "                  [--prometheus [ADDR:]PORT] [--textfile FILE.prom]\n"
+"                  [--slower-than DURATION [--trace-out FILE.json]]\n"
 "       vmexitprof report FILE [--sort KEY] [--per-vcpu] [--hist REASON|all]\n"
 "                  [--heatmap[=REASON|all|vmm]] [--heatmap-out FILE] [--json] [--color WHEN]\n"
+"                  [--trace-out FILE.json]\n"
 "\n"
 "EXAMPLES:\n"
 "    vmexitprof                  # every VM on the host, until Ctrl-C\n"
@@ -57,6 +59,7 @@ static const char doc[] =
 "    vmexitprof -p 1234 -I 1000 -c 60 --heatmap=npf  # a minute, NPF latency over time\n"
 "    vmexitprof -p 1234 -I 100 -d 30 --heatmap-out run.json  # save, then:\n"
 "    vmexitprof report run.json --heatmap --heatmap-out run.svg\n"
+"    vmexitprof -p 1234 --slower-than 2ms --trace-out slow.json  # each slow exit, for Perfetto\n"
 "    vmexitprof --prometheus 9560   # always on: http://127.0.0.1:9560/metrics";
 
 static const char *prog_name = "vmexitprof";
@@ -294,6 +297,50 @@ static int parse_heatmap_out(struct cli *cli, const struct cli_option *o, const 
 	return -1;
 }
 
+/* A duration with its unit: "500us", "2ms", "1.5s", "800ns"; into a __u64 of ns in [min, max]. */
+static int parse_duration(struct cli *cli, const struct cli_option *o, const char *arg)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	};
+	char label[32], *end = NULL;
+	size_t digits = strspn(arg, "0123456789");
+	double v = -1;
+
+	/* Decimal digits and at most one point: no sign, exponent, hex, inf or nan. */
+	if (digits && (arg[digits] != '.' || strspn(arg + digits + 1, "0123456789")))
+		v = strtod(arg, &end);
+	if (v >= 0 && end && end == arg + digits + (arg[digits] == '.' ?
+						    1 + strspn(arg + digits + 1, "0123456789") : 0)) {
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+			double ns = v * units[i].ns;
+
+			if (strcmp(end, units[i].unit))
+				continue;
+			if (ns < o->min || ns > o->max)
+				break;
+			*(__u64 *)field(cli, o) = (__u64)(ns + 0.5);
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: %s: '%s' is not %s (a number and ns, us, ms or s: 500us, 2ms; "
+		"%lluns to %llus)\n", prog_name, opt_label(o, label, sizeof(label)), arg, o->what,
+		o->min, o->max / 1000000000ULL);
+	return -1;
+}
+
+/* --trace-out FILE.json: the Chrome trace event format is JSON. */
+static int parse_trace_out(struct cli *cli, const struct cli_option *o, const char *arg)
+{
+	if (!has_suffix(arg, ".json")) {
+		fprintf(stderr, "%s: --%s: '%s' is not a file name ending in .json\n", prog_name,
+			o->name, arg);
+		return -1;
+	}
+	cli->output.trace_out = arg;
+	return 0;
+}
+
 /*
  * --prometheus [ADDR:]PORT: an IPv4 address, or an IPv6 one in brackets
  * ("[::1]:9100"); without one, 127.0.0.1: nothing else is bound unless
@@ -438,6 +485,17 @@ static const struct cli_option options[] = {
 	  .help = "write the run's data: FILE.json (the dump 'report'\n"
 		  "reads), FILE.csv (heatmap cells) or FILE.svg",
 	  .parse = parse_heatmap_out, AT(output.heatmap_out) },
+	{ .name = "slower-than", .has_arg = required_argument, .metavar = "DURATION",
+	  .help = "print every exit whose exit-to-entry time is at least\n"
+		  "DURATION (500us, 2ms) as it happens, with its wall\n"
+		  "time, guest TSC, CPUs, RIP, exit info and VMM time;\n"
+		  "kept in --heatmap-out's dump and --trace-out",
+	  .parse = parse_duration, AT(trace.slower_than_ns), .min = 1, .max = 3600ULL * 1000000000,
+	  .what = "a duration", .live_only = "--slower-than" },
+	{ .name = "trace-out", .has_arg = required_argument, .metavar = "FILE.json",
+	  .help = "write the slow exits (--slower-than) as a Chrome\n"
+		  "trace / Perfetto JSON file: a track per vCPU",
+	  .parse = parse_trace_out, AT(output.trace_out) },
 	KEYWORD("color", output.color, color_names, "WHEN",
 		"auto (a terminal without NO_COLOR), always or never", NULL),
 	FLAG("verbose", 'v', trace.verbose, "print libbpf debug output", NULL),
@@ -538,6 +596,16 @@ static int check_combinations(const struct cli *cli, bool report)
 		/* An exporter runs for days: it keeps no intervals, which these draw. */
 		fprintf(stderr, "%s: --heatmap and --heatmap-out keep every interval: not with "
 			"--prometheus or --textfile, which run for days\n", prog_name);
+		return -1;
+	}
+	if (cli->output.trace_out && !report && !cli->trace.slower_than_ns) {
+		fprintf(stderr, "%s: --trace-out writes the slow exits: it needs --slower-than\n",
+			prog_name);
+		return -1;
+	}
+	if (cli->output.trace_out && (cli->export.http || cli->export.textfile)) {
+		fprintf(stderr, "%s: --trace-out keeps every slow exit: not with --prometheus or "
+			"--textfile, which run for days\n", prog_name);
 		return -1;
 	}
 	if (cli->output.heatmap && !cli->interval_ms && !report) {

@@ -100,6 +100,32 @@ static const struct dump_field io_fields[] = {
 	FIELD(struct snap_io, st.faults, "faults", DUMP_OPTIONAL, 0, ~0ULL),
 };
 
+/* A slow exit (--slower-than): the BPF side's event as it is, flags saying what is valid. */
+static const struct dump_field outlier_fields[] = {
+	VM_FIELDS(struct outlier, ev.pid, ev.vm_start),
+	UINT(struct outlier, ev.tid, "tid", 0, 0xffffffff),
+	FIELD(struct outlier, ev.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
+	FIELD(struct outlier, ev.vcpu_id, "vcpu_id", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
+	UINT(struct outlier, ev.isa, "isa", ISA_VMX, ISA_SVM),
+	UINT(struct outlier, ev.reason, "reason", 0, 0xffffffff),
+	UINT(struct outlier, ev.flags, "flags", 0, 0xffff),
+	U64(struct outlier, ev.exit_ns, "mono_ns"),
+	U64(struct outlier, ev.duration_ns, "duration_ns"),
+	U64(struct outlier, since_start_ns, "since_start_ns"),
+	U64(struct outlier, wall_ns, "wall_ns"),
+	UINT(struct outlier, ev.exit_cpu, "exit_cpu", 0, 0xffffffff),
+	UINT(struct outlier, ev.entry_cpu, "entry_cpu", 0, 0xffffffff),
+	U64(struct outlier, ev.rip, "rip"),
+	U64(struct outlier, ev.info1, "info1"),
+	U64(struct outlier, ev.info2, "info2"),
+	UINT(struct outlier, ev.uexit_reason, "uexit_reason", 0, 0xffffffff),
+	U64(struct outlier, ev.vmm_ns, "vmm_ns"),
+	FIELD(struct outlier, has_guest_tsc, "has_guest_tsc", DUMP_BOOL, 0, 1),
+	U64(struct outlier, guest_tsc, "guest_tsc"),
+	U64(struct outlier, guest_tsc_err, "guest_tsc_err"),
+};
+
+const struct dump_record dump_outlier_record = RECORD(struct outlier, "outliers", outlier_fields);
 const struct dump_record dump_run_record = RECORD(struct run, NULL, run_fields);
 const struct dump_record dump_vm_record = RECORD(struct run_vm, DUMP_KEY_VMS, vm_fields);
 const struct dump_record dump_vcpu_id_record = RECORD(struct run_vcpu_id, "vcpu_ids", vcpu_id_fields);
@@ -258,6 +284,19 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 	jsonw_end_array(&w);
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
 		names_json(&w, dump_names_tables[t].key, tables[t].tab, tables[t].nr);
+	/* Only a run with --slower-than has them: other dumps stay as they were. */
+	if (run->slower_than_ns) {
+		jsonw_break(&w);
+		jsonw_uint_field(&w, DUMP_KEY_SLOWER_THAN, run->slower_than_ns);
+		jsonw_array_field(&w, dump_outlier_record.array);
+		for (size_t i = 0; i < run->nr_outliers; i++) {
+			jsonw_break(&w);
+			jsonw_start_object(&w);
+			record_fields(&w, &dump_outlier_record, &run->outliers[i]);
+			jsonw_end_object(&w);
+		}
+		jsonw_end_array(&w);
+	}
 	jsonw_break(&w);
 	jsonw_array_field(&w, DUMP_KEY_INTERVALS);
 	for (size_t i = 0; i < run->nr_intervals; i++) {

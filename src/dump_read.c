@@ -322,6 +322,30 @@ static bool read_vcpu_ids(struct reader *r, const json_object *doc, struct run *
 	return true;
 }
 
+/* "slower_than_ns" and "outliers", where the run had --slower-than. */
+static bool read_outliers(struct reader *r, const json_object *doc, struct run *run)
+{
+	const json_object *arr;
+	char where[64];
+
+	if (!member(doc, DUMP_KEY_SLOWER_THAN))
+		return true;
+	if (!get_uint(r, doc, DUMP_KEY_SLOWER_THAN, 1, ~0ULL, &run->slower_than_ns, ""))
+		return false;
+	if (!(arr = get_array(r, doc, dump_outlier_record.array, "")))
+		return false;
+	for (size_t i = 0; i < array_len(arr); i++) {
+		struct outlier o = {};
+
+		snprintf(where, sizeof(where), "%s[%zu]", dump_outlier_record.array, i);
+		if (!read_fields(r, array_at(arr, i), &dump_outlier_record, &o, where))
+			return false;
+		if (run_add_outlier(run, &o))
+			return fail(r, where, "out of memory");
+	}
+	return true;
+}
+
 static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 		     struct reason_table *names)
 {
@@ -373,7 +397,7 @@ static bool read_run(struct reader *r, const json_object *doc, struct run *run,
 			return fail(r, "", "%s[%u] differs from this vmexitprof's buckets",
 				    DUMP_KEY_BOUNDS, b);
 	}
-	if (!read_vms(r, doc, run) || !read_vcpu_ids(r, doc, run))
+	if (!read_vms(r, doc, run) || !read_vcpu_ids(r, doc, run) || !read_outliers(r, doc, run))
 		return false;
 	for (size_t t = 0; t < ARRAY_SIZE(dump_names_tables); t++)
 		if (!read_names(r, doc, &dump_names_tables[t], names))

@@ -49,6 +49,8 @@ static const enum counter_family counter_families[NR_COUNTERS] = {
 	[CNT_MINMAX_CONTENDED] = COUNTER_LOSS,
 	[CNT_IO_UNTRACKED] = COUNTER_LOSS,
 	[CNT_HALT_DROPPED] = COUNTER_LOSS,
+	[CNT_OUTLIERS] = COUNTER_EVENT,
+	[CNT_OUTLIERS_LOST] = COUNTER_LOSS,
 };
 
 static void family(FILE *out, const char *name, const char *type, const char *help)

@@ -97,6 +97,20 @@ void jsonw_uint(struct json_writer *w, __u64 v)
 	fprintf(w->out, "%llu", (unsigned long long)v);
 }
 
+void jsonw_decimal(struct json_writer *w, __u64 v, unsigned int decimals)
+{
+	__u64 scale = 1;
+
+	for (unsigned int i = 0; i < decimals; i++)
+		scale *= 10;
+	before_value(w);
+	if (decimals)
+		fprintf(w->out, "%llu.%0*llu", (unsigned long long)(v / scale), (int)decimals,
+			(unsigned long long)(v % scale));
+	else
+		fprintf(w->out, "%llu", (unsigned long long)v);
+}
+
 void jsonw_int(struct json_writer *w, __s64 v)
 {
 	before_value(w);

@@ -150,6 +150,7 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *op
 				   !access("/sys/module/kvm_intel", F_OK) ? ISA_VMX : 0;
 	/* So that the BPF side reads process start times in /proc's unit. */
 	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
+	skel->rodata->slower_than_ns = opts->slower_than_ns;
 }
 
 static struct prog_set prog_set(struct vmexitprof_bpf *skel, enum attach_mode mode)
@@ -228,6 +229,9 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.vms_seen, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.vcpu_ids, opts->max_hist_keys);
+	/* --slower-than: ~9000 slow exits between two reads (100 ms); else the least there is. */
+	bpf_map__set_max_entries(skel->maps.outliers, opts->slower_than_ns ? OUTLIER_RING_BYTES :
+				 (__u32)sysconf(_SC_PAGESIZE));
 	err = vmexitprof_bpf__load(skel);
 	if (err) {
 		vmexitprof_bpf__destroy(skel);
@@ -613,4 +617,9 @@ void loader_close(struct loader *l)
 	detach_usdt(l);
 	vmexitprof_bpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+int loader_outliers_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.outliers);
 }

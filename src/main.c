@@ -16,6 +16,7 @@
 #include "collect.h"
 #include "host.h"
 #include "loader.h"
+#include "outliers.h"
 #include "output.h"
 #include "proc.h"
 #include "publish.h"
@@ -92,6 +93,7 @@ struct session {
 	bool keep_intervals;		/* for the heatmap or the dump */
 	bool exporting;			/* --prometheus or --textfile: -I publishes, prints nothing */
 	struct publisher pub;
+	struct outlier_reader outliers;	/* --slower-than; .rb NULL without */
 	bool no_kvm_exit;		/* guests ran, kvm_exit never fired: said so on stderr */
 	__u64 target_starts[MAX_TARGET_PIDS];	/* -p's processes' start times */
 	__u64 interval_start_ns;	/* since the run started */
@@ -185,7 +187,17 @@ static int trace_loop(struct session *s, __u64 start)
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
 		/* Wake for the next interval's end on time; else poll. */
-		sleep_ms(next_ms && next_ms - elapsed_ms < POLL_MS ? next_ms - elapsed_ms : POLL_MS);
+		unsigned int wait_ms = next_ms && next_ms - elapsed_ms < POLL_MS ? next_ms - elapsed_ms :
+						POLL_MS;
+
+		/* With --slower-than, the wait is for slow exits too: printed as they come. */
+		if (s->outliers.rb) {
+			err = outliers_wait(&s->outliers, wait_ms);
+			if (err)
+				return err;
+		} else {
+			sleep_ms(wait_ms);
+		}
 		kvm_modules_check(&kvm_modules);
 		now = now_ns();
 		elapsed_ms = (now - start) / 1000000;
@@ -276,8 +288,10 @@ int main(int argc, char **argv)
 	err = cli_parse(&cli, argc, argv);
 	if (err)
 		return err < 0 ? 2 : 0;
-	if (cli.report_file)
+	if (cli.report_file) {
+		cli.output.list_outliers = true;
 		return replay(cli.report_file, &cli.output);
+	}
 	/*
 	 * Early, so a Ctrl-C during a slow load still ends with a report. A
 	 * closed terminal (SIGHUP) ends the run the same way, files written.
@@ -303,6 +317,8 @@ int main(int argc, char **argv)
 	}
 	err = 1;
 	if (cli.output.heatmap_out && output_check_writable("--heatmap-out", cli.output.heatmap_out))
+		goto cleanup;
+	if (cli.output.trace_out && output_check_writable("--trace-out", cli.output.trace_out))
 		goto cleanup;
 	if (cli.export.textfile && output_check_writable("--textfile", cli.export.textfile))
 		goto cleanup;
@@ -334,6 +350,7 @@ int main(int argc, char **argv)
 	s.run.msr = cli.trace.msr;
 	s.run.cpuid = cli.trace.cpuid;
 	s.run.halt = cli.trace.halt;
+	s.run.slower_than_ns = cli.trace.slower_than_ns;
 	/* Kept intervals hold every VM by its own key: nothing is folded then. */
 	collector_init(&s.collector, loader.skel, s.keep_intervals ? 0 : cli.keep_exited);
 	/* On stderr even with --json: scripts wait for it to know we are attached. */
@@ -348,10 +365,19 @@ int main(int argc, char **argv)
 	}
 
 	start = now_ns();
+	/* Kept where a file wants them: the dump, the trace. */
+	if (cli.trace.slower_than_ns &&
+	    outliers_open(&s.outliers, loader_outliers_fd(&loader), &s.run,
+			  (cli.output.heatmap_out && cli.output.heatmap_out_kind == OUT_JSON) ||
+			  cli.output.trace_out, cli.output.json, &names, start))
+		goto cleanup;
 	err = trace_loop(&s, start);
 	/* The run ends now, not after the detaching (uprobes take a while). */
 	s.run.duration_ns = now_ns() - start;
 	loader_detach(&loader);
+	/* The slow exits the last poll did not see. */
+	if (!err)
+		err = outliers_drain(&s.outliers);
 	if (err) {
 		fprintf(stderr, "vmexitprof: cannot read the BPF maps: %s\n", strerror(-err));
 		err = 1;
@@ -360,6 +386,7 @@ int main(int argc, char **argv)
 	err = finish(&s);
 
 cleanup:
+	outliers_close(&s.outliers);
 	publish_stop(&s.pub);
 	loader_close(&loader);
 	collector_free(&s.collector);

@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "heatmap.h"
 #include "output.h"
+#include "trace_out.h"
 #include "util.h"
 
 int output_check_writable(const char *opt, const char *path)
@@ -134,11 +135,43 @@ static int print_heatmaps(const struct run *run, const struct output_opts *opts,
 	return err;
 }
 
+/* write_file_atomic()'s filler for --trace-out. */
+static int write_trace(FILE *f, void *ctx)
+{
+	const struct file_content *c = ctx;
+
+	return trace_out_write(f, c->run, c->names);
+}
+
+/* report FILE: the dump's slow exits, as a live run printed them. */
+static void list_outliers(const struct run *run, const struct output_opts *opts,
+			  const struct reason_table *names)
+{
+	if (!run->nr_outliers)
+		return;
+	if (!opts->json)
+		print_outlier_header(stdout);
+	for (size_t i = 0; i < run->nr_outliers; i++) {
+		if (opts->json)
+			print_outlier_json(stdout, &run->outliers[i], names);
+		else
+			print_outlier_text(stdout, &run->outliers[i], names);
+	}
+}
+
 int output_run(const struct run *run, const struct snapshot *total, const struct output_opts *opts,
 	       const struct reason_table *names)
 {
 	struct summary sum = {};
 	int err;
+
+	if (opts->trace_out && !run->slower_than_ns) {
+		fprintf(stderr, "vmexitprof: --trace-out: this run has no slow exits: it was not "
+			"taken with --slower-than\n");
+		return 1;
+	}
+	if (opts->list_outliers)
+		list_outliers(run, opts, names);
 
 	/* The totals from the live run's last snapshot, exact even when intervals were dropped. */
 	if (total)
@@ -161,6 +194,16 @@ int output_run(const struct run *run, const struct snapshot *total, const struct
 		if (err) {
 			fprintf(stderr, "vmexitprof: --heatmap-out: cannot write %s: %s; it was left as "
 				"it was\n", opts->heatmap_out, strerror(err));
+			return 1;
+		}
+	}
+	if (opts->trace_out) {
+		struct file_content c = { run, names, opts };
+
+		err = write_file_atomic(opts->trace_out, write_trace, &c);
+		if (err) {
+			fprintf(stderr, "vmexitprof: --trace-out: cannot write %s: %s; it was left as "
+				"it was\n", opts->trace_out, strerror(err));
 			return 1;
 		}
 	}

@@ -233,6 +233,10 @@ static void print_counters(FILE *out, const struct summary *sum)
 		fprintf(out, "Also lost: %llu halt or wake-to-entry times (--halt: the histogram map and "
 			"its reserve were full, no memory, or no per-thread slot).\n",
 			(unsigned long long)c[CNT_HALT_DROPPED]);
+	if (c[CNT_OUTLIERS] || c[CNT_OUTLIERS_LOST])
+		fprintf(out, "Slow exits (--slower-than): %llu, of which %llu lost because the ring "
+			"buffer was full (not printed, not in the files).\n",
+			(unsigned long long)c[CNT_OUTLIERS], (unsigned long long)c[CNT_OUTLIERS_LOST]);
 }
 
 /*
@@ -543,7 +547,7 @@ void print_interval_text(FILE *out, const struct summary *sum, const struct reas
 	static const enum counter lost[] = {
 		CNT_ENTRY_WITHOUT_EXIT, CNT_EXIT_OVERWRITTEN, CNT_HIST_FULL, CNT_HIST_ALLOC_FAILED,
 		CNT_UEXIT_DROPPED, CNT_IO_DROPPED, CNT_VMM_DROPPED, CNT_SLOT_FAILED, CNT_VMM_UNTIMED,
-		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED, CNT_HALT_DROPPED,
+		CNT_VMS_SEEN_FULL, CNT_MINMAX_CONTENDED, CNT_IO_UNTRACKED, CNT_HALT_DROPPED, CNT_OUTLIERS_LOST,
 	};
 	bool any = false;
 

@@ -36,6 +36,8 @@ const char *const counter_names[NR_COUNTERS] = {
 	[CNT_MINMAX_CONTENDED] = "minmax_contended",
 	[CNT_IO_UNTRACKED] = "io_untracked",
 	[CNT_HALT_DROPPED] = "halt_dropped",
+	[CNT_OUTLIERS] = "outliers",
+	[CNT_OUTLIERS_LOST] = "outliers_lost",
 };
 
 __u64 counters_exits_pending(const __u64 *c)
@@ -481,6 +483,16 @@ int run_fold_vm(struct run *run, __u32 pid, __u64 start)
 	return run_add_vm(run, FOLDED_VM_PID, 0, name, true);
 }
 
+int run_add_outlier(struct run *run, const struct outlier *o)
+{
+	struct outlier *e = array_append(&run->outliers, &run->nr_outliers, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	*e = *o;
+	return 0;
+}
+
 void run_free(struct run *run)
 {
 	for (size_t i = 0; i < run->nr_intervals; i++)
@@ -488,5 +500,6 @@ void run_free(struct run *run)
 	free(run->intervals);
 	free(run->vms);
 	free(run->vcpu_ids);
+	free(run->outliers);
 	memset(run, 0, sizeof(*run));
 }

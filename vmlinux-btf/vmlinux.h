@@ -45,6 +45,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_RINGBUF = 27,
 	BPF_MAP_TYPE_TASK_STORAGE = 29,
 };
 
@@ -84,7 +85,10 @@ struct trace_entry {
 struct trace_event_raw_kvm_exit {
 	struct trace_entry ent;
 	unsigned int exit_reason;
+	unsigned long guest_rip;	/* optional: --slower-than reads it */
 	u32 isa;		/* optional: not before SVM tracing */
+	u64 info1;		/* optional: --slower-than reads it */
+	u64 info2;		/* optional: --slower-than reads it */
 	unsigned int vcpu_id;	/* optional: not in older kernels */
 };
 
@@ -172,14 +176,23 @@ struct trace_event_raw_kvm_fpu {
  * structs in kvm_amd's or kvm_intel's, and a host has one of them at most:
  * each is used only under bpf_core_type_exists().
  */
+/* x86: the guest registers KVM caches, and which of them are current (--slower-than). */
+struct kvm_vcpu_arch {
+	unsigned long regs[17];	/* optional: x86; VCPU_REGS_RIP is 16 */
+	u32 regs_avail;		/* optional: x86, a u32 on 6.1 and 6.12 */
+};
+
 struct kvm_vcpu {
 	int vcpu_id;		/* KVM's; on x86 the APIC ID */
 	int vcpu_idx;		/* its index in the VM, in creation order: QEMU's CPU index */
+	struct kvm_vcpu_arch arch;	/* optional: read only on x86 */
 };
 
 /* SVM: arch/x86/kvm/svm/svm.h; vmcb is the current VMCB, L1's or L2's. */
 struct vmcb_control_area {	/* optional: kvm_amd */
 	u32 exit_code;		/* one u64 at the same offset after 6.18: its low half */
+	u64 exit_info_1;	/* optional: --slower-than reads it */
+	u64 exit_info_2;	/* optional: --slower-than reads it */
 };
 
 struct vmcb {			/* optional: kvm_amd */

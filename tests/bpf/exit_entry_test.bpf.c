@@ -19,6 +19,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* --slower-than is off here: the exit details are never read. */
+static const struct exit_detail no_detail = { .vcpu_id = VCPU_UNKNOWN };
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EE_MAX_THREADS);
@@ -89,7 +92,7 @@ static __always_inline int handle_event(struct ee_event *ev)
 		vcpu = ev->vcpu;
 		if (!event_wanted(bpf_get_current_pid_tgid() >> 32, vcpu))
 			return EE_RET_FILTERED;
-		on_kvm_exit_btf(vcpu, tid, ev->isa, ev->reason);
+		on_kvm_exit_btf(vcpu, tid, ev->isa, ev->reason, &no_detail);
 		return EE_RET_HANDLED;
 	case EE_ENTRY_BTF:	/* as kvm_entry_btf */
 		vcpu = ev->vcpu;

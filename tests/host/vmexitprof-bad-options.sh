@@ -130,6 +130,27 @@ cases=$(cat <<'TABLE'
 --heatmap-out .json             => '.json' is not a file name ending in .json
 -I 100 --heatmap --json         => --heatmap draws in the terminal, not in --json
 --heatmap-out                   => requires an argument
+# --slower-than DURATION, --trace-out FILE.json
+--slower-than ''                => --slower-than: '' is not a duration \(a number and ns, us, ms or s
+--slower-than 5                 => --slower-than: '5' is not a duration
+--slower-than 0ms               => '0ms' is not a duration
+--slower-than 0.1ns             => '0.1ns' is not a duration
+--slower-than -1ms              => '-1ms' is not a duration
+--slower-than 1e3ms             => '1e3ms' is not a duration
+--slower-than 0x10ms            => '0x10ms' is not a duration
+--slower-than 1.ms              => '1.ms' is not a duration
+--slower-than .5ms              => '.5ms' is not a duration
+--slower-than 2MS               => '2MS' is not a duration
+--slower-than '2 ms'            => is not a duration
+--slower-than 3601s             => '3601s' is not a duration \(a number and ns, us, ms or s: 500us, 2ms; 1ns to 3600s\)
+--slower-than infms             => is not a duration
+--slower-than                   => requires an argument
+--trace-out t.json              => --trace-out writes the slow exits: it needs --slower-than
+--slower-than 1ms --trace-out t.txt => --trace-out: 't.txt' is not a file name ending in .json
+--slower-than 1ms --trace-out .json => '.json' is not a file name ending in .json
+--slower-than 1ms --trace-out ''    => '' is not a file name ending in .json
+--slower-than 1ms --trace-out x.json --prometheus 0 => --trace-out keeps every slow exit: not with --prometheus
+--trace-out                     => requires an argument
 # --color
 --color ''                      => --color: '' is not one of auto, always, never
 --color bogus                   => --color: 'bogus' is not one of
@@ -163,6 +184,7 @@ report run.json --msr           => report: --msr/--cpuid applies to tracing
 report run.json --halt          => report: --halt applies to tracing
 --halt=1                        => doesn't allow an argument
 report run.json --vmm-time usdt => report: --vmm-time applies to tracing
+report run.json --slower-than 1ms => report: --slower-than applies to tracing
 report run.json --prometheus 1  => report: --prometheus/--textfile applies to tracing
 report run.json --textfile a.prom => report: --prometheus/--textfile applies to tracing
 report a.json b.json            => unexpected argument 'b.json'

@@ -113,6 +113,8 @@ struct good {
 	enum out_kind heatmap_out_kind;
 	const char *hist;
 	__u32 max_hist_keys;	/* 0: the default */
+	__u64 slower_than_ns;
+	const char *trace_out;
 };
 
 static const struct good good[] = {
@@ -166,6 +168,14 @@ static const struct good good[] = {
 	{ .args = { "-d", "007.50" }, .duration_ms = 7500 },
 	{ .args = { "--max-keys", "16" }, .max_hist_keys = 16 },
 	{ .args = { "--max-keys", "4194304" }, .max_hist_keys = 4194304 },
+	{ .args = { "--slower-than", "500us" }, .slower_than_ns = 500000 },
+	{ .args = { "--slower-than", "2ms", "--trace-out", "t.json" }, .slower_than_ns = 2000000,
+	  .trace_out = "t.json" },
+	{ .args = { "--slower-than=1.5s" }, .slower_than_ns = 1500000000 },
+	{ .args = { "--slower-than", "2.25us" }, .slower_than_ns = 2250 },
+	{ .args = { "--slower-than", "1ns" }, .slower_than_ns = 1 },
+	{ .args = { "--slower-than", "3600s" }, .slower_than_ns = 3600000000000ULL },
+	{ .args = { "--slower-than", "007ms" }, .slower_than_ns = 7000000 },
 	{ .args = { "--per", "--js" }, .per_vcpu = true, .json = true },	/* unique prefixes */
 	{ .args = { "--hist", "PF excp" }, .hist = "PF excp" },
 	/* Options after "--" are not options; nothing here takes operands though. */
@@ -233,6 +243,9 @@ static void check_good(const struct good *g)
 	      what, r.cli.report_file, g->report_file);
 	CHECK_EQ_U64(r.cli.trace.max_hist_keys, g->max_hist_keys ? g->max_hist_keys : DEFAULT_MAX_HIST_KEYS,
 		     "[%s] max_hist_keys", what);
+	CHECK_EQ_U64(r.cli.trace.slower_than_ns, g->slower_than_ns, "[%s] slower_than_ns", what);
+	CHECK(same_opt_str(r.cli.output.trace_out, g->trace_out), "[%s] trace_out '%s', expected '%s'",
+	      what, r.cli.output.trace_out, g->trace_out);
 	if (g->hist)
 		CHECK_STR(r.cli.output.print.hist, g->hist, "[%s] hist", what);
 	else

@@ -45,5 +45,6 @@ GOLDEN_RENDER := $(OUTPUT)/tests/golden/render_intervals
 TEST_BINS += $(GOLDEN_RENDER)
 $(GOLDEN_RENDER): $(OUTPUT)/tests/golden/render_intervals.o \
 		$(addprefix $(OUTPUT)/src/,output.o print_text.o print_split.o print_json.o heatmap.o dump.o \
+		print_outlier.o trace_out.o \
 		dump_read.o json_writer.o) $(MODEL_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -ljson-c -lm

@@ -34,6 +34,8 @@
 	.globl	guest_bad_rdmsr
 	.globl	guest_gp_isr
 	.globl	guest_timer_isr
+	.globl	guest_pio_out
+	.globl	guest_pio_in
 
 guest_code_start:
 round:
@@ -65,10 +67,20 @@ guest_cpuid_carry:
 2:	testl	%ebp, %ebp
 	jnz	1b
 
+	/*
+	 * Each port access first notes the guest's TSC in the parameter
+	 * block (no exit: RDTSC is not intercepted), so the VMM can give the
+	 * guest's own time of a slow exit (TESTVMM_P_PIO_TSC).
+	 */
 	movl	TESTVMM_PH_PIO(%si), %ebp
-	movw	$TESTVMM_DATA_PORT, %dx
 	jmp	2f
-1:	outb	%al, %dx
+1:	rdtsc
+	movl	%eax, TESTVMM_P_PIO_TSC
+	movl	%edx, TESTVMM_P_PIO_TSC + 4
+	movw	$TESTVMM_DATA_PORT, %dx
+	/* The RIP of a data-port write's exit (testvmm's JSON, pio_out_rip). */
+guest_pio_out:
+	outb	%al, %dx
 	decl	%ebp
 2:	testl	%ebp, %ebp
 	jnz	1b
@@ -76,7 +88,12 @@ guest_cpuid_carry:
 	/* Port reads: the VMM supplies the byte (TESTVMM_READ_BYTE). */
 	movl	TESTVMM_PH_PIO_IN(%si), %ebp
 	jmp	2f
-1:	inb	%dx, %al
+1:	rdtsc
+	movl	%eax, TESTVMM_P_PIO_TSC
+	movl	%edx, TESTVMM_P_PIO_TSC + 4
+	movw	$TESTVMM_DATA_PORT, %dx
+guest_pio_in:
+	inb	%dx, %al
 	cmpb	$TESTVMM_READ_BYTE, %al
 	jne	read_wrong
 	decl	%ebp

@@ -101,6 +101,7 @@ static void bql_unlock(void)
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_DURATION_SEC 1000000000ULL
 #define MAX_SLOW_MS 3600000		/* an hour */
+#define MAX_SLOW_TSCS 256		/* slow exits whose guest TSC the JSON lists, per vCPU */
 #define X86_EFLAGS_CF 0x1
 
 /* Guest blob and labels inside it, from guest.S. */
@@ -133,6 +134,8 @@ extern const unsigned char guest_entry[], guest_after_sysreg[], guest_after_hvc[
 #else
 #define TESTVMM_ARCH "x86_64"
 extern const unsigned char guest_after_cpuid[], guest_cpuid_carry[];
+/* The data-port OUT and IN instructions: the guest RIP of their exits. */
+extern const unsigned char guest_pio_out[], guest_pio_in[];
 extern const unsigned char guest_after_rdmsr[], guest_rdmsr_carry[];
 extern const unsigned char guest_after_wrmsr[], guest_wrmsr_carry[];
 extern const unsigned char guest_gp_isr[], guest_timer_isr[];
@@ -181,6 +184,8 @@ _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
 #if !defined(__aarch64__)
 _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <= TESTVMM_P_X_MSR_FAULT &&
 	       TESTVMM_P_X_END <= TESTVMM_PARAM_STRIDE, "extras overlap the phases or overflow the block");
+_Static_assert(TESTVMM_P_PIO_TSC >= TESTVMM_P_X_END && TESTVMM_P_PIO_TSC % 8 == 0 &&
+	       TESTVMM_P_PIO_TSC + 8 <= TESTVMM_PARAM_STRIDE, "the guest's TSC note");
 #endif
 _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
 	       GUEST_RAM_AFTER_PARAMS, "parameter blocks overflow what follows them");
@@ -343,6 +348,8 @@ struct vcpu {
 #else
 	uint64_t fail_entry_reason;	/* hardware_entry_failure_reason */
 	uint64_t slow_exits;		/* data-port exits that slept cfg.slow_ms */
+	/* The guest's TSC just before each of the first MAX_SLOW_TSCS of them (guest.S). */
+	uint64_t slow_tsc[MAX_SLOW_TSCS];
 	struct vcpu_sync *sync;		/* --sync-state */
 	uint64_t syncs;			/* returns followed by a state sync */
 	bool extras_done;		/* the guest did its TESTVMM_P_X_* extras */
@@ -1282,8 +1289,14 @@ static void data_port_done(struct vcpu *v)
 	if (!cfg->slow_every ||
 	    (v->caused[C_PIO] + v->caused[C_PIO_IN]) % cfg->slow_every)
 		return;
-	if (vmm_sleep_ns(v, cfg->slow_ms * 1000000ULL))
-		v->slow_exits++;
+	/* The guest noted its TSC right before this access: the slow exit's own guest time. */
+	uint64_t guest_tsc = read_u64(v->params + TESTVMM_P_PIO_TSC);
+
+	if (!vmm_sleep_ns(v, cfg->slow_ms * 1000000ULL))
+		return;
+	if (v->slow_exits < MAX_SLOW_TSCS)
+		v->slow_tsc[v->slow_exits] = guest_tsc;
+	v->slow_exits++;
 }
 
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
@@ -2034,6 +2047,12 @@ static void print_json(const struct vmm *vmm)
 		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64 ",\"syncs\":%" PRIu64,
 		       v->fail_entry_reason, v->slow_exits, v->syncs);
 		print_tally_truth(v);
+		printf(",\"pio_out_rip\":%td,\"pio_in_rip\":%td", guest_pio_out - guest_code_start,
+		       guest_pio_in - guest_code_start);
+		printf(",\"slow_exit_guest_tsc\":[");
+		for (uint64_t k = 0; k < v->slow_exits && k < MAX_SLOW_TSCS; k++)
+			printf("%s%" PRIu64, k ? "," : "", v->slow_tsc[k]);
+		printf("]");
 #endif
 #if !defined(__aarch64__)
 		printf(",\"hlt_slept_ns\":%" PRIu64 ",\"bql_wait_ns\":%" PRIu64 ",\"bql_locks\":%" PRIu64,

@@ -74,7 +74,6 @@
 #define TESTVMM_P_RDMSR_DONE		0x10	/* u64, incremented by the guest */
 #define TESTVMM_P_WRMSR_DONE		0x18	/* u64, incremented by the guest */
 #define TESTVMM_P_PHASES		0x20	/* phase records follow */
-
 #define TESTVMM_MAX_PHASES		8
 #define TESTVMM_PHASE_SIZE		32
 /* u32 counts inside one phase record */
@@ -115,6 +114,12 @@
  */
 #define TESTVMM_P_X_EOIS		0x13c
 #define TESTVMM_P_X_END			0x140
+/*
+ * u64: the guest's TSC (rdtsc) just before each data-port OUT or IN, so
+ * that the VMM knows the guest's own time of each slow exit. After the
+ * extras (the phase records end at 0x20 + 8 * 32 = 0x120).
+ */
+#define TESTVMM_P_PIO_TSC		0x140
 
 /* Not an MSR KVM knows: a read of it raises #GP (KVM's ignore_msrs off, its default). */
 #define TESTVMM_BAD_MSR			0xdead

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * --slower-than: the exits whose exit->entry time reaches a threshold,
+ * each sent whole through a ring buffer (struct outlier_event); every
+ * other exit pays one compare. What the event needs from the exit (its
+ * CPU, guest RIP, exit info) waits in the thread's slot with the exit.
+ * With the threshold 0 (the default) the verifier drops all of it: the
+ * loader sets it before load.
+ */
+#ifndef VMEXITPROF_OUTLIERS_BPF_H
+#define VMEXITPROF_OUTLIERS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vmexitprof.h"
+
+/* --slower-than in ns; 0: off. */
+const volatile __u64 slower_than_ns = 0;
+
+/* The loader sizes it (a power of two of pages); a page when off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} outliers SEC(".maps");
+
+/* What an outlier needs from its exit, kept in the slot until the entry. */
+struct outlier_exit {
+	__u64 rip;		/* valid with OUTLIER_RIP */
+	__u64 info1, info2;	/* valid with OUTLIER_INFO */
+	__u64 vmm_ns;		/* valid with OUTLIER_VMM_TIMED */
+	__u32 vcpu_id;
+	__u32 exit_cpu;
+	__u32 uexit_reason;	/* valid with OUTLIER_TO_USERSPACE (or _ERRNO: the errno) */
+	__u16 flags;		/* OUTLIER_* */
+	__u16 pad;
+};
+
+/* The exit's details as the tracepoint's program read them (flags say which). */
+struct exit_detail {
+	__u64 rip, info1, info2;
+	__u32 vcpu_id;
+	__u16 flags;		/* OUTLIER_RIP, OUTLIER_INFO */
+	__u16 pad;
+};
+
+/* kvm_exit: keep the exit's details for its entry. Only with --slower-than. */
+static __always_inline void outlier_note_exit(struct outlier_exit *x, const struct exit_detail *d)
+{
+	x->flags = d->flags;
+	x->rip = d->rip;
+	x->info1 = d->info1;
+	x->info2 = d->info2;
+	x->vcpu_id = d->vcpu_id;
+	x->exit_cpu = bpf_get_smp_processor_id();
+}
+
+/* kvm_userspace_exit of a pending exit: reason, or -err where KVM_RUN failed (EINTR). */
+static __always_inline void outlier_note_uexit(struct outlier_exit *x, __u32 reason, int err)
+{
+	if (err < 0) {
+		x->uexit_reason = -err;
+		x->flags |= OUTLIER_TO_USERSPACE | OUTLIER_UEXIT_ERRNO;
+	} else {
+		x->uexit_reason = reason;
+		x->flags |= OUTLIER_TO_USERSPACE;
+	}
+}
+
+/* The next KVM_RUN of a pending exit: the VMM's handling time of it. */
+static __always_inline void outlier_note_vmm(struct outlier_exit *x, __u64 vmm_ns)
+{
+	x->vmm_ns = vmm_ns;
+	x->flags |= OUTLIER_VMM_TIMED;
+}
+
+/*
+ * kvm_entry of an exit that took delta >= slower_than_ns: send it. Returns
+ * false where the ring buffer was full: the caller counts it lost.
+ */
+static __always_inline bool outlier_send(const struct outlier_exit *x, const struct hist_key *key,
+					 __u64 exit_ns, __u64 delta)
+{
+	struct outlier_event *e = bpf_ringbuf_reserve(&outliers, sizeof(*e), 0);
+
+	if (!e)
+		return false;
+	e->exit_ns = exit_ns;
+	e->duration_ns = delta;
+	e->vm_start = key->vm_start;
+	e->rip = x->rip;
+	e->info1 = x->info1;
+	e->info2 = x->info2;
+	e->vmm_ns = x->vmm_ns;
+	e->pid = key->pid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->vcpu = key->vcpu;
+	e->vcpu_id = x->vcpu_id;
+	e->reason = key->reason;
+	e->uexit_reason = x->uexit_reason;
+	e->isa = key->isa;
+	e->flags = x->flags | (key->flags & HIST_FLAG_FAILED_VMENTRY ? OUTLIER_FAILED_VMENTRY : 0);
+	e->exit_cpu = x->exit_cpu;
+	e->entry_cpu = bpf_get_smp_processor_id();
+	bpf_ringbuf_submit(e, 0);
+	return true;
+}
+
+#endif /* VMEXITPROF_OUTLIERS_BPF_H */
