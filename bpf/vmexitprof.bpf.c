@@ -16,7 +16,11 @@
  * (perf kvm stat) as well.
  */
 #include "kvm_events.bpf.h"
+#if defined(__TARGET_ARCH_arm64)
+#include "arm64_exits.bpf.h"
+#else
 #include "vendor.bpf.h"
+#endif
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
@@ -50,6 +54,8 @@ static __always_inline bool in_kvm_run_ioctl(void)
 
 /* ---- BTF-typed (tp_btf) ---------------------------------------------------- */
 
+/* x86's; arm64's are in bpf/arm64_exits.bpf.h. */
+#if !defined(__TARGET_ARCH_arm64)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
@@ -69,6 +75,8 @@ int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 	on_kvm_entry_btf(vcpu->vcpu_idx);
 	return 0;
 }
+
+#endif
 
 SEC("tp_btf/kvm_userspace_exit")
 int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)
@@ -114,6 +122,7 @@ int BPF_PROG(kvm_arch_vcpu_ioctl_run)
 
 /* ---- classic tracepoints --------------------------------------------------- */
 
+#if !defined(__TARGET_ARCH_arm64)
 SEC("tp/kvm/kvm_exit")
 int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
@@ -134,6 +143,8 @@ int kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 	on_kvm_entry(ctx->vcpu_id);
 	return 1;
 }
+
+#endif
 
 SEC("tp/kvm/kvm_userspace_exit")
 int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
