@@ -153,6 +153,11 @@ def tool_table(workload):
         "vmexitprof -I 100": dict(argv=prof + ["-I", "100"], ready=r"^Tracing KVM exits", stop="self",
                                   needs=has_interval_option, why="no -I in this build"),
         "vmexitprof --ports": dict(argv=prof + ["--ports"], ready=r"^Tracing KVM exits", stop="self"),
+        # The fallback attach mode, and the VMM clock that was the default before fentry.
+        "vmexitprof --attach classic": dict(argv=prof + ["--attach", "classic"], ready=r"^Tracing KVM exits",
+                                            stop="self"),
+        "vmexitprof --vmm-time usdt": dict(argv=prof + ["--vmm-time", "usdt"], ready=r"^Tracing KVM exits",
+                                           stop="self"),
         "perf kvm stat record": dict(parent=["perf", "kvm", "-o", "{tmp}/perf.data", "stat", "record", "-a", "--"],
                                      data="{tmp}/perf.data"),
         "perf kvm stat live": dict(argv=["perf", "kvm", "stat", "live", "-p", "{pid}", "-d", "1"],
@@ -329,10 +334,11 @@ def cmd_native_attached(args):
         run.start_vmm()
         floor = start_tool([os.path.abspath(BPF_COST), "attach-empty"], r"^bpf_cost: attached",
                            os.path.join(tmp, "floor.out"), os.path.join(tmp, "floor.err"))
-        # The default (--vmm-time auto: QEMU's USDT probes, which testvmm has) and kvm_fpu, side by side.
+        # The default (--vmm-time auto: fentry where allowed, else kvm_fpu) and QEMU's USDT probes
+        # (which testvmm has), side by side.
         profs = {}
         for label, extra in (("vmexitprof --ports", []),
-                             ("vmexitprof --ports --vmm-time kvm_fpu", ["--vmm-time", "kvm_fpu"])):
+                             ("vmexitprof --ports --vmm-time usdt", ["--vmm-time", "usdt"])):
             profs[label] = start_tool([os.path.abspath(PROFILER), "-p", f"{run.pid},{hold.pid}", "--ports",
                                        "--json"] + extra, r"^Tracing KVM exits",
                                       os.path.join(tmp, f"prof{len(profs)}.out"),
@@ -474,7 +480,7 @@ def main():
     t.add_argument("--count", type=int, required=True)
     t.add_argument("--reps", type=int, default=5)
     t.add_argument("--tools", default="vmexitprof,vmexitprof -I 100,vmexitprof --ports,"
-                   "perf kvm stat record,perf kvm stat live,bpftrace,empty programs,empty raw_tp programs")
+                   "vmexitprof --attach classic,vmexitprof --vmm-time usdt,perf kvm stat record,perf kvm stat live,bpftrace,empty programs,empty raw_tp programs")
     n = sub.add_parser("native-attached")
     n.add_argument("--count", type=int, default=200000)
     m = sub.add_parser("memory")

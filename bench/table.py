@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Render bench/run's measurements (build/bench/results.jsonl) as the results
-table of docs/performance.md, in Markdown, with the goals of issue 6 checked.
+table of docs/performance.md, in Markdown, with the goals checked (issue 14's
+for overhead, issue 12's for churn).
 
 usage: bench/table.py RESULTS.jsonl
 """
@@ -8,9 +9,10 @@ import json
 import statistics
 import sys
 
-GOAL_ABOVE_FLOOR_NS = 100
-GOAL_RIG_RATIO = 0.90
-TOOL_ORDER = ["none", "vmexitprof", "vmexitprof -I 100", "vmexitprof --ports", "perf kvm stat record",
+GOAL_ABOVE_TIMER_NS = 30
+GOAL_RIG_RATIO = 0.85
+TOOL_ORDER = ["none", "vmexitprof", "vmexitprof -I 100", "vmexitprof --ports", "vmexitprof --attach classic",
+              "vmexitprof --vmm-time usdt", "perf kvm stat record",
               "perf kvm stat live", "bpftrace", "empty programs", "empty raw_tp programs"]
 FLOORS = ("empty programs", "empty raw_tp programs")
 
@@ -68,25 +70,45 @@ def native(rows, out, goals):
         def pair(a, b):
             return [r[a] + r[b] for r in rounds]
         floor = pair("empty_exit_ns", "empty_entry_ns")
-        for label, a_, b_ in (("vmexitprof kvm_exit + kvm_entry handlers, per pair", "exit_ns", "entry_ns"),
+        by_label = {}
+        for label, a_, b_ in (("vmexitprof kvm_exit + kvm_entry handlers (tp_btf, the default), per pair",
+                               "exit_ns", "entry_ns"),
+                              ("vmexitprof's classic handlers (--attach classic), per pair",
+                               "classic_exit_ns", "classic_entry_ns"),
                               ("reference: bpf_ktime_get_ns only, per pair", "clock_exit_ns", "clock_entry_ns"),
                               ("reference: least per-thread timer (clock + task storage), per pair",
                                "timer_exit_ns", "timer_entry_ns")):
+            if a_ not in rounds[0]:
+                continue
             v = pair(a_, b_)
             above = [x - f for x, f in zip(v, floor)]
+            by_label[a_] = above
             out.append(f"| {label} | BPF_PROG_TEST_RUN, {t['pairs_per_round']} pairs x {len(rounds)} rounds "
                        f"| {spread(v)} | {spread(floor)} | **{spread(above)}** |")
-            if a_ == "exit_ns":
-                ours_above = med(above)
         for one in ("exit", "entry"):
             v = [r[f"{one}_ns"] for r in rounds]
             f = [r[f"empty_{one}_ns"] for r in rounds]
             out.append(f"| of which kvm_{one} | same | {spread(v)} | {spread(f)} | "
                        f"{spread([x - y for x, y in zip(v, f)])} |")
+        reads = None
+        if "svm_reason_reads_ns" in rounds[0]:
+            v = [r["svm_reason_reads_ns"] for r in rounds]
+            f = [r["empty_exit_ns"] for r in rounds]
+            reads = med([x - y for x, y in zip(v, f)])
+            out.append(f"| reference: SVM's exit reason, two probe reads (in the tp_btf kvm_exit on AMD, "
+                       f"not in the handlers above) | same, once per pair | {spread(v)} | {spread(f)} | "
+                       f"{spread([x - y for x, y in zip(v, f)])} |")
+        # Per round: ours above the least timer; on SVM the reason's reads come on top.
+        over_timer = [o - t_ for o, t_ in zip(by_label["exit_ns"], by_label["timer_exit_ns"])]
+        ours = med(over_timer) + (reads or 0)
         clock = med([r["clock_exit_ns"] + r["clock_entry_ns"] for r in rounds]) - med(floor)
-        goals.append(("Native BPF time <= 100 ns above the floor per exit+entry pair",
-                      ours_above <= GOAL_ABOVE_FLOOR_NS,
-                      f"{ours_above:.0f} ns; the two clock reads alone {clock:.0f} ns"))
+        goals.append((f"Native BPF time per exit+entry pair <= the least per-thread timer + "
+                      f"{GOAL_ABOVE_TIMER_NS} ns",
+                      ours <= GOAL_ABOVE_TIMER_NS,
+                      f"+{ours:.0f} ns (handlers +{med(over_timer):.0f} ns"
+                      + (f", SVM's reason reads +{reads:.0f} ns" if reads is not None else "")
+                      + f"); the timer is {med(by_label['timer_exit_ns']):.0f} ns above the floor, "
+                      f"its two clock reads alone {clock:.0f} ns"))
     if a:
         empty = {p["name"].split(":")[1]: per_event(p) for p in a["programs"] if p["who"] == "empty"}
         for p in a["programs"]:
@@ -178,6 +200,10 @@ def throughput(rows, out, goals):
                           ours >= GOAL_RIG_RATIO, f"{ours:.2f}; the floors: {floors}"))
             goals.append((f"The least loss of all tools measured ({where})", best,
                           f"{ours:.2f}; " + ", ".join(f"{t} {v:.2f}" for t, v in others.items())))
+        if workload == "pio" and "vmexitprof" in ratios_by_tool and ratios_by_tool.get("perf kvm stat record"):
+            ours, perf = med(ratios_by_tool["vmexitprof"]), med(ratios_by_tool["perf kvm stat record"])
+            goals.append((f"Host PIO loop: the default loses no more than perf kvm stat record ({where})",
+                          ours >= perf, f"{ours:.2f}; perf kvm stat record {perf:.2f}"))
         out.append("")
     for r in rows:
         if r["section"] == "rig-failed":

@@ -36,7 +36,7 @@ int collect_snapshot(struct collector *c, struct snapshot *snap);
  * their ids in *folded (*nr_folded of them; the caller frees the array),
  * for the caller to fold them in its own snapshots and run too. 0 or -errno.
  */
-int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_folded);
+int collect_move_exited(struct collector *c, struct run *run, struct vm_id **folded, size_t *nr_folded);
 
 /*
  * Name a VM (pid and start) the first time it is seen, so that one that

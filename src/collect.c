@@ -272,7 +272,7 @@ out:
  * running VMs: --max-keys bounds the VMs that run at the same time, not
  * all those a long run saw.
  */
-int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_folded)
+int collect_move_exited(struct collector *c, struct run *run, struct vm_id **folded, size_t *nr_folded)
 {
 	struct { struct bpf_map *map; map_add_fn add; } maps[] = {
 		{ c->skel->maps.hists, add_hist }, { c->skel->maps.hists_reserve, add_hist },
@@ -287,6 +287,19 @@ int collect_move_exited(struct collector *c, struct vm_id **folded, size_t *nr_f
 		prev = &id;
 		if (vm_alive(id.pid, id.start))
 			continue;
+		/*
+		 * Named here from what BPF saw, if it was not yet: a VM whose first
+		 * event came after collect_new_vm_names() walked the map, and that
+		 * died before this walk, would otherwise leave the map unnamed.
+		 */
+		if (!run_vm(run, id.pid, id.start)) {
+			struct vm_seen seen = {};
+
+			if (!bpf_map__lookup_elem(c->skel->maps.vms_seen, &id, sizeof(id), &seen, sizeof(seen), 0)) {
+				seen.comm[sizeof(seen.comm) - 1] = 0;
+				collect_name_vm(run, id.pid, id.start, seen.comm);
+			}
+		}
 		slot = array_append(&vms, &nr_vms, sizeof(*vms));
 		if (!slot) {
 			err = -ENOMEM;

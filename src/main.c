@@ -137,7 +137,7 @@ static int move_exited(struct session *s)
 {
 	struct vm_id *folded;
 	size_t nr;
-	int err = collect_move_exited(&s->collector, &folded, &nr);
+	int err = collect_move_exited(&s->collector, &s->run, &folded, &nr);
 
 	for (size_t i = 0; i < nr && !err; i++) {
 		err = snapshot_fold_vm(&s->prev, folded[i].pid, folded[i].start);

@@ -29,6 +29,16 @@ ls /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so* >/dev/null 2>&1 ||
 for f in vmexitprof testvmm; do
 	[[ -x $repo/build/static/$f ]] || die "build/static/$f is missing; run 'make static'"
 done
+# A stale static build would test old code (it is not rebuilt with 'make').
+stale() { # BINARY SOURCE...: the first source newer than BINARY
+	local bin=$1 src
+	shift
+	for src; do [[ $bin -nt $src ]] || { echo "$src"; return; }; done
+}
+newer=$(cd "$repo" && stale build/static/vmexitprof src/*.c bpf/*.[ch] include/*.h)
+[[ -z $newer ]] || die "build/static/vmexitprof is older than $newer; run 'make static'"
+newer=$(cd "$repo" && stale build/static/testvmm tests/vmm/*.[chS])
+[[ -z $newer ]] || die "build/static/testvmm is older than $newer; run 'make static'"
 
 # --- the kernel's part of the initramfs, cached per kernel -----------------
 # busybox, bash, our /init, and kvm_intel with what it needs, decompressed
