@@ -496,6 +496,19 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 		if (err && opts->vmm_clock == VMM_CLOCK_AUTO) {
 			l->vmm_clock = VMM_CLOCK_KVM_FPU;
 			err = 0;
+		} else if (err && !bpf_refused(err)) {
+			/* arm64 6.1 loads it but has no BPF trampoline to attach it with (ENOTSUPP, 524). */
+			release_libbpf_log(false);
+			fprintf(stderr, "vmexitprof: --vmm-time=fentry: this kernel does not let BPF programs "
+				"attach to kvm_arch_vcpu_ioctl_run (%s); --vmm-time=%s work here\n",
+				err == -524 ? "no BPF trampoline: ENOTSUPP" : strerror(-err),
+#if defined(__aarch64__)
+				"syscall or usdt"
+#else
+				"kvm_fpu or usdt"
+#endif
+				);
+			return -1;
 		}
 	} else if (l->vmm_clock == VMM_CLOCK_FENTRY) {
 		l->vmm_clock = VMM_CLOCK_KVM_FPU;	/* fentry did not even load (auto) */

@@ -26,6 +26,16 @@ assert_eq "$(ours)" 0 "no vmexitprof programs before the test"
 
 start_vmm vmm --vcpus 2 --duration 600 --phase sysreg=50,hvc=20,mmio=5,wfi=2
 release_vmm vmm
+# What arm64 cannot do is said in one line: no port I/O; fentry where
+# 6.1 has no BPF trampoline (the auto clock is the syscall one there).
+expect_status 2 "$b/vmexitprof" -p "$vmm_pid" --ports
+assert_eq "$err" "vmexitprof: --ports: arm64 has no port I/O (its devices are MMIO: --mmio)" "--ports"
+rc=0
+err=$("$b/vmexitprof" -p "$vmm_pid" -d 0.5 --vmm-time fentry 2>&1 >/dev/null) || rc=$?
+if ((rc)); then
+	assert_match "$err" "^vmexitprof: --vmm-time=fentry: this kernel does not let BPF programs attach to kvm_arch_vcpu_ioctl_run \\([^)]*\\); --vmm-time=syscall or usdt work here$" "--vmm-time=fentry refused"
+fi
+echo "--vmm-time=fentry: exit $rc${err:+: $err}"
 runs=(INT KILL KILL_classic)
 start_profiler INT -p "$vmm_pid" --heatmap-out "$tmp/INT.json"
 start_profiler KILL -p "$vmm_pid" --heatmap-out "$tmp/KILL.json"
