@@ -21,6 +21,6 @@ $(OUTPUT)/tests/bpf/exit_entry_test.o: $(OUTPUT)/tests/bpf/exit_entry_test.skel.
 
 $(EXIT_ENTRY_TEST): $(OUTPUT)/tests/bpf/exit_entry_test.o \
 		$(addprefix $(OUTPUT)/src/,snapshot.o hist.o util.o proc.o)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS) -lpthread
 
 TEST_BINS += $(EXIT_ENTRY_TEST)

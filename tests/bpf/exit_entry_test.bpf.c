@@ -9,7 +9,9 @@
  * a synthetic thread id instead of task storage, because every test run
  * happens on the one runner task. Two exceptions run the real thing: the
  * tp_btf handlers on the runner's own thread (EE_EXIT_BTF, EE_ENTRY_BTF),
- * and the vendor reader on stand-in structures (read_exit_reason).
+ * and the vendor reader on stand-in structures (read_exit_reason). The
+ * race programs (exit_entry_race) loop the same handlers in bursts, for
+ * runs on several CPUs at once.
  */
 #include "kvm_events.bpf.h"
 #include "vendor.bpf.h"
@@ -45,8 +47,7 @@ static __always_inline struct inflight *slot_get(__u64 *tid, __u64 vm_start, boo
 /* Set by the runner: kvm_entry's histogram updates as tp_btf's (plain) or classic's (atomic). */
 const volatile bool entry_one_writer = false;
 
-SEC("raw_tp")
-int exit_entry_event(struct ee_event *ev)
+static __always_inline int handle_event(struct ee_event *ev)
 {
 	__u64 tid = ev->tid, vm_start = ev->vm_start;
 	__u32 pid = ev->pid, vcpu;
@@ -98,6 +99,86 @@ int exit_entry_event(struct ee_event *ev)
 		return EE_RET_HANDLED;
 	}
 	return EE_RET_BAD_KIND;
+}
+
+SEC("raw_tp")
+int exit_entry_event(struct ee_event *ev)
+{
+	return handle_event(ev);
+}
+
+/* The race scenario's: the next sample's offset from its base, per key (0 rising, 1 falling). */
+__u64 race_next[2];
+/* Samples after which the key's max (min) was short of (beyond) the sample just recorded. */
+__u64 race_lost[2];
+
+struct race_loop {
+	__u64 tid, now, vm_start;
+	__u32 pid, preemptible;
+	__u64 base[2];
+	__u32 reason[2];
+};
+
+/*
+ * One sample of the burst: a return to userspace and the next KVM_RUN,
+ * through the very handlers, on key i % 2, with a time beyond every one
+ * taken before it (above on the rising key, below on the falling); then
+ * the key's max (min) must hold it, as they never go back.
+ */
+static long race_one(__u64 i, void *data)
+{
+	struct race_loop *l = data;
+	__u32 down = i & 1;
+	struct hist_key key = { .pid = l->pid, .vm_start = l->vm_start, .vcpu = VCPU_UNKNOWN,
+				.isa = ISA_VMM };
+	__u64 tid = l->tid, seq, v, now = l->now + i * 10000000ULL;
+	struct inflight *slot = bpf_map_lookup_elem(&inflight_by_tid, &tid);
+	struct hist *h;
+
+	if (!slot)
+		return 1;
+	key.reason = l->reason[down];
+	seq = __sync_fetch_and_add(&race_next[down], 1);
+	v = down ? l->base[1] - seq : l->base[0] + seq;
+	record_userspace_exit(slot, now, l->pid, slot->vm_start, VCPU_UNKNOWN, key.reason, 0);
+	record_kvm_run(slot, now + v, l->pid, l->preemptible);
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (h && (down ? *(volatile __u64 *)&h->min_ns > v : *(volatile __u64 *)&h->max_ns < v))
+		__sync_fetch_and_add(&race_lost[down], 1);
+	return 0;
+}
+
+static __always_inline int race_burst(struct ee_race *ctx)
+{
+	struct race_loop l = {
+		.tid = ctx->tid, .now = ctx->now, .vm_start = ctx->vm_start, .pid = ctx->pid,
+		.preemptible = ctx->preemptible, .base = { ctx->up_base, ctx->down_base },
+		.reason = { ctx->up_reason, ctx->down_reason },
+	};
+
+	return bpf_loop(ctx->n, race_one, &l, 0);
+}
+
+/*
+ * A burst of samples of one thread on two shared keys, for the runner's
+ * race scenario: several threads' bursts on several CPUs at once. Loaded
+ * only there (bpf_loop: 5.17+).
+ */
+SEC("raw_tp")
+int exit_entry_race(struct ee_race *ctx)
+{
+	return race_burst(ctx);
+}
+
+/*
+ * The same, a program of its own for bursts sent by IPI into another
+ * thread's burst on its CPU: the x86 JIT gives a program one private stack
+ * per CPU (6.13+), not one for each of two of its own runs at once.
+ */
+SEC("raw_tp")
+int exit_entry_race_nested(struct ee_race *ctx)
+{
+	return race_burst(ctx);
 }
 
 struct ee_fake_vendor {

@@ -13,6 +13,11 @@
  * (counted as CNT_HIST_ALLOC_FAILED, not lost silently), so exact counts
  * could be flaky. --as-compiled keeps the map as compiled.
  *
+ * Then threads on two CPUs at once race bursts of samples on two shared
+ * keys (exit_entry_race, BPF_F_TEST_RUN_ON_CPU): min, max, sum, count and
+ * buckets must stay exact, and the USDT way's per-CPU counts where one
+ * thread's bursts interrupt the other's on its CPU (sent there by IPI).
+ *
  * Last, bpf/vmexitprof.bpf.c itself must pass the verifier with pid and
  * vCPU filters set (skipped, with a note, where it cannot load at all).
  *
@@ -22,11 +27,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
@@ -120,6 +128,7 @@ struct filters {
 	unsigned int nr_vcpus;
 	__u32 max_hist_keys;	/* 0: TEST_HIST_KEYS (as compiled with --as-compiled) */
 	__u32 max_reserve_keys;	/* 0: as compiled */
+	bool race_progs;	/* load exit_entry_race and its nested copy (bpf_loop: 5.17+) */
 };
 
 /* Which way kvm_entry updates histograms in this pass (see main). */
@@ -136,6 +145,8 @@ static struct exit_entry_test_bpf *load(const struct filters *f)
 		return NULL;
 	}
 	skel->rodata->entry_one_writer = entry_one_writer;
+	bpf_program__set_autoload(skel->progs.exit_entry_race, f && f->race_progs);
+	bpf_program__set_autoload(skel->progs.exit_entry_race_nested, f && f->race_progs);
 	/* As the loader: process start times in /proc's unit (EE_*_BTF read the runner's). */
 	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	if (f) {
@@ -1211,6 +1222,207 @@ static void scenario_vendor_reader(void)
 	btf__free(vmlinux);
 }
 
+/* ---- writers racing on one key ---- */
+
+#define RACE_THREADS 2
+#define RACE_BURSTS 1000	/* per thread and mode: against the old code, see docs/tests.md */
+#define RACE_BURST 256		/* samples per burst (one test run), half on each key */
+#define RACE_SAMPLES (RACE_THREADS * RACE_BURSTS * RACE_BURST / 2)	/* per key */
+#define RACE_TID 600		/* thread t's synthetic tid is RACE_TID + t */
+#define RACE_UP 1000000		/* ns: the rising key's samples, from here up */
+#define RACE_DOWN 900000	/* ns: the falling key's, from here down */
+
+/* Both threads start each burst together: a barrier. */
+struct race_start {
+	atomic_uint arrived, gen;
+	atomic_bool abandoned;	/* a thread did not start: the others stop */
+};
+
+static void race_barrier(struct race_start *s)
+{
+	unsigned int gen = atomic_load(&s->gen);
+
+	if (atomic_fetch_add(&s->arrived, 1) + 1 == RACE_THREADS) {
+		atomic_store(&s->arrived, 0);
+		atomic_fetch_add(&s->gen, 1);
+		return;
+	}
+	/* Spin, for the bursts to start close; yield, should the other thread be off its CPU. */
+	for (unsigned int spins = 0; atomic_load(&s->gen) == gen; spins++) {
+		if (atomic_load(&s->abandoned))
+			return;
+		if (spins > 1000)
+			sched_yield();
+	}
+}
+
+struct race_thread {
+	struct exit_entry_test_bpf *skel;
+	struct race_start *start;
+	int t;
+	int cpu;		/* pinned there */
+	int run_cpu;		/* where its bursts run: another CPU's is by IPI */
+	int prog_fd;
+	bool preemptible;
+	unsigned int errors;
+	char first_error[160];
+};
+
+static void *race_thread_main(void *arg)
+{
+	struct race_thread *th = arg;
+	struct ee_race ctx = {
+		.tid = RACE_TID + th->t, .vm_start = vm_start, .pid = PID_A, .n = RACE_BURST,
+		.up_base = RACE_UP, .down_base = RACE_DOWN, .up_reason = KVM_EXIT_IO,
+		.down_reason = KVM_EXIT_MMIO, .preemptible = th->preemptible,
+	};
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(th->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) && !th->errors++)
+		snprintf(th->first_error, sizeof(th->first_error), "thread %d: cannot pin to cpu %d",
+			 th->t, th->cpu);
+	for (unsigned int b = 0; b < RACE_BURSTS; b++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = th->run_cpu);
+		int err;
+
+		/* Far apart per burst and thread: the clocks only give the deltas. */
+		ctx.now = (1ULL << 40) * (th->t + 1) + (1ULL << 32) * b;
+		race_barrier(th->start);
+		if (atomic_load(&th->start->abandoned))
+			break;
+		err = bpf_prog_test_run_opts(th->prog_fd, &opts);
+		if ((err || opts.retval != RACE_BURST) && !th->errors++)
+			snprintf(th->first_error, sizeof(th->first_error),
+				 "thread %d: burst %u on cpu %d: %s, %u samples", th->t, b, th->run_cpu,
+				 err ? strerror(errno) : "ran", opts.retval);
+	}
+	return NULL;
+}
+
+/*
+ * One mode of the race. Parallel: each thread's bursts on its own CPU, at
+ * the same time. Nested: thread 0's go by IPI to thread 1's CPU, where they
+ * interrupt thread 1's own (a test run holds off preemption, not
+ * interrupts): two programs interleaved on one CPU, as a preempted USDT
+ * program is by another, so KVM_RUN is the USDT probe's there (its
+ * per-CPU counts atomic).
+ */
+static void race_mode(const char *name, bool nested)
+{
+	static __u64 up_lat[RACE_THREADS + RACE_SAMPLES], down_lat[RACE_THREADS + RACE_SAMPLES];
+	struct hist_key up = mkkey(PID_A, VCPU_UNKNOWN, ISA_VMM, KVM_EXIT_IO, 0);
+	struct hist_key down = mkkey(PID_A, VCPU_UNKNOWN, ISA_VMM, KVM_EXIT_MMIO, 0);
+	struct filters with_race = { .race_progs = true };
+	static struct race_thread th[RACE_THREADS];
+	struct race_start start = { 0 };
+	pthread_t pt[RACE_THREADS];
+	struct exit_entry_test_bpf *skel;
+	__u64 *v = calloc(ncpus, sizeof(*v)), sums[NR_COUNTERS] = {};
+	struct timespec t0, t1;
+	unsigned int n = 0;
+	int started = 0;
+
+	begin(name);
+	if (nr_run_cpus < RACE_THREADS || !v) {
+		printf("note: %s: needs %d CPUs, may run on %d: not checked\n", name, RACE_THREADS,
+		       nr_run_cpus);
+		free(v);
+		return;
+	}
+	skel = load(&with_race);
+	if (!skel) {
+		free(v);
+		return;
+	}
+	/*
+	 * First, one thread at a time, a sample each below (above) the race's:
+	 * the threads' slots and both keys exist before it (an insert nested in
+	 * an IPI would find the interrupted run's bucket locked).
+	 */
+	for (int t = 0; t < RACE_THREADS; t++) {
+		UEXIT(RACE_TID + t, PID_A, VCPU_UNKNOWN, KVM_EXIT_IO, 0, 1000);
+		KVM_RUN_AGAIN(RACE_TID + t, PID_A, 1000 + RACE_UP - 1);
+		UEXIT(RACE_TID + t, PID_A, VCPU_UNKNOWN, KVM_EXIT_MMIO, 0, 2000);
+		KVM_RUN_AGAIN(RACE_TID + t, PID_A, 2000 + RACE_DOWN + 1);
+		up_lat[n] = RACE_UP - 1;
+		down_lat[n++] = RACE_DOWN + 1;
+	}
+	/* Each offset k from the base is taken once, by one sample of one thread. */
+	for (unsigned int k = 0; k < RACE_SAMPLES; k++) {
+		up_lat[n] = RACE_UP + k;
+		down_lat[n++] = RACE_DOWN - k;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int t = 0; t < RACE_THREADS; t++) {
+		th[t] = (struct race_thread){
+			.skel = skel, .start = &start, .t = t, .cpu = run_cpus[t], .preemptible = nested,
+			.run_cpu = nested ? run_cpus[1] : run_cpus[t],
+			.prog_fd = bpf_program__fd(nested && t == 0 ? skel->progs.exit_entry_race_nested
+								    : skel->progs.exit_entry_race),
+		};
+		if (pthread_create(&pt[t], NULL, race_thread_main, &th[t])) {
+			nr_checks++;
+			fail("pthread_create: %s", strerror(errno));
+			break;
+		}
+		started++;
+	}
+	/* Without every thread the barrier never opens: stop the others. */
+	if (started < RACE_THREADS)
+		atomic_store(&start.abandoned, true);
+	for (int t = 0; t < started; t++)
+		pthread_join(pt[t], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("note: %s: %d threads, %u samples each, in %.2f s\n", name, started,
+	       RACE_BURSTS * RACE_BURST, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (int t = 0; t < started; t++) {
+		nr_checks++;
+		if (th[t].errors)
+			fail("%u bursts failed, first: %s", th[t].errors, th[t].first_error);
+	}
+	if (started < RACE_THREADS)
+		goto out;
+	check_u64("samples after which the rising key's max was short of it (lost updates)",
+		  skel->bss->race_lost[0], 0);
+	check_u64("samples after which the falling key's min was beyond it (lost updates)",
+		  skel->bss->race_lost[1], 0);
+	expect_hist(skel, up, up_lat, n);
+	expect_hist(skel, down, down_lat, n);
+	expect_nr_keys(skel, 2);
+	for (__u32 c = 0; c < NR_COUNTERS; c++)
+		if (!bpf_map__lookup_elem(skel->maps.counters, &c, sizeof(c), v, ncpus * sizeof(*v), 0))
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				sums[c] += v[cpu];
+	check_u64("vmm_intervals (counted as the USDT probe's where nested)", sums[CNT_VMM_PAIRED], 2 * n);
+	/* With two writers no exchange fails twice in a row, let alone 16 times. */
+	check_u64("minmax_contended", sums[CNT_MINMAX_CONTENDED], 0);
+	check_u64("vmm_intervals_dropped", sums[CNT_VMM_DROPPED], 0);
+	/* A tracepoint's plain ++: its programs never nest on a CPU, but they do here. */
+	if (!nested)
+		check_u64("userspace_exits", sums[CNT_USERSPACE_EXITS], 2 * n);
+out:
+	free(v);
+	exit_entry_test_bpf__destroy(skel);
+}
+
+/*
+ * Threads whose vCPU is unknown share a VMM-time key: its min and max must
+ * be exact under racing writers (compare-and-exchange, not plain stores),
+ * and so must sum, count and buckets, and the USDT way's per-CPU counts.
+ */
+static void scenario_shared_key_race(void)
+{
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) <= 0) {
+		printf("note: no bpf_loop (Linux 5.17+): the shared-key race is not checked\n");
+		return;
+	}
+	race_mode("one key, two threads on two CPUs at once", false);
+	race_mode("one key, USDT KVM_RUN bursts nested on one CPU by IPI", true);
+}
+
 /* ---- setup ---- */
 
 static void find_run_cpus(void)
@@ -1228,11 +1440,21 @@ static void find_run_cpus(void)
 /* Can this kernel BPF_PROG_TEST_RUN our raw_tp program? 0, SKIP, or 1. */
 static int probe(void)
 {
-	struct exit_entry_test_bpf *skel = exit_entry_test_bpf__open_and_load();
+	struct exit_entry_test_bpf *skel = exit_entry_test_bpf__open();
 	struct ee_event ev = { .kind = 0 };	/* kind 0: the program only returns */
 	__u32 ret = ~0U;
 	int err;
 
+	if (skel) {
+		bpf_program__set_autoload(skel->progs.exit_entry_race, false);
+		bpf_program__set_autoload(skel->progs.exit_entry_race_nested, false);
+		err = exit_entry_test_bpf__load(skel);
+		if (err) {
+			exit_entry_test_bpf__destroy(skel);
+			skel = NULL;
+			errno = -err;
+		}
+	}
 	if (!skel) {
 		err = -errno;
 		if (err == -EPERM) {
@@ -1319,6 +1541,7 @@ int main(int argc, char **argv)
 		scenario_userspace_exits();
 		scenario_pid_reused();
 	}
+	scenario_shared_key_race();
 	scenario_btf_handlers();
 	scenario_vendor_reader();
 	scenario_real_program_verifies();

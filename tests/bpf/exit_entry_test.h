@@ -45,6 +45,27 @@ enum ee_ret {
 #define EE_MAX_THREADS 1024
 
 /*
+ * The context of exit_entry_race (and exit_entry_race_nested): n samples
+ * of thread tid, alternately on its process's rising key (VCPU_UNKNOWN,
+ * up_reason) at up_base + k and its falling key at down_base - k, k
+ * taken from a counter shared by every run (see the runner's race
+ * scenario); retval: the samples done.
+ */
+struct ee_race {
+	__u64 tid;
+	__u64 now;
+	__u64 vm_start;
+	__u64 up_base;
+	__u64 down_base;
+	__u32 pid;
+	__u32 n;
+	__u32 up_reason;
+	__u32 down_reason;
+	__u32 preemptible;	/* KVM_RUN as the USDT probe sees it */
+	__u32 pad;
+};
+
+/*
  * The context of read_exit_reason, which runs bpf/vendor.bpf.h's
  * exit_reason_of on stand-in vendor structures the runner lays out in the
  * fake_vendor map's one value from the module's BTF. Offsets are into that
