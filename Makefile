@@ -9,10 +9,12 @@ OUTPUT ?= build/arm64
 CC := aarch64-linux-gnu-gcc
 BPF_ARCH := arm64
 LDFLAGS += -static
-# src/reasons.c's tables are still x86's: the uapi <asm/svm.h> and
-# <asm/vmx.h>, with the exception vectors of x86's <asm/kvm.h>. Until the
-# arm64 port replaces them, reasons.o alone reads those from amd64's
-# linux-libc-dev (searched last), the vectors as -D flags.
+# src/reasons.c's fallback tables, for a kernel without the kvm_exit
+# format, are x86's uapi <asm/svm.h> and <asm/vmx.h> (with the exception
+# vectors of x86's <asm/kvm.h>); arm64 has none to build in, and its names
+# come from the format only. So reasons.o alone reads those headers from
+# amd64's linux-libc-dev (searched last), the vectors as -D flags: a
+# report of an x86 dump on arm64 names its rows too.
 X86_UAPI := /usr/include/x86_64-linux-gnu
 $(OUTPUT)/src/reasons.o: ALL_CFLAGS += -idirafter $(X86_UAPI) \
 	$(shell sed -n 's/^\#define \([A-Z][A-Z]_VECTOR\) \([0-9]*\)$$/-D\1=\2/p' $(X86_UAPI)/asm/kvm.h)

@@ -18,7 +18,11 @@
 #include "kvm_events.bpf.h"
 #include "sched_split.bpf.h"
 #include "bql.bpf.h"
+#if defined(__TARGET_ARCH_arm64)
+#include "arm64_exits.bpf.h"
+#else
 #include "vendor.bpf.h"
+#endif
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
@@ -52,6 +56,8 @@ static __always_inline bool in_kvm_run_ioctl(void)
 
 /* ---- BTF-typed (tp_btf) ---------------------------------------------------- */
 
+/* x86's; arm64's are in bpf/arm64_exits.bpf.h. */
+#if !defined(__TARGET_ARCH_arm64)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
@@ -76,6 +82,8 @@ int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 	on_kvm_entry_btf(vcpu->vcpu_idx);
 	return 0;
 }
+
+#endif
 
 SEC("tp_btf/kvm_userspace_exit")
 int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)
@@ -163,6 +171,7 @@ int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 
 /* ---- classic tracepoints --------------------------------------------------- */
 
+#if !defined(__TARGET_ARCH_arm64)
 SEC("tp/kvm/kvm_exit")
 int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
@@ -195,6 +204,8 @@ int kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 	on_kvm_entry(ctx->vcpu_id);
 	return 1;
 }
+
+#endif
 
 SEC("tp/kvm/kvm_userspace_exit")
 int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)

@@ -84,12 +84,13 @@ extern const struct dump_record dump_outlier_record;
 #define DUMP_KEY_BUCKETS	"buckets"
 #define DUMP_KEY_SLOWER_THAN	"slower_than_ns"	/* optional: with "outliers" */
 
-/* The three name tables: member, and the isa reasons_add() takes. */
+/* The name tables: member, and the isa reasons_add() takes. */
 struct dump_names_table {
 	const char *key;
 	unsigned int isa;
+	bool optional;		/* written only when not empty; a dump may lack it */
 };
-extern const struct dump_names_table dump_names_tables[3];
+extern const struct dump_names_table dump_names_tables[4];
 
 /* A field's value in a record, and setting it. */
 __u64 dump_field_get(const struct dump_field *f, const void *record);

@@ -19,6 +19,9 @@ struct reason_name {
 struct reason_table {
 	struct reason_name *vmx, *svm;
 	size_t nr_vmx, nr_svm;
+	/* ISA_ARM64 codes (include/vmexitprof.h): the exception types, and a trap's classes */
+	struct reason_name *arm64;
+	size_t nr_arm64;
 	struct reason_name *kvm_exit;	/* KVM_EXIT_* from kvm_userspace_exit's format */
 	size_t nr_kvm_exit;
 	const char *source;	/* "tracepoint format" or "uapi headers" */
@@ -42,11 +45,13 @@ const char *kvm_exit_name(const struct reason_table *t, __u32 code, char *buf, s
 
 /*
  * Name of (isa, code), or "unknown(0x..)" written into buf. isa is
- * ISA_VMX or ISA_SVM; VMX codes are basic reasons (low 16 bits).
+ * ISA_VMX, ISA_SVM or ISA_ARM64; VMX codes are basic reasons (low 16 bits).
  */
 const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 code, char *buf,
 			size_t len);
-/* Whether this exit's interval includes halted time (HLT, SVM idle-halt). */
+/* An exit reason's ISA as JSON and the exporter name it: "vmx", "svm" or "arm64". */
+const char *reason_isa_name(unsigned int isa);
+/* Whether this exit's interval includes halted time (HLT, SVM idle-halt, arm64's WFI/WFE: WFx). */
 int reason_is_halt(const char *name);
 /*
  * An ISA_HALT row's name (HALT_*): "polled" and "blocked" for the halts,
@@ -56,7 +61,7 @@ const char *halt_reason_name(__u32 reason);
 /* Look a name up in one ISA's table (case-insensitive); 0 and *code when found, else -ENOENT. */
 int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code);
 
-/* Add a name: isa ISA_VMX or ISA_SVM for exit reasons, ISA_VMM for a KVM_EXIT_* one. */
+/* Add a name: isa ISA_VMX, ISA_SVM or ISA_ARM64 for exit reasons, ISA_VMM for a KVM_EXIT_* one. */
 int reasons_add(struct reason_table *t, unsigned int isa, long long code, const char *name);
 /*
  * Whether a histogram key (isa, code) is what a --hist/--heatmap argument

@@ -33,6 +33,20 @@
 #define HALT_WAKE_POLLED	2	/* wakeup -> next entry, after a polled halt */
 #define HALT_WAKE_BLOCKED	3	/* wakeup -> next entry, after a blocked one */
 #define HALT_NR_REASONS		4
+/*
+ * arm64's kvm_exit (arch/arm64/kvm/trace_arm.h): the exit reason is the
+ * pair (exception type, ESR exception class), the class 0 unless the type
+ * is a trap. Its code: the exception type, ARM_EXCEPTION_CODE(ret), for
+ * the others; ARM64_TRAP_REASON(class) for a trap, in bit 31, which
+ * ARM_EXCEPTION_CODE clears (it is the "SError pending too" flag). Names
+ * from the format's two __print_symbolic tables (src/reasons.c).
+ */
+#define ISA_ARM64	5
+#define ARM64_EXCEPTION_TRAP	2
+#define ARM64_SERROR_BIT	0x80000000U
+#define ARM64_TRAP_REASON(ec)	(ARM64_SERROR_BIT | (ec))
+#define ARM64_REASON_IS_TRAP(r)	(!!((r) & ARM64_SERROR_BIT))
+#define ARM64_REASON_EC(r)	((r) & 0x3f)
 
 /* VMX: the basic reason is the low 16 bits; bit 31 flags a failed VM-entry. */
 #define VMX_BASIC_REASON_MASK	0xffff

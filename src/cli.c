@@ -574,6 +574,13 @@ static const struct cli_option *live_option_given(const struct cli *cli, const s
 /* What the options say together; 0, or -1 after a one-line error. */
 static int check_combinations(const struct cli *cli, bool report)
 {
+#if defined(__aarch64__)
+	if (cli->trace.ports) {
+		fprintf(stderr, "%s: --ports: arm64 has no port I/O (its devices are MMIO: --mmio)\n",
+			prog_name);
+		return -1;
+	}
+#endif
 	if (cli->trace.vmm_clock == VMM_CLOCK_USDT && !cli->trace.nr_pids) {
 		fprintf(stderr, "%s: --vmm-time=usdt needs -p: the probes are in each VM's binary\n",
 			prog_name);

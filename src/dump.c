@@ -51,7 +51,7 @@ static const struct dump_field vcpu_id_fields[] = {
 static const struct dump_field hist_fields[] = {
 	VM_FIELDS(struct sparse_hist, key.pid, key.vm_start),
 	FIELD(struct sparse_hist, key.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
-	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_HALT),
+	UINT(struct sparse_hist, key.isa, "isa", ISA_VMX, ISA_ARM64),	/* ISA_HALT (4) between */
 	UINT(struct sparse_hist, key.reason, "reason", 0, 0xffffffff),
 	UINT(struct sparse_hist, key.flags, "flags", 0, 0xffff),
 	/* An interval holds only the keys that moved in it; a torn read can move the sums alone. */
@@ -133,8 +133,11 @@ const struct dump_record dump_hist_record = RECORD(struct sparse_hist, "hists", 
 const struct dump_record dump_uexit_record = RECORD(struct snap_uexit, "userspace", uexit_fields);
 const struct dump_record dump_io_record = RECORD(struct snap_io, "io", io_fields);
 
-const struct dump_names_table dump_names_tables[3] = {
-	{ "vmx_reasons", ISA_VMX }, { "svm_reasons", ISA_SVM }, { "kvm_exit_reasons", ISA_VMM },
+/* arm64_reasons came later: a dump without it reads as one with none. */
+const struct dump_names_table dump_names_tables[4] = {
+	{ "vmx_reasons", ISA_VMX, false }, { "svm_reasons", ISA_SVM, false },
+	{ "kvm_exit_reasons", ISA_VMM, false },
+	{ "arm64_reasons", ISA_ARM64, true },
 };
 
 __u64 dump_field_get(const struct dump_field *f, const void *record)
@@ -248,7 +251,7 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 {
 	const struct { const struct reason_name *tab; size_t nr; } tables[] = {
 		{ names->vmx, names->nr_vmx }, { names->svm, names->nr_svm },
-		{ names->kvm_exit, names->nr_kvm_exit },
+		{ names->kvm_exit, names->nr_kvm_exit }, { names->arm64, names->nr_arm64 },
 	};
 	struct json_writer w;
 
@@ -283,7 +286,8 @@ void dump_write_json(FILE *out, const struct run *run, const struct reason_table
 	}
 	jsonw_end_array(&w);
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
-		names_json(&w, dump_names_tables[t].key, tables[t].tab, tables[t].nr);
+		if (tables[t].nr || !dump_names_tables[t].optional)
+			names_json(&w, dump_names_tables[t].key, tables[t].tab, tables[t].nr);
 	/* Only a run with --slower-than has them: other dumps stay as they were. */
 	if (run->slower_than_ns) {
 		jsonw_break(&w);

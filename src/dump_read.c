@@ -163,9 +163,12 @@ static bool read_fields(struct reader *r, const json_object *obj, const struct d
 static bool read_names(struct reader *r, const json_object *doc, const struct dump_names_table *t,
 		       struct reason_table *names)
 {
-	const json_object *arr = get_array(r, doc, t->key, "");
+	const json_object *arr;
 	char where[64], name[64];
 
+	if (t->optional && !member(doc, t->key))
+		return true;
+	arr = get_array(r, doc, t->key, "");
 	if (!arr)
 		return false;
 	for (size_t i = 0; i < array_len(arr); i++) {

@@ -161,7 +161,7 @@ static void put_reason_labels(FILE *out, const struct scope *sc, const struct re
 	snprintf(name, sizeof(name), "%s%s", reason_name(names, r->isa, r->reason, unknown, sizeof(unknown)),
 		 r->flags & HIST_FLAG_FAILED_VMENTRY ? " (failed entry)" : "");
 	fprintf(out, "{%s", sc->labels);
-	put_label(out, false, "isa", r->isa == ISA_SVM ? "svm" : "vmx");
+	put_label(out, false, "isa", reason_isa_name(r->isa));
 	put_label(out, false, "reason", name);
 }
 

@@ -116,12 +116,18 @@ static bool targets_have_probes(const struct trace_opts *opts, bool why_not)
  */
 static int choose_vmm_clock(const struct trace_opts *opts, enum vmm_clock *out)
 {
+#if defined(__aarch64__)
+	/* arm64 has the event (include/trace/events/kvm.h), but only x86 fires it. */
+	bool have_kvm_fpu = false;
+#else
 	bool have_kvm_fpu = tracepoint_exists("kvm/kvm_fpu");
+#endif
 	enum vmm_clock clock = opts->vmm_clock;
 
 	if (clock == VMM_CLOCK_KVM_FPU && !have_kvm_fpu) {
 		fprintf(stderr, "vmexitprof: --vmm-time=kvm_fpu: this kernel has no kvm:kvm_fpu "
-			"tracepoint (try --vmm-time=usdt or syscall)\n");
+			"tracepoint%s (try --vmm-time=usdt or syscall)\n",
+			tracepoint_exists("kvm/kvm_fpu") ? " that fires (arm64 KVM never does)" : "");
 		return -1;
 	}
 	if (clock == VMM_CLOCK_USDT && !targets_have_probes(opts, true)) {
@@ -145,9 +151,11 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *op
 	skel->rodata->track_port_reads = opts->ports;
 	skel->rodata->time_exit_tallies = opts->msr || opts->cpuid;
 	skel->rodata->trace_halts = opts->halt;
+#if !defined(__aarch64__)
 	/* The loaded vendor module's reader must relocate (bpf/vendor.bpf.h). */
 	skel->rodata->vendor_isa = !access("/sys/module/kvm_amd", F_OK)     ? ISA_SVM :
 				   !access("/sys/module/kvm_intel", F_OK) ? ISA_VMX : 0;
+#endif
 	/* So that the BPF side reads process start times in /proc's unit. */
 	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	skel->rodata->slower_than_ns = opts->slower_than_ns;
@@ -351,6 +359,12 @@ static const char *const common_vmx_reasons[] = {
 	"CPUID", "IO_INSTRUCTION", "EPT_VIOLATION", "EPT_MISCONFIG", "HLT", "MSR_READ",
 	"MSR_WRITE", "EXTERNAL_INTERRUPT", "PREEMPTION_TIMER", "PAUSE_INSTRUCTION",
 };
+#if defined(__aarch64__)
+/* arm64: the exception types and trap classes of src/reasons.c's arm64 table. */
+static const char *const common_arm64_reasons[] = {
+	"IRQ", "WFx", "HVC64", "SYS64", "DABT_LOW", "IABT_LOW",
+};
+#endif
 
 static bool vcpu_selected(const struct trace_opts *opts, __u32 vcpu)
 {
@@ -384,7 +398,14 @@ static void prewarm_hists(struct vmexitprof_bpf *skel, const struct trace_opts *
 	int nr_pids;
 
 	/* No kvm_amd/kvm_intel (PVM): no kvm_exit, only the VMM handling keys. */
-	if (!access("/sys/module/kvm_amd", F_OK)) {
+#if defined(__aarch64__)
+	isa = ISA_ARM64;
+	common = common_arm64_reasons;
+	nr_common = ARRAY_SIZE(common_arm64_reasons);
+#endif
+	if (isa) {
+		/* arm64 KVM is built in */
+	} else if (!access("/sys/module/kvm_amd", F_OK)) {
 		isa = ISA_SVM;
 		common = common_svm_reasons;
 		nr_common = ARRAY_SIZE(common_svm_reasons);
@@ -551,6 +572,19 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 		if (err && opts->vmm_clock == VMM_CLOCK_AUTO) {
 			l->vmm_clock = VMM_CLOCK_KVM_FPU;
 			err = 0;
+		} else if (err && !bpf_refused(err)) {
+			/* arm64 6.1 loads it but has no BPF trampoline to attach it with (ENOTSUPP, 524). */
+			release_libbpf_log(false);
+			fprintf(stderr, "vmexitprof: --vmm-time=fentry: this kernel does not let BPF programs "
+				"attach to kvm_arch_vcpu_ioctl_run (%s); --vmm-time=%s work here\n",
+				err == -524 ? "no BPF trampoline: ENOTSUPP" : strerror(-err),
+#if defined(__aarch64__)
+				"syscall or usdt"
+#else
+				"kvm_fpu or usdt"
+#endif
+				);
+			return -1;
 		}
 	} else if (l->vmm_clock == VMM_CLOCK_FENTRY) {
 		l->vmm_clock = VMM_CLOCK_KVM_FPU;	/* fentry did not even load (auto) */

@@ -82,7 +82,7 @@ static void reasons_json(struct json_writer *w, const struct reason_rows *set,
 		if (!s->h.count && !s->h.sum_ns && !s->h.to_userspace)
 			continue;
 		jsonw_start_object(w);
-		jsonw_string_field(w, "isa", s->isa == ISA_SVM ? "svm" : "vmx");
+		jsonw_string_field(w, "isa", reason_isa_name(s->isa));
 		jsonw_uint_field(w, "code", s->reason);
 		jsonw_string_field(w, "name", reason_name(names, s->isa, s->reason, unknown, sizeof(unknown)));
 		jsonw_bool_field(w, "failed_vmentry", s->flags & HIST_FLAG_FAILED_VMENTRY);

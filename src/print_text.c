@@ -439,9 +439,15 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 		  const struct print_opts *opts)
 {
 	const char *interval = vmm_interval(sum->vmm_time_source);
+	const char *halt = "HLT";
 	char dur[32];
 
 	format_ns(dur, sizeof(dur), sum->duration_ns);
+	/* arm64's halt rows are WFx: a WFI or WFE that waited (NOHLT% leaves them out). */
+	for (size_t i = 0; i < sum->nr_vms; i++)
+		for (size_t r = 0; r < sum->vms[i].reasons.nr; r++)
+			if (sum->vms[i].reasons.rows[r].isa == ISA_ARM64)
+				halt = "WFx (WFI, WFE)";
 	if (!sum->nr_vms)
 		fprintf(out, "No VM exits recorded in %s.\n", dur);
 	for (size_t i = 0; i < sum->nr_vms; i++) {
@@ -504,7 +510,8 @@ void print_report_text(FILE *out, const struct summary *sum, const struct reason
 	}
 	fprintf(out,
 		"\nExit-to-entry time includes in-kernel handling, trips to the VMM in userspace, "
-		"preemption, and for HLT the time the vCPU sat halted; NOHLT%% leaves HLT out.\n");
+		"preemption, and for %s the time the vCPU sat halted; NOHLT%% leaves %s out.\n",
+		halt, halt);
 	print_counters(out, sum);
 }
 

@@ -33,21 +33,35 @@ static int add(struct reason_name **tab, size_t *nr, long long code, const char 
 	return 0;
 }
 
-/* A code as the format prints it: "0x040 + 6", "-1", "12". */
+/*
+ * A code as the format prints it: "0x040 + 6", "-1", "12", and arm64's
+ * "(0x01)" (6.1) or "(((0x01UL)))" (6.12): a term's parentheses and
+ * integer suffixes are skipped.
+ */
 static const char *parse_code(const char *p, long long *code)
 {
 	char *end;
 
 	*code = 0;
 	for (;;) {
-		while (*p == ' ')
+		int parens = 0;
+
+		while (*p == ' ' || *p == '(') {
+			parens += *p == '(';
 			p++;
+		}
 		*code += strtoll(p, &end, 0);
 		if (end == p)
 			return NULL;
 		p = end;
-		while (*p == ' ')
+		while (*p == 'U' || *p == 'u' || *p == 'L' || *p == 'l')
 			p++;
+		while (*p == ' ' || (*p == ')' && parens)) {
+			parens -= *p == ')';
+			p++;
+		}
+		if (parens)
+			return NULL;
 		if (*p != '+')
 			return p;
 		p++;
@@ -106,6 +120,50 @@ static const char *parse_symbolic(const char *p, struct reason_name **tab, size_
 	return depth ? NULL : p;
 }
 
+/*
+ * arm64's format: __print_symbolic(REC->ret, types...) and
+ * __print_symbolic(REC->esr_ec, classes...). One table of reason codes
+ * (include/vmexitprof.h): a trap is named by its class ("WFx"), any other
+ * exit by its type ("IRQ"), or "NAME_TYPE" where a class has that name
+ * too (the SError type and class are both "SERROR").
+ */
+static int parse_arm64(struct reason_table *t, const char *fmt)
+{
+	struct reason_name *types = NULL, *classes = NULL;
+	size_t nr_types = 0, nr_classes = 0;
+	const char *p = strstr(fmt, "__print_symbolic(REC->ret");
+	const char *q = strstr(fmt, "__print_symbolic(REC->esr_ec");
+	int err = -EINVAL;
+
+	if (!p || !q || !parse_symbolic(p + strlen("__print_symbolic("), &types, &nr_types) ||
+	    !parse_symbolic(q + strlen("__print_symbolic("), &classes, &nr_classes))
+		goto out;
+	err = 0;
+	for (size_t i = 0; i < nr_classes && !err; i++)
+		err = add(&t->arm64, &t->nr_arm64, ARM64_TRAP_REASON((__u32)classes[i].code & 0x3f),
+			  classes[i].name, strlen(classes[i].name));
+	for (size_t i = 0; i < nr_types && !err; i++) {
+		char name[80];
+		bool clash = false;
+
+		if (types[i].code == ARM64_EXCEPTION_TRAP)
+			continue;
+		for (size_t c = 0; c < nr_classes; c++)
+			clash |= !strcasecmp(classes[c].name, types[i].name);
+		snprintf(name, sizeof(name), "%s%s", types[i].name, clash ? "_TYPE" : "");
+		err = add(&t->arm64, &t->nr_arm64, (__u32)types[i].code & ~ARM64_SERROR_BIT, name,
+			  strlen(name));
+	}
+out:
+	for (size_t i = 0; i < nr_types; i++)
+		free(types[i].name);
+	for (size_t i = 0; i < nr_classes; i++)
+		free(classes[i].name);
+	free(types);
+	free(classes);
+	return err;
+}
+
 int reasons_parse_format(struct reason_table *t, const char *text)
 {
 	const char *fmt = strstr(text, "print fmt:"), *p, *vmx_sel;
@@ -113,6 +171,14 @@ int reasons_parse_format(struct reason_table *t, const char *text)
 	memset(t, 0, sizeof(*t));
 	if (!fmt)
 		return -EINVAL;
+	if (strstr(fmt, "__print_symbolic(REC->esr_ec")) {
+		if (parse_arm64(t, fmt) || !t->nr_arm64) {
+			reasons_free(t);
+			return -EINVAL;
+		}
+		t->source = "tracepoint format";
+		return 0;
+	}
 	/*
 	 * Since SVM support the format reads
 	 *   (REC->isa == 1) ? __print_symbolic(vmx...) : __print_symbolic(svm...)
@@ -238,16 +304,30 @@ void reasons_free(struct reason_table *t)
 		free(t->vmx[i].name);
 	for (size_t i = 0; i < t->nr_svm; i++)
 		free(t->svm[i].name);
+	for (size_t i = 0; i < t->nr_arm64; i++)
+		free(t->arm64[i].name);
 	free(t->vmx);
 	free(t->svm);
+	free(t->arm64);
 	memset(t, 0, sizeof(*t));
+}
+
+/* One ISA's table. */
+static const struct reason_name *isa_table(const struct reason_table *t, unsigned int isa, size_t *nr)
+{
+	if (isa == ISA_ARM64) {
+		*nr = t->nr_arm64;
+		return t->arm64;
+	}
+	*nr = isa == ISA_SVM ? t->nr_svm : t->nr_vmx;
+	return isa == ISA_SVM ? t->svm : t->vmx;
 }
 
 const char *reason_name(const struct reason_table *t, unsigned int isa, __u32 code, char *buf,
 			size_t len)
 {
-	const struct reason_name *tab = isa == ISA_SVM ? t->svm : t->vmx;
-	size_t nr = isa == ISA_SVM ? t->nr_svm : t->nr_vmx;
+	size_t nr;
+	const struct reason_name *tab = isa_table(t, isa, &nr);
 
 	for (size_t i = 0; i < nr; i++) {
 		/* SVM's table has -1 for an all-ones code (invalid guest state). */
@@ -268,15 +348,21 @@ const char *halt_reason_name(__u32 reason)
 	return reason < HALT_NR_REASONS ? names[reason] : "unknown";
 }
 
+const char *reason_isa_name(unsigned int isa)
+{
+	return isa == ISA_ARM64 ? "arm64" : isa == ISA_SVM ? "svm" : "vmx";
+}
+
 int reason_is_halt(const char *name)
 {
-	return !strcasecmp(name, "hlt") || !strcasecmp(name, "idle-halt");
+	/* WFx: arm64's WFI and WFE, one class; the vCPU waits for an interrupt or event. */
+	return !strcasecmp(name, "hlt") || !strcasecmp(name, "idle-halt") || !strcasecmp(name, "WFx");
 }
 
 int reason_lookup(const struct reason_table *t, unsigned int isa, const char *name, __u32 *code)
 {
-	const struct reason_name *tab = isa == ISA_SVM ? t->svm : t->vmx;
-	size_t nr = isa == ISA_SVM ? t->nr_svm : t->nr_vmx;
+	size_t nr;
+	const struct reason_name *tab = isa_table(t, isa, &nr);
 
 	for (size_t i = 0; i < nr; i++) {
 		if (!strcasecmp(tab[i].name, name)) {
@@ -293,6 +379,8 @@ int reasons_add(struct reason_table *t, unsigned int isa, long long code, const 
 		return add(&t->vmx, &t->nr_vmx, code, name, strlen(name));
 	if (isa == ISA_SVM)
 		return add(&t->svm, &t->nr_svm, code, name, strlen(name));
+	if (isa == ISA_ARM64)
+		return add(&t->arm64, &t->nr_arm64, code, name, strlen(name));
 	if (isa == ISA_VMM)
 		return add(&t->kvm_exit, &t->nr_kvm_exit, code, name, strlen(name));
 	return -EINVAL;
@@ -317,6 +405,7 @@ int reason_arg_check(const struct reason_table *t, const char *opt, const char *
 
 	if (!strcasecmp(arg, "all") || (vmm_too && !strcasecmp(arg, "vmm")) ||
 	    !reason_lookup(t, ISA_SVM, arg, &ignored) || !reason_lookup(t, ISA_VMX, arg, &ignored) ||
+	    !reason_lookup(t, ISA_ARM64, arg, &ignored) ||
 	    (sscanf(arg, "unknown(0x%x%c", &code, &end) == 2 && end == ')'))
 		return 0;
 	fprintf(stderr, "vmexitprof: %s: '%s' is not an exit reason of this kernel (a name from the "

@@ -82,7 +82,7 @@ struct trace_entry {
 };
 
 /* kvm:kvm_exit (arch/x86/kvm/trace.h). isa and vcpu_id are not in every kernel. */
-struct trace_event_raw_kvm_exit {
+struct trace_event_raw_kvm_exit {	/* only x86 */
 	struct trace_entry ent;
 	unsigned int exit_reason;
 	unsigned long guest_rip;	/* optional: --slower-than reads it */
@@ -93,7 +93,7 @@ struct trace_event_raw_kvm_exit {
 };
 
 /* kvm:kvm_entry */
-struct trace_event_raw_kvm_entry {
+struct trace_event_raw_kvm_entry {	/* only x86 */
 	struct trace_entry ent;
 	unsigned int vcpu_id;
 };
@@ -106,7 +106,7 @@ struct trace_event_raw_kvm_userspace_exit {
 };
 
 /* kvm:kvm_pio */
-struct trace_event_raw_kvm_pio {
+struct trace_event_raw_kvm_pio {	/* only x86: arm64 has no port I/O */
 	struct trace_entry ent;
 	unsigned int rw;
 	unsigned int port;
@@ -150,7 +150,7 @@ struct trace_event_raw_kvm_vcpu_wakeup {
  * (the arguments by offset); the kvm_fpu program reads the syscall the
  * thread is in (orig_ax) and an ioctl's command (si; cx for a 32-bit one).
  */
-struct pt_regs {
+struct pt_regs {		/* only x86 */
 	unsigned long ip;
 	unsigned long orig_ax;
 	unsigned long si;
@@ -164,7 +164,19 @@ struct syscall_trace_enter {
 	unsigned long args[];
 };
 
-/* kvm:kvm_fpu (arch/x86/kvm/trace.h): load == 1 as KVM_RUN enters. */
+/*
+ * kvm:kvm_exit on arm64 (arch/arm64/kvm/trace_arm.h): ret is already
+ * ARM_EXCEPTION_CODE(ret), esr_ec 0 unless that is a trap. (kvm_entry's
+ * only field there, vcpu_pc, is not read.)
+ */
+struct trace_event_raw_kvm_exit___arm64 {	/* only arm64 */
+	struct trace_entry ent;
+	int ret;
+	unsigned int esr_ec;
+	unsigned long vcpu_pc;
+};
+
+/* kvm:kvm_fpu (include/trace/events/kvm.h; x86 fires it): load == 1 as KVM_RUN enters. */
 struct trace_event_raw_kvm_fpu {
 	struct trace_entry ent;
 	u32 load;
@@ -189,36 +201,36 @@ struct kvm_vcpu {
 };
 
 /* SVM: arch/x86/kvm/svm/svm.h; vmcb is the current VMCB, L1's or L2's. */
-struct vmcb_control_area {	/* optional: kvm_amd */
+struct vmcb_control_area {	/* optional: kvm_amd; only x86 */
 	u32 exit_code;		/* one u64 at the same offset after 6.18: its low half */
 	u64 exit_info_1;	/* optional: --slower-than reads it */
 	u64 exit_info_2;	/* optional: --slower-than reads it */
 };
 
-struct vmcb {			/* optional: kvm_amd */
+struct vmcb {			/* optional: kvm_amd; only x86 */
 	struct vmcb_control_area control;
 };
 
-struct vcpu_svm {		/* optional: kvm_amd */
+struct vcpu_svm {		/* optional: kvm_amd; only x86 */
 	struct kvm_vcpu vcpu;
 	struct vmcb *vmcb;
 };
 
 /* VMX: arch/x86/kvm/vmx/vmx.h. The exit reason moved into vcpu_vt with the TDX work (6.16). */
-union vmx_exit_reason {		/* optional: kvm_intel */
+union vmx_exit_reason {		/* optional: kvm_intel; only x86 */
 	u32 full;
 };
 
-struct vcpu_vmx {		/* optional: kvm_intel */
+struct vcpu_vmx {		/* optional: kvm_intel; only x86 */
 	struct kvm_vcpu vcpu;
 	union vmx_exit_reason exit_reason;	/* optional: 6.15 and before */
 };
 
-struct vcpu_vt {		/* optional: kvm_intel since 6.16 */
+struct vcpu_vt {		/* optional: kvm_intel since 6.16; only x86 */
 	union vmx_exit_reason exit_reason;
 };
 
-struct vcpu_vmx___vt {		/* optional: kvm_intel since 6.16 */
+struct vcpu_vmx___vt {		/* optional: kvm_intel since 6.16; only x86 */
 	struct kvm_vcpu vcpu;
 	struct vcpu_vt vt;	/* optional: since 6.16 */
 };

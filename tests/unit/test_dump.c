@@ -223,7 +223,7 @@ static void test_bad(void)
 		{ "no intervals", with("\"intervals\":[{\"start_ns\":0", "\"intervals\":[],\"x\":[{\"start_ns\":0"), "no intervals" },
 		{ "time goes back", with("{\"start_ns\":100,", "{\"start_ns\":99,"), "intervals[1]: \"start_ns\" must be an integer from 100" },
 		{ "counter missing", with("\"entries\":5,", ""), "intervals[0].counters: \"entries\" is missing" },
-		{ "isa", with("\"isa\":2", "\"isa\":5"), "intervals[0].hists[0]: \"isa\" must be an integer from 1 to 4" },
+		{ "isa", with("\"isa\":2", "\"isa\":6"), "intervals[0].hists[0]: \"isa\" must be an integer from 1 to 5" },
 		{ "vcpu as a string", with("\"vcpu\":1,\"isa\"", "\"vcpu\":\"1\",\"isa\""), "intervals[0].hists[0]: \"vcpu\" must be an integer" },
 		{ "max below min", with("\"max_ns\":1100", "\"max_ns\":899"), "intervals[0].hists[0]: \"max_ns\" must be an integer from 900" },
 		{ "buckets out of order", with("[[150,2],[153,3]]", "[[153,2],[150,3]]"), "intervals[0].hists[0].buckets[1]: bucket 150 is out of order" },

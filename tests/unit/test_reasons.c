@@ -2,8 +2,8 @@
 /*
  * src/reasons.c: exit reason names parsed from real kvm_exit format files
  * (tests/unit/data/, captured from the 6.1 and 6.12 rig guests and a 6.18
- * host), from constructed old-style and broken texts, and the uapi
- * fallback.
+ * host; arm64's from the arm64 rig's 6.1 guest), from constructed
+ * old-style and broken texts, and the uapi fallback.
  *
  * Usage: test_reasons [DATA_DIR]   (default tests/unit/data, from the top)
  */
@@ -622,6 +622,48 @@ static void test_kvm_exit_names(void)
 	free(text);
 }
 
+/*
+ * arm64: one table of (exception type, class) codes from the format's two
+ * __print_symbolic tables; the numbers and names checked here are
+ * arch/arm64/include/asm/kvm_asm.h's ARM_EXCEPTION_* and esr.h's
+ * ESR_ELx_EC_* as that kernel prints them.
+ */
+static void test_arm64(void)
+{
+	static const struct { __u32 code; const char *name; } cases[] = {
+		{ 0, "IRQ" }, { 1, "SERROR_TYPE" }, { 0xbadca11, "HYP_GONE" },
+		{ ARM64_TRAP_REASON(0x01), "WFx" }, { ARM64_TRAP_REASON(0x16), "HVC64" },
+		{ ARM64_TRAP_REASON(0x18), "SYS64" }, { ARM64_TRAP_REASON(0x20), "IABT_LOW" },
+		{ ARM64_TRAP_REASON(0x24), "DABT_LOW" }, { ARM64_TRAP_REASON(0x2f), "SERROR" },
+		{ ARM64_TRAP_REASON(0x3c), "BRK64" }, { ARM64_TRAP_REASON(0x00), "UNKNOWN" },
+		/* A trap is never named by its type alone. */
+		{ ARM64_EXCEPTION_TRAP, "unknown(0x2)" },
+	};
+	struct reason_table t = {};
+	char *text = read_data("kvm_exit_format_arm64_6.1.txt");
+	char buf[32];
+	__u32 code;
+
+	SECTION("arm64: exception types and classes from the arm64 6.1 kvm_exit format");
+	CHECK(reasons_parse_format(&t, text) == 0, "cannot parse the format");
+	CHECK_STR(t.source ? t.source : "(none)", "tracepoint format", "source");
+	/* 4 types (TRAP not a row of its own) and 35 classes, each "name" once in the text. */
+	CHECK(t.nr_arm64 == count_of(text, "\" }") - 1, "%zu arm64 names, the text has %zu",
+	      t.nr_arm64, count_of(text, "\" }") - 1);
+	CHECK(t.nr_vmx == 0 && t.nr_svm == 0, "x86 names from an arm64 format");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STR(reason_name(&t, ISA_ARM64, cases[i].code, buf, sizeof(buf)), cases[i].name,
+			  "reason_name(arm64, %#x)", cases[i].code);
+	CHECK(reason_lookup(&t, ISA_ARM64, "dabt_low", &code) == 0 && code == ARM64_TRAP_REASON(0x24),
+	      "lookup of dabt_low");
+	CHECK(reason_arg_check(&t, "--hist", "wfx", false) == 0, "--hist wfx refused");
+	CHECK(reason_key_matches(&t, ISA_ARM64, ARM64_TRAP_REASON(0x16), "HVC64"), "HVC64 key");
+	CHECK(reason_is_halt("WFx"), "WFx is the halt row (NOHLT%% leaves it out)");
+	CHECK_STR(reason_isa_name(ISA_ARM64), "arm64", "isa name");
+	reasons_free(&t);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -637,5 +679,6 @@ int main(int argc, char **argv)
 	test_uapi_vs_format();
 	test_load();
 	test_kvm_exit_names();
+	test_arm64();
 	return check_done();
 }
