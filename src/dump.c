@@ -106,7 +106,7 @@ static const struct dump_field outlier_fields[] = {
 	UINT(struct outlier, ev.tid, "tid", 0, 0xffffffff),
 	FIELD(struct outlier, ev.vcpu, "vcpu", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
 	FIELD(struct outlier, ev.vcpu_id, "vcpu_id", DUMP_VCPU, 0, VCPU_UNKNOWN - 1),
-	UINT(struct outlier, ev.isa, "isa", ISA_VMX, ISA_SVM),
+	UINT(struct outlier, ev.isa, "isa", ISA_VMX, ISA_ARM64),	/* a kvm_exit's: 1, 2 or 5 */
 	UINT(struct outlier, ev.reason, "reason", 0, 0xffffffff),
 	UINT(struct outlier, ev.flags, "flags", 0, 0xffff),
 	U64(struct outlier, ev.exit_ns, "mono_ns"),

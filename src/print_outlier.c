@@ -10,6 +10,7 @@
 
 #include "json_writer.h"
 #include "outlier.h"
+#include "reasons.h"
 #include "print.h"
 #include "util.h"
 
@@ -23,11 +24,6 @@ static void format_wall(char *buf, size_t len, __u64 wall_ns)
 	gmtime_r(&secs, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(wall_ns % 1000000000ULL));
-}
-
-static const char *isa_name(__u16 isa)
-{
-	return isa == ISA_SVM ? "svm" : isa == ISA_VMX ? "vmx" : "?";
 }
 
 void print_outlier_header(FILE *out)
@@ -97,7 +93,7 @@ void outlier_json_fields(struct json_writer *w, const struct outlier *o,
 		jsonw_uint_field(w, "vcpu_id", e->vcpu_id);
 	jsonw_uint_field(w, "exit_cpu", e->exit_cpu);
 	jsonw_uint_field(w, "entry_cpu", e->entry_cpu);
-	jsonw_string_field(w, "isa", isa_name(e->isa));
+	jsonw_string_field(w, "isa", reason_isa_name(e->isa));
 	jsonw_uint_field(w, "code", e->reason);
 	jsonw_string_field(w, "name", reason_name(names, e->isa, e->reason, buf, sizeof(buf)));
 	jsonw_bool_field(w, "failed_vmentry", e->flags & OUTLIER_FAILED_VMENTRY);

@@ -13,6 +13,7 @@
 
 #include "dump.h"
 #include "check.h"
+#include "util.h"	/* ARRAY_SIZE */
 
 /* The three histogram bucket lower bounds this build has, as JSON. */
 static char bounds[HIST_NR_BUCKETS * 14];
@@ -173,6 +174,49 @@ out:
 	free(text);
 }
 
+/* A slow exit of each ISA a kvm_exit can have (arm64's too) is written and read back. */
+static void test_outlier_isas(void)
+{
+	static const __u16 isas[] = { ISA_VMX, ISA_SVM, ISA_ARM64 };
+	char *text = doc(HIST, UEXIT, IO, ""), *again = NULL, err[256];
+	struct reason_table names, names2;
+	struct run run, run2;
+	size_t len = 0;
+	FILE *f;
+
+	SECTION("slow exits of every ISA survive a dump's round trip");
+	if (!CHECK(!read_doc(text, &run, &names, err, sizeof(err)), "rejected: %s", err))
+		goto out;
+	run.slower_than_ns = 1000;
+	run.outliers = calloc(ARRAY_SIZE(isas), sizeof(*run.outliers));
+	run.nr_outliers = run.outliers ? ARRAY_SIZE(isas) : 0;
+	for (size_t i = 0; i < run.nr_outliers; i++) {
+		run.outliers[i].ev.pid = run.vms[0].pid;
+		run.outliers[i].ev.vm_start = run.vms[0].start;
+		run.outliers[i].ev.vcpu = 0;
+		run.outliers[i].ev.vcpu_id = 0;
+		run.outliers[i].ev.isa = isas[i];
+		run.outliers[i].ev.duration_ns = 2000;
+	}
+	f = open_memstream(&again, &len);
+	dump_write_json(f, &run, &names);
+	fclose(f);
+	if (CHECK(!read_doc(again, &run2, &names2, err, sizeof(err)), "its own output rejected: %s",
+		  err)) {
+		CHECK(run2.nr_outliers == ARRAY_SIZE(isas), "%zu slow exits read back", run2.nr_outliers);
+		for (size_t i = 0; i < run2.nr_outliers && i < ARRAY_SIZE(isas); i++)
+			CHECK(run2.outliers[i].ev.isa == isas[i], "slow exit %zu: isa %u", i,
+			      run2.outliers[i].ev.isa);
+		run_free(&run2);
+		reasons_free(&names2);
+	}
+	run_free(&run);
+	reasons_free(&names);
+out:
+	free(again);
+	free(text);
+}
+
 struct bad_case {
 	const char *why;
 	char *text;		/* the document */
@@ -271,6 +315,7 @@ int main(void)
 	make_bounds();
 	test_good();
 	test_round_trip();
+	test_outlier_isas();
 	test_bad();
 	return check_done();
 }
