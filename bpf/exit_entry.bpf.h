@@ -517,16 +517,22 @@ static __always_inline void record_entry(struct inflight *slot, __u64 now, __u32
 		return;
 	}
 	hist_add(h, delta, to_userspace, false, shared);
+	/*
+	 * Off (0), the verifier drops this; on, the one compare every other exit
+	 * pays. Before the split is folded in: the event takes its off-CPU parts.
+	 */
+	if (slower_than_ns && delta >= slower_than_ns) {
+		bool split = slot->state & INFLIGHT_EXIT_SPLIT;
+
+		count_event(CNT_OUTLIERS);
+		if (!outlier_send(&slot->ox, &key, now - delta, delta, split ? slot->exit_runnable_ns : 0,
+				  split ? slot->exit_blocked_ns : 0))
+			count_event(CNT_OUTLIERS_LOST);
+	}
 	/* One test of a flag on the hot path: most exits neither left the CPU nor went to the VMM. */
 	if (slot->state & INFLIGHT_EXIT_SPLIT)
 		split_add_exit(h, slot, shared);
 	count_event(CNT_PAIRED);
-	/* Off (0), the verifier drops this; on, the one compare every other exit pays. */
-	if (slower_than_ns && delta >= slower_than_ns) {
-		count_event(CNT_OUTLIERS);
-		if (!outlier_send(&slot->ox, &key, now - delta, delta))
-			count_event(CNT_OUTLIERS_LOST);
-	}
 }
 
 /*

@@ -16,6 +16,8 @@
 
 /* --slower-than in ns; 0: off. */
 const volatile __u64 slower_than_ns = 0;
+/* The sched programs run (not --no-sched): an exit's off-CPU parts are known (sched_split.bpf.h). */
+const volatile bool outlier_off_cpu = false;
 
 /* The loader sizes it (a power of two of pages); a page when off. */
 struct {
@@ -78,7 +80,7 @@ static __always_inline void outlier_note_vmm(struct outlier_exit *x, __u64 vmm_n
  * false where the ring buffer was full: the caller counts it lost.
  */
 static __always_inline bool outlier_send(const struct outlier_exit *x, const struct hist_key *key,
-					 __u64 exit_ns, __u64 delta)
+					 __u64 exit_ns, __u64 delta, __u64 runnable_ns, __u64 blocked_ns)
 {
 	struct outlier_event *e = bpf_ringbuf_reserve(&outliers, sizeof(*e), 0);
 
@@ -91,6 +93,8 @@ static __always_inline bool outlier_send(const struct outlier_exit *x, const str
 	e->info1 = x->info1;
 	e->info2 = x->info2;
 	e->vmm_ns = x->vmm_ns;
+	e->runnable_ns = runnable_ns;
+	e->blocked_ns = blocked_ns;
 	e->pid = key->pid;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->vcpu = key->vcpu;
@@ -98,7 +102,8 @@ static __always_inline bool outlier_send(const struct outlier_exit *x, const str
 	e->reason = key->reason;
 	e->uexit_reason = x->uexit_reason;
 	e->isa = key->isa;
-	e->flags = x->flags | (key->flags & HIST_FLAG_FAILED_VMENTRY ? OUTLIER_FAILED_VMENTRY : 0);
+	e->flags = x->flags | (key->flags & HIST_FLAG_FAILED_VMENTRY ? OUTLIER_FAILED_VMENTRY : 0) |
+		   (outlier_off_cpu ? OUTLIER_OFF_CPU : 0);
 	e->exit_cpu = x->exit_cpu;
 	e->entry_cpu = bpf_get_smp_processor_id();
 	bpf_ringbuf_submit(e, 0);

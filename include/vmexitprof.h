@@ -224,6 +224,7 @@ enum counter {
 #define OUTLIER_UEXIT_ERRNO	8	/* ... KVM_RUN returned an error instead: uexit_reason is the errno */
 #define OUTLIER_VMM_TIMED	16	/* vmm_ns is the VMM's handling time of it */
 #define OUTLIER_FAILED_VMENTRY	32	/* VMX: a failed VM-entry */
+#define OUTLIER_OFF_CPU		64	/* runnable_ns/blocked_ns: its time off the CPU (the sched split on) */
 
 struct outlier_event {
 	__u64 exit_ns;		/* at kvm_exit */
@@ -232,6 +233,7 @@ struct outlier_event {
 	__u64 rip;
 	__u64 info1, info2;
 	__u64 vmm_ns;
+	__u64 runnable_ns, blocked_ns;	/* off the CPU inside the exit: preempted, asleep */
 	__u32 pid, tid;
 	__u32 vcpu;		/* as hist_key.vcpu */
 	__u32 vcpu_id;		/* KVM's vcpu_id (debugfs's vcpuN), VCPU_UNKNOWN if not known */

@@ -120,6 +120,9 @@ static const struct dump_field outlier_fields[] = {
 	U64(struct outlier, ev.info2, "info2"),
 	UINT(struct outlier, ev.uexit_reason, "uexit_reason", 0, 0xffffffff),
 	U64(struct outlier, ev.vmm_ns, "vmm_ns"),
+	/* With OUTLIER_OFF_CPU, written where not 0 (older dumps lack them). */
+	FIELD(struct outlier, ev.runnable_ns, "runnable_ns", DUMP_NONZERO, 0, ~0ULL),
+	FIELD(struct outlier, ev.blocked_ns, "blocked_ns", DUMP_NONZERO, 0, ~0ULL),
 	FIELD(struct outlier, has_guest_tsc, "has_guest_tsc", DUMP_BOOL, 0, 1),
 	U64(struct outlier, guest_tsc, "guest_tsc"),
 	U64(struct outlier, guest_tsc_err, "guest_tsc_err"),

@@ -159,6 +159,7 @@ static void set_filters(struct vmexitprof_bpf *skel, const struct trace_opts *op
 	/* So that the BPF side reads process start times in /proc's unit. */
 	skel->rodata->ns_per_clock_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	skel->rodata->slower_than_ns = opts->slower_than_ns;
+	skel->rodata->outlier_off_cpu = !opts->no_sched;
 }
 
 static struct prog_set prog_set(struct vmexitprof_bpf *skel, enum attach_mode mode)

@@ -34,7 +34,7 @@ void print_outlier_header(FILE *out)
 void print_outlier_text(FILE *out, const struct outlier *o, const struct reason_table *names)
 {
 	const struct outlier_event *e = &o->ev;
-	char buf[64], dur[32], wall[48], vmm[32], kvm_exit[64];
+	char buf[64], dur[32], wall[48], vmm[32], kvm_exit[64], runnable[32], blocked[32];
 	const char *reason = reason_name(names, e->isa, e->reason, buf, sizeof(buf));
 
 	format_ns(dur, sizeof(dur), e->duration_ns);
@@ -64,6 +64,11 @@ void print_outlier_text(FILE *out, const struct outlier *o, const struct reason_
 			format_ns(vmm, sizeof(vmm), e->vmm_ns);
 			fprintf(out, " vmm=%s", vmm);
 		}
+	}
+	if (e->flags & OUTLIER_OFF_CPU) {
+		format_ns(runnable, sizeof(runnable), e->runnable_ns);
+		format_ns(blocked, sizeof(blocked), e->blocked_ns);
+		fprintf(out, " preempted=%s blocked=%s", runnable, blocked);
 	}
 	fputc('\n', out);
 }
@@ -114,6 +119,15 @@ void outlier_json_fields(struct json_writer *w, const struct outlier *o,
 	} else {
 		jsonw_null_field(w, "exit_info1");
 		jsonw_null_field(w, "exit_info2");
+	}
+	/* null: the sched split was off (--no-sched). */
+	if (e->flags & OUTLIER_OFF_CPU) {
+		jsonw_object_field(w, "off_cpu");
+		jsonw_uint_field(w, "runnable_ns", e->runnable_ns);
+		jsonw_uint_field(w, "blocked_ns", e->blocked_ns);
+		jsonw_end_object(w);
+	} else {
+		jsonw_null_field(w, "off_cpu");
 	}
 	/* null: it did not go to the VMM. */
 	if (!(e->flags & OUTLIER_TO_USERSPACE)) {
