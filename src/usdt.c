@@ -39,21 +39,43 @@ static unsigned int qemu_probe_bit(const char *desc, size_t len, int elf_class)
 	return 0;
 }
 
+/* path opened for reading as ELF into *fd and *elf (both to close); 0 or -errno. */
+static int elf_open(const char *path, int *fd, Elf **elf)
+{
+	*elf = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		if (*elf)
+			elf_end(*elf);
+		close(*fd);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static void elf_close(int fd, Elf *elf)
+{
+	elf_end(elf);
+	close(fd);
+}
+
 int binary_probes_read(const char *path, struct binary_probes *out)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	int fd, err = 0, elf_class;
+	int fd, err, elf_class;
 	Elf *elf;
 
 	memset(out, 0, sizeof(*out));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+	err = elf_open(path, &fd, &elf);
+	if (err)
+		return err;
+	if (elf_getshdrstrndx(elf, &shstrndx)) {
 		err = -ENOEXEC;
 		goto out;
 	}
@@ -81,9 +103,7 @@ int binary_probes_read(const char *path, struct binary_probes *out)
 		}
 	}
 out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	elf_close(fd, elf);
 	return err;
 }
 
@@ -121,16 +141,14 @@ static int symbol_file_offset(const char *path, const char *name, __u64 *off)
 	GElf_Sym found = {};
 	size_t nphdr;
 	bool have = false;
-	int fd, err = -ENOENT;
+	int fd, err;
 	Elf *elf;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nphdr)) {
+	err = elf_open(path, &fd, &elf);
+	if (err)
+		return err;
+	err = -ENOENT;
+	if (elf_getphdrnum(elf, &nphdr)) {
 		err = -ENOEXEC;
 		goto out;
 	}
@@ -168,9 +186,7 @@ static int symbol_file_offset(const char *path, const char *name, __u64 *off)
 		}
 	}
 out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	elf_close(fd, elf);
 	return err;
 }
 
