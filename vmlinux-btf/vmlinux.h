@@ -122,7 +122,7 @@ struct trace_event_raw_kvm_mmio {
 };
 
 /* kvm:kvm_msr (arch/x86/kvm/trace.h): --msr */
-struct trace_event_raw_kvm_msr {
+struct trace_event_raw_kvm_msr {	/* only x86 */
 	struct trace_entry ent;
 	unsigned int write;
 	u32 ecx;
@@ -131,7 +131,7 @@ struct trace_event_raw_kvm_msr {
 };
 
 /* kvm:kvm_cpuid (arch/x86/kvm/trace.h): --cpuid */
-struct trace_event_raw_kvm_cpuid {
+struct trace_event_raw_kvm_cpuid {	/* only x86 */
 	struct trace_entry ent;
 	unsigned int function;
 	unsigned int index;

@@ -19,7 +19,7 @@ b=build/arm64
 TESTVMM=$b/testvmm
 vmexitprof_cmd=("$b/vmexitprof")
 # The names vmexitprof's programs leave in kallsyms (truncated to 15 characters).
-ours() { grep -c -E ' bpf_prog_[0-9a-f]+_(kvm_|sys_enter_ioctl|kvm_arch_vcpu_i)' /proc/kallsyms || true; }
+ours() { grep -c -E ' bpf_prog_[0-9a-f]+_(kvm_|sys_enter_ioctl|kvm_arch_vcpu_i|sched_)' /proc/kallsyms || true; }
 # The programs a process holds, by id, from its fds.
 held() { grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u | wc -l; }
 assert_eq "$(ours)" 0 "no vmexitprof programs before the test"
