@@ -55,6 +55,41 @@ def machine(rows, out):
     out.append("")
 
 
+def features(rows, out, goals):
+    """Issue 16's features against the plain testrun of the same bench run: per exit+entry pair."""
+    t = next((r for r in rows if r["section"] == "native-testrun"), None)
+    if not t:
+        return
+    def above(r):
+        return [x["exit_ns"] + x["entry_ns"] - x["empty_exit_ns"] - x["empty_entry_ns"] for x in r["rounds"]]
+    base = above(t)
+    out.append("### Issue 16's features in the handlers (BPF_PROG_TEST_RUN, same run as above)")
+    out.append("")
+    out.append("| What | ns above the floor per exit+entry pair | added to the default | also timed |")
+    out.append("|---|---|---|---|")
+    out.append(f"| default (the sched split's programs load, but no switch runs here) | {spread(base)} | - | "
+               f"sched_switch for a traced thread, nothing pending: "
+               f"{spread([x['sched_switch_ns'] - x['empty_exit_ns'] for x in t['rounds']])} ns above an empty "
+               f"program |" if "sched_switch_ns" in t["rounds"][0] else
+               f"| default | {spread(base)} | - | |")
+    s = next((r for r in rows if r["section"] == "native-testrun-slower-than"), None)
+    if s:
+        v = above(s)
+        added = med(v) - med(base)
+        out.append(f"| --slower-than 1s, no exit reaching it | {spread(v)} | {added:+.1f} | |")
+        goals.append(("--slower-than with no exit over it costs <= 10 ns per pair more than the default",
+                      added <= 10, f"{added:+.1f} ns"))
+    h = next((r for r in rows if r["section"] == "native-testrun-halt-msr"), None)
+    if h:
+        v = above(h)
+        msr = [x["msr_ns"] - x["empty_exit_ns"] for x in h["rounds"]]
+        wake = [x["wakeup_ns"] - x["empty_exit_ns"] for x in h["rounds"]]
+        out.append(f"| --msr --halt, an MSR access and a wakeup in each exit | {spread(v)} | "
+                   f"{med(v) - med(base):+.1f} | kvm_msr {spread(msr)}, kvm_vcpu_wakeup {spread(wake)} ns "
+                   f"above an empty program |")
+    out.append("")
+
+
 def native(rows, out, goals):
     t = next((r for r in rows if r["section"] == "native-testrun"), None)
     a = next((r for r in rows if r["section"] == "native-attached"), None)
@@ -266,6 +301,7 @@ def main():
     out, goals = [], []
     machine(rows, out)
     native(rows, out, goals)
+    features(rows, out, goals)
     throughput(rows, out, goals)
     memory(rows, out, goals)
     churn(rows, out, goals)
