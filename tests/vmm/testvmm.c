@@ -324,6 +324,12 @@ struct vcpu {
 	uint64_t caused[NR_CAUSES];
 	uint64_t run_returns[NR_EXIT_SLOTS];
 	uint64_t run_eintr;
+	/*
+	 * Of those, the ones that left run->exit_reason KVM_EXIT_INTR, as
+	 * kvm_userspace_exit traces it: a signal exit sets it, a return for
+	 * immediate_exit (the stop) may leave the last reason in place.
+	 */
+	uint64_t run_eintr_intr;
 	uint64_t rounds;
 	unsigned int next_phase;
 	uint64_t phase_start[NR_CAUSES];	/* caused[] when it began */
@@ -1243,8 +1249,10 @@ static int phase_end(struct vcpu *v, unsigned int index)
 static __attribute__((noinline)) int vcpu_run_once(struct vcpu *v)
 {
 	if (vcpu_ioctl(v, KVM_RUN, NULL) < 0) {
-		if (errno == EINTR)
+		if (errno == EINTR) {
 			v->run_eintr++;
+			v->run_eintr_intr += v->run->exit_reason == KVM_EXIT_INTR;
+		}
 		return -1;
 	}
 	if (QEMU_KVM_RUN_EXIT_ENABLED())
@@ -2043,6 +2051,7 @@ static void print_json(const struct vmm *vmm)
 		print_causes(v->caused);
 		printf(",\"kvm_run_returns\":");
 		print_run_returns(v->run_returns, v->run_eintr);
+		printf(",\"eintr_exit_reason_intr\":%" PRIu64, v->run_eintr_intr);
 #if !defined(__aarch64__)
 		printf(",\"fail_entry_reason\":%" PRIu64 ",\"slow_exits\":%" PRIu64 ",\"syncs\":%" PRIu64,
 		       v->fail_entry_reason, v->slow_exits, v->syncs);
