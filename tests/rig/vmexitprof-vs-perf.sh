@@ -30,6 +30,16 @@
 #   QEMU that falls between the two tools' clock reads lengthens one exit
 #   in one tool only. Under load that put one cpuid exit at 352 ms for us
 #   and 179 ms for perf (classic), and an hlt total 1.4 ms apart.
+# - Standard deviations, which that one exit moves as much as a total (one
+#   io exit about 1.1 ms longer in ours put vcpu 0's io stddev at 86 us
+#   against perf's 31, --attach btf under CI's load), are compared only
+#   for rows whose maxima agree as the percentiles must. To move a
+#   stddev past the tolerance one exit must be timed about sqrt(n) times
+#   the tolerance apart (Cauchy-Schwarz: |sd - sd'| <= the RMS of the
+#   per-exit differences), hundreds of us here, which makes it the
+#   row's longest in the tool that timed it longer unless the row already
+#   had a longer one. Such rows are printed as skipped; at least two
+#   per-vCPU rows must be compared in each mode.
 # - perf's default clock (local_clock) also drifted from ours under load
 #   (the rig's TSC is unstable, dmesg "Marking TSC unstable", and its
 #   clocksource the hpet): cpuid totals up to 13% apart. Unpinned, the
@@ -85,7 +95,7 @@ check(prof["attach"] == {"btf": "tp_btf", "classic": "classic"}[mode], f"attach:
 lat = load(sys.argv[6])
 ours = {r["name"]: r for r in prof["vms"][0]["reasons"]}
 STDDEV_REL, STDDEV_SLACK = 0.25, {"classic": 2000, "btf": 5000}
-slack = 2000 if mode == "classic" else 20000
+lat_slack = slack = 2000 if mode == "classic" else 20000
 compared = 0
 for name, v in sorted(lat.items()):
     if len(v) < 100 or name not in ours:
@@ -111,19 +121,29 @@ def sample_stddev(v):
     return (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
 
 rel, slack = STDDEV_REL, STDDEV_SLACK[mode]
+
+# The longest exits agree (as the percentiles must), or the row is skipped (see the top).
+def maxima_agree(what, ours_max, perf_max):
+    ok = abs(ours_max - perf_max) <= 0.07 * perf_max + lat_slack
+    if not ok:
+        print(f"{what}: stddev not compared: longest exit {ours_max / 1e3:.1f} us, perf's {perf_max / 1e3:.1f} us")
+    return ok
+
 sd_compared = 0
 for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
     ours_v = {r["name"]: r for r in vcpus.get(vcpu, [])}
     for line in open(path):
         # "  cpuid   2000   90.09%   20.56%   9.46us  652.12us   15.01us ( +-   1.25% )"
-        m = re.match(r"^\s+(\S+)\s+(\d+)\s+[\d.]+%\s+[\d.]+%\s+\S+\s+\S+\s+([\d.]+)us\s+\(\s*\+-\s*([\d.]+)%\s*\)", line)
+        m = re.match(r"^\s+(\S+)\s+(\d+)\s+[\d.]+%\s+[\d.]+%\s+\S+\s+([\d.]+)us\s+([\d.]+)us\s+\(\s*\+-\s*([\d.]+)%\s*\)", line)
         if not m or int(m.group(2)) < 100 or m.group(1) not in ours_v:
             continue
-        n, avg, pct = int(m.group(2)), float(m.group(3)) * 1e3, float(m.group(4))
+        n, perf_max, avg, pct = int(m.group(2)), float(m.group(3)) * 1e3, float(m.group(4)) * 1e3, float(m.group(5))
         perf_sd = pct / 100 * avg * n ** 0.5
         o = ours_v[m.group(1)]["stddev_ns"]
         print(f"vcpu {vcpu} {m.group(1)} ({n} exits): stddev {o / 1e3:.2f} us, perf kvm stat's "
               f"{perf_sd / 1e3:.2f} us (+-{pct}% of {avg / 1e3:.2f} us)")
+        if not maxima_agree(f"vcpu {vcpu} {m.group(1)}", ours_v[m.group(1)]["max_ns"], perf_max):
+            continue
         check(abs(o - perf_sd) <= rel * perf_sd + slack,
               f"vcpu {vcpu} {m.group(1)}: stddev {o} ns, perf kvm stat's {perf_sd:.0f} ns")
         sd_compared += 1
@@ -133,7 +153,8 @@ for name, v in sorted(lat.items()):
         continue
     p, o = sample_stddev(v), ours[name]["stddev_ns"]
     print(f"{name} ({len(v)} exits): stddev {o / 1e3:.2f} us, of perf's events {p / 1e3:.2f} us")
-    check(abs(o - p) <= rel * p + slack, f"{name}: stddev {o} ns, of perf's events {p:.0f} ns")
+    if maxima_agree(name, ours[name]["max_ns"], v[-1]):
+        check(abs(o - p) <= rel * p + slack, f"{name}: stddev {o} ns, of perf's events {p:.0f} ns")
 
 for vcpu, path in ((0, sys.argv[3]), (1, sys.argv[4])):
     # perf's rows: "  cpuid   4000   90.1%  ..." (name, samples, ...)
