@@ -150,8 +150,82 @@ static void test_exposition(void)
 	reasons_free(&names);
 }
 
+/*
+ * --ports, --mmio, --msr and --cpuid: one series per VM and row, with the
+ * row's address labels, and every family's HELP and TYPE even where no
+ * row is of its kind. Written against the exposition as first shipped
+ * (issue 15's rig Prometheus test reads these names), so a rewrite of
+ * their walker must keep every line.
+ */
+static void test_io_families(void)
+{
+	static struct reason_table names;
+	struct io_row rows[] = {
+		{ { .kind = IO_KIND_PIO, .dir = IO_DIR_WRITE, .size = 1, .addr = 0x3f8 },
+		  { .count = 9, .to_userspace = 8, .handled = 7, .handled_sum_ns = 1500000001 } },
+		{ { .kind = IO_KIND_PIO, .dir = IO_DIR_READ, .size = 4, .addr = 0xcfc },
+		  { .count = 3, .to_userspace = 3, .handled = 3, .handled_sum_ns = 30000 } },
+		{ { .kind = IO_KIND_MMIO, .dir = IO_DIR_READ, .size = 8, .addr = 0xfebf1000 },
+		  { .count = 5, .to_userspace = 4, .handled = 4, .handled_sum_ns = 4000 } },
+		{ { .kind = IO_KIND_MSR, .dir = IO_DIR_WRITE, .addr = 0x838 },
+		  { .count = 6, .handled = 6, .handled_sum_ns = 60000, .faults = 1 } },
+		{ { .kind = IO_KIND_CPUID, .addr = 0x7ULL << 32 | 1 },
+		  { .count = 2, .handled = 2, .handled_sum_ns = 2000000000 } },
+	};
+	struct vm_summary vm = { .vm = { .pid = 42, .start = 1234, .name = "web" },
+				 .io = { rows, sizeof(rows) / sizeof(rows[0]) } };
+	struct summary sum = { .vms = &vm, .nr_vms = 1, .kvm_exit_fired = true,
+			       .ports = true, .mmio = true, .msr = true, .cpuid = true };
+	static const char *const lines[] = {
+#define L "vm=\"web\",pid=\"42\",start_ticks=\"1234\""
+		"# TYPE vmexitprof_port_accesses_total counter\n",
+		"vmexitprof_port_accesses_total{" L ",port=\"0x3f8\",dir=\"write\",size=\"1\"} 9\n",
+		"vmexitprof_port_accesses_total{" L ",port=\"0xcfc\",dir=\"read\",size=\"4\"} 3\n",
+		"vmexitprof_port_accesses_to_userspace_total{" L ",port=\"0x3f8\",dir=\"write\",size=\"1\"} 8\n",
+		"# TYPE vmexitprof_port_handling_seconds summary\n",
+		"vmexitprof_port_handling_seconds_sum{" L ",port=\"0x3f8\",dir=\"write\",size=\"1\"} 1.500000001\n",
+		"vmexitprof_port_handling_seconds_count{" L ",port=\"0x3f8\",dir=\"write\",size=\"1\"} 7\n",
+		"vmexitprof_mmio_accesses_total{" L ",gpa_page=\"0xfebf1000\",dir=\"read\",size=\"8\"} 5\n",
+		"vmexitprof_mmio_accesses_to_userspace_total{" L ",gpa_page=\"0xfebf1000\",dir=\"read\",size=\"8\"} 4\n",
+		"vmexitprof_mmio_handling_seconds_sum{" L ",gpa_page=\"0xfebf1000\",dir=\"read\",size=\"8\"} 0.000004\n",
+		"vmexitprof_mmio_handling_seconds_count{" L ",gpa_page=\"0xfebf1000\",dir=\"read\",size=\"8\"} 4\n",
+		"vmexitprof_msr_accesses_total{" L ",msr=\"0x838\",dir=\"write\"} 6\n",
+		"vmexitprof_msr_faults_total{" L ",msr=\"0x838\",dir=\"write\"} 1\n",
+		"# TYPE vmexitprof_msr_exit_seconds summary\n",
+		"vmexitprof_msr_exit_seconds_sum{" L ",msr=\"0x838\",dir=\"write\"} 0.00006\n",
+		"vmexitprof_msr_exit_seconds_count{" L ",msr=\"0x838\",dir=\"write\"} 6\n",
+		"vmexitprof_cpuid_accesses_total{" L ",leaf=\"0x7\",subleaf=\"0x1\"} 2\n",
+		"vmexitprof_cpuid_exit_seconds_sum{" L ",leaf=\"0x7\",subleaf=\"0x1\"} 2\n",
+		"vmexitprof_cpuid_exit_seconds_count{" L ",leaf=\"0x7\",subleaf=\"0x1\"} 2\n",
+#undef L
+	};
+	char *text;
+
+	SECTION("--ports, --mmio, --msr, --cpuid: a series per VM and row, labelled by its address");
+	text = render(&sum, &names, false);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		CHECK(strstr(text, lines[i]), "missing: %s", lines[i]);
+	CHECK(!strstr(text, "vmexitprof_cpuid_faults_total"), "no faults family for CPUID");
+	CHECK(!strstr(text, "port=\"0xfebf1000\"") && !strstr(text, "msr=\"0x7\""), "rows only in their kind's families");
+	CHECK(strstr(text, "# HELP vmexitprof_port_accesses_total Port I/O accesses (kvm:kvm_pio), per VM, port, "
+		     "direction and size.\n"), "port HELP");
+	CHECK(strstr(text, "# HELP vmexitprof_msr_faults_total MSR accesses that raised #GP, per VM, MSR and "
+		     "direction.\n"), "MSR faults HELP");
+	free(text);
+
+	SECTION("the io families' HELP and TYPE stay without rows");
+	vm.io.nr = 0;
+	text = render(&sum, &names, false);
+	CHECK(strstr(text, "# TYPE vmexitprof_port_accesses_total counter\n# HELP vmexitprof_port_accesses_to_userspace_total"),
+	      "an empty family, then the next");
+	CHECK(strstr(text, "# TYPE vmexitprof_cpuid_exit_seconds summary\n"), "cpuid's last family");
+	free(text);
+	reasons_free(&names);
+}
+
 int main(void)
 {
 	test_exposition();
+	test_io_families();
 	return check_done();
 }
