@@ -303,90 +303,102 @@ static void userspace_families(FILE *out, const struct scope *scopes, size_t nr,
 	}
 }
 
-/* --ports and --mmio: per VM (not per vCPU), address, direction and size. */
-static void io_families(FILE *out, const struct summary *sum, unsigned int kind)
+/*
+ * --ports, --mmio, --msr and --cpuid rows: per VM (not per vCPU) and row.
+ * Each kind has its families (counters of one io_stats field, then a
+ * summary of the handling or exit time) and its address labels.
+ */
+enum io_value { IO_COUNT, IO_TO_USERSPACE, IO_FAULTS, IO_TIME };
+
+struct io_family {
+	const char *name;
+	enum io_value value;		/* IO_TIME: a summary of handled_sum_ns over handled */
+	const char *help;
+};
+
+#define IO_ROW_HELP(row) ", per VM, " row
+#define PORT_ROW "port, direction and size"
+#define MMIO_ROW "guest-physical page, direction and size"
+#define MSR_ROW "MSR and direction"
+#define CPUID_ROW "leaf and subleaf"
+
+static const struct io_family io_kind_families[][3] = {
+	[IO_KIND_PIO] = {
+		{ "vmexitprof_port_accesses_total", IO_COUNT,
+		  "Port I/O accesses (kvm:kvm_pio)" IO_ROW_HELP(PORT_ROW) "." },
+		{ "vmexitprof_port_accesses_to_userspace_total", IO_TO_USERSPACE,
+		  "Of those Port I/O accesses (kvm:kvm_pio), the ones handed to the VMM" IO_ROW_HELP(PORT_ROW) "." },
+		{ "vmexitprof_port_handling_seconds", IO_TIME,
+		  "The VMM's handling time of Port I/O accesses (kvm:kvm_pio) that went to it"
+		  IO_ROW_HELP(PORT_ROW) "; _count counts those whose next KVM_RUN was seen." },
+	},
+	[IO_KIND_MMIO] = {
+		{ "vmexitprof_mmio_accesses_total", IO_COUNT,
+		  "MMIO accesses (kvm:kvm_mmio)" IO_ROW_HELP(MMIO_ROW) "." },
+		{ "vmexitprof_mmio_accesses_to_userspace_total", IO_TO_USERSPACE,
+		  "Of those MMIO accesses (kvm:kvm_mmio), the ones handed to the VMM" IO_ROW_HELP(MMIO_ROW) "." },
+		{ "vmexitprof_mmio_handling_seconds", IO_TIME,
+		  "The VMM's handling time of MMIO accesses (kvm:kvm_mmio) that went to it"
+		  IO_ROW_HELP(MMIO_ROW) "; _count counts those whose next KVM_RUN was seen." },
+	},
+	[IO_KIND_MSR] = {
+		{ "vmexitprof_msr_accesses_total", IO_COUNT,
+		  "MSR accesses (kvm:kvm_msr)" IO_ROW_HELP(MSR_ROW) "." },
+		{ "vmexitprof_msr_faults_total", IO_FAULTS,
+		  "MSR accesses that raised #GP" IO_ROW_HELP(MSR_ROW) "." },
+		{ "vmexitprof_msr_exit_seconds", IO_TIME,
+		  "Exit-to-entry time of the exits of those MSR accesses" IO_ROW_HELP(MSR_ROW)
+		  "; _count counts the exits timed." },
+	},
+	[IO_KIND_CPUID] = {
+		{ "vmexitprof_cpuid_accesses_total", IO_COUNT,
+		  "CPUIDs (kvm:kvm_cpuid)" IO_ROW_HELP(CPUID_ROW) "." },
+		{ "vmexitprof_cpuid_exit_seconds", IO_TIME,
+		  "Exit-to-entry time of the exits of those CPUIDs" IO_ROW_HELP(CPUID_ROW)
+		  "; _count counts the exits timed." },
+	},
+};
+
+/* A row's labels after its VM's: what it is an access to. */
+static void put_io_row_labels(FILE *out, const struct io_key *key)
 {
-	static const char *const fields[] = { "accesses_total", "accesses_to_userspace_total",
-					      "handling_seconds" };
-	static const char *const helps[] = {
-		"%s accesses (kvm:%s), per VM, %s, direction and size.",
-		"Of those %s accesses (kvm:%s), the ones handed to the VMM, per VM, %s, direction and size.",
-		"The VMM's handling time of %s accesses (kvm:%s) that went to it, per VM, %s, direction and "
-		"size; _count counts those whose next KVM_RUN was seen.",
-	};
-	const char *what = kind == IO_KIND_PIO ? "port" : "mmio", *tp = kind == IO_KIND_PIO ? "kvm_pio" : "kvm_mmio";
-	const char *addr_label = kind == IO_KIND_PIO ? "port" : "gpa_page";
+	const char *dir = key->dir == IO_DIR_WRITE ? "write" : "read";
+	char a[24], b[24];
 
-	for (int f = 0; f < 3; f++) {
-		char name[64], help[256];
-
-		snprintf(name, sizeof(name), "vmexitprof_%s_%s", what, fields[f]);
-		snprintf(help, sizeof(help), helps[f], kind == IO_KIND_PIO ? "Port I/O" : "MMIO", tp,
-			 kind == IO_KIND_PIO ? "port" : "guest-physical page");
-		family(out, name, f == 2 ? "summary" : "counter", help);
-		for (size_t i = 0; i < sum->nr_vms; i++) {
-			const struct vm_summary *vm = &sum->vms[i];
-			struct scope sc;
-
-			scope_labels(&sc, &vm->vm, NULL);
-			for (size_t j = 0; j < vm->io.nr; j++) {
-				const struct io_row *io = &vm->io.rows[j];
-				char labels[1024], addr[24], size[8];
-				FILE *l;
-
-				if (io->key.kind != kind)
-					continue;
-				snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)io->key.addr);
-				snprintf(size, sizeof(size), "%u", io->key.size);
-				l = fmemopen(labels, sizeof(labels), "w");
-				if (!l)
-					continue;
-				fputs(sc.labels, l);
-				put_label(l, false, addr_label, addr);
-				put_label(l, false, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
-				put_label(l, false, "size", size);
-				fputc(0, l);
-				fclose(l);
-				if (f == 0)
-					fprintf(out, "%s{%s} %llu\n", name, labels, (unsigned long long)io->stats.count);
-				else if (f == 1)
-					fprintf(out, "%s{%s} %llu\n", name, labels,
-						(unsigned long long)io->stats.to_userspace);
-				if (f < 2)
-					continue;
-				fprintf(out, "%s_sum{%s} ", name, labels);
-				put_seconds(out, io->stats.handled_sum_ns);
-				fprintf(out, "\n%s_count{%s} %llu\n", name, labels, (unsigned long long)io->stats.handled);
-			}
-		}
+	switch (key->kind) {
+	case IO_KIND_PIO:
+	case IO_KIND_MMIO:
+		snprintf(a, sizeof(a), "0x%llx", (unsigned long long)key->addr);
+		snprintf(b, sizeof(b), "%u", key->size);
+		put_label(out, false, key->kind == IO_KIND_PIO ? "port" : "gpa_page", a);
+		put_label(out, false, "dir", dir);
+		put_label(out, false, "size", b);
+		break;
+	case IO_KIND_MSR:
+		snprintf(a, sizeof(a), "0x%llx", (unsigned long long)key->addr);
+		put_label(out, false, "msr", a);
+		put_label(out, false, "dir", dir);
+		break;
+	case IO_KIND_CPUID:
+		snprintf(a, sizeof(a), "0x%llx", (unsigned long long)(key->addr >> 32));
+		snprintf(b, sizeof(b), "0x%llx", (unsigned long long)(key->addr & 0xffffffff));
+		put_label(out, false, "leaf", a);
+		put_label(out, false, "subleaf", b);
+		break;
 	}
 }
 
-/*
- * --msr and --cpuid: per VM and MSR and direction, or leaf and subleaf:
- * accesses, faults (MSR) and their exits' exit-to-entry time.
- */
-static void tally_families(FILE *out, const struct summary *sum, unsigned int kind)
+static __u64 io_counter(const struct io_stats *st, enum io_value value)
 {
-	bool msr = kind == IO_KIND_MSR;
-	const char *what = msr ? "msr" : "cpuid", *row = msr ? "MSR and direction" : "leaf and subleaf";
-	const char *fields[] = { "accesses_total", msr ? "faults_total" : NULL, "exit_seconds" };
+	return value == IO_COUNT ? st->count : value == IO_TO_USERSPACE ? st->to_userspace : st->faults;
+}
 
-	for (int f = 0; f < 3; f++) {
-		char name[64], help[256];
+static void io_families(FILE *out, const struct summary *sum, unsigned int kind)
+{
+	for (int f = 0; f < 3 && io_kind_families[kind][f].name; f++) {
+		const struct io_family *fam = &io_kind_families[kind][f];
 
-		if (!fields[f])
-			continue;
-		snprintf(name, sizeof(name), "vmexitprof_%s_%s", what, fields[f]);
-		if (f == 0)
-			snprintf(help, sizeof(help), "%s (kvm:%s), per VM, %s.", msr ? "MSR accesses" : "CPUIDs",
-				 msr ? "kvm_msr" : "kvm_cpuid", row);
-		else if (f == 1)
-			snprintf(help, sizeof(help), "MSR accesses that raised #GP, per VM, %s.", row);
-		else
-			snprintf(help, sizeof(help), "Exit-to-entry time of the exits of those %s, per VM, %s; "
-				 "_count counts the exits timed.", msr ? "MSR accesses" : "CPUIDs", row);
-		family(out, name, f == 2 ? "summary" : "counter", help);
+		family(out, fam->name, fam->value == IO_TIME ? "summary" : "counter", fam->help);
 		for (size_t i = 0; i < sum->nr_vms; i++) {
 			const struct vm_summary *vm = &sum->vms[i];
 			struct scope sc;
@@ -394,32 +406,27 @@ static void tally_families(FILE *out, const struct summary *sum, unsigned int ki
 			scope_labels(&sc, &vm->vm, NULL);
 			for (size_t j = 0; j < vm->io.nr; j++) {
 				const struct io_row *io = &vm->io.rows[j];
-				char labels[1024], a[24], b[24];
+				char labels[1024];
 				FILE *l;
 
 				if (io->key.kind != kind)
 					continue;
-				snprintf(a, sizeof(a), "0x%llx", (unsigned long long)(msr ? io->key.addr : io->key.addr >> 32));
-				snprintf(b, sizeof(b), "0x%llx", (unsigned long long)(io->key.addr & 0xffffffff));
 				l = fmemopen(labels, sizeof(labels), "w");
 				if (!l)
 					continue;
 				fputs(sc.labels, l);
-				put_label(l, false, msr ? "msr" : "leaf", a);
-				if (msr)
-					put_label(l, false, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
-				else
-					put_label(l, false, "subleaf", b);
+				put_io_row_labels(l, &io->key);
 				fputc(0, l);
 				fclose(l);
-				if (f < 2) {
-					fprintf(out, "%s{%s} %llu\n", name, labels,
-						(unsigned long long)(f ? io->stats.faults : io->stats.count));
+				if (fam->value != IO_TIME) {
+					fprintf(out, "%s{%s} %llu\n", fam->name, labels,
+						(unsigned long long)io_counter(&io->stats, fam->value));
 					continue;
 				}
-				fprintf(out, "%s_sum{%s} ", name, labels);
+				fprintf(out, "%s_sum{%s} ", fam->name, labels);
 				put_seconds(out, io->stats.handled_sum_ns);
-				fprintf(out, "\n%s_count{%s} %llu\n", name, labels, (unsigned long long)io->stats.handled);
+				fprintf(out, "\n%s_count{%s} %llu\n", fam->name, labels,
+					(unsigned long long)io->stats.handled);
 			}
 		}
 	}
@@ -469,8 +476,8 @@ void expose_write(FILE *out, const struct summary *sum, const struct reason_tabl
 	if (sum->mmio)
 		io_families(out, sum, IO_KIND_MMIO);
 	if (sum->msr)
-		tally_families(out, sum, IO_KIND_MSR);
+		io_families(out, sum, IO_KIND_MSR);
 	if (sum->cpuid)
-		tally_families(out, sum, IO_KIND_CPUID);
+		io_families(out, sum, IO_KIND_CPUID);
 	free(scopes);
 }
