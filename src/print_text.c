@@ -299,9 +299,27 @@ static void vcpu_label(char *buf, size_t len, const struct vcpu_summary *v)
 		snprintf(buf, len, "vCPU %u", v->vcpu);
 }
 
-static void print_io(FILE *out, const struct io_rows *set, unsigned int kind)
+/*
+ * A row's HANDLED column and its MIN, AVG and MAX (nothing where none was
+ * timed): the VMM's handling for ports and MMIO, the exits' exit-to-entry
+ * time for MSRs and CPUIDs.
+ */
+static void print_handled_times(FILE *out, const struct io_stats *st)
 {
 	char lo[16], avg[16], hi[16];
+
+	fprintf(out, " %10llu", (unsigned long long)st->handled);
+	if (st->handled) {
+		format_ns(lo, sizeof(lo), st->handled_min_ns);
+		format_ns(avg, sizeof(avg), (double)st->handled_sum_ns / st->handled);
+		format_ns(hi, sizeof(hi), st->handled_max_ns);
+		fprintf(out, " %8s %8s %8s", lo, avg, hi);
+	}
+	fputc('\n', out);
+}
+
+static void print_io(FILE *out, const struct io_rows *set, unsigned int kind)
+{
 	bool header = false;
 
 	for (size_t i = 0; i < set->nr; i++) {
@@ -317,33 +335,11 @@ static void print_io(FILE *out, const struct io_rows *set, unsigned int kind)
 				"HANDLED", "MIN", "AVG", "MAX");
 			header = true;
 		}
-		fprintf(out, kind == IO_KIND_PIO ? "0x%-16llx" : "0x%-16llx", (unsigned long long)io->key.addr);
-		fprintf(out, " %-5s %4u %10llu %10llu %10llu", io->key.dir == IO_DIR_WRITE ? "write" : "read",
-			io->key.size, (unsigned long long)st->count, (unsigned long long)st->to_userspace,
-			(unsigned long long)st->handled);
-		if (st->handled) {
-			format_ns(lo, sizeof(lo), st->handled_min_ns);
-			format_ns(avg, sizeof(avg), (double)st->handled_sum_ns / st->handled);
-			format_ns(hi, sizeof(hi), st->handled_max_ns);
-			fprintf(out, " %8s %8s %8s", lo, avg, hi);
-		}
-		fputc('\n', out);
+		fprintf(out, "0x%-16llx %-5s %4u %10llu %10llu", (unsigned long long)io->key.addr,
+			io->key.dir == IO_DIR_WRITE ? "write" : "read", io->key.size,
+			(unsigned long long)st->count, (unsigned long long)st->to_userspace);
+		print_handled_times(out, st);
 	}
-}
-
-/* An MSR or CPUID row's exit-to-entry times (handled_*), or nothing where none was timed. */
-static void print_tally_times(FILE *out, const struct io_stats *st)
-{
-	char lo[16], avg[16], hi[16];
-
-	fprintf(out, " %10llu", (unsigned long long)st->handled);
-	if (st->handled) {
-		format_ns(lo, sizeof(lo), st->handled_min_ns);
-		format_ns(avg, sizeof(avg), (double)st->handled_sum_ns / st->handled);
-		format_ns(hi, sizeof(hi), st->handled_max_ns);
-		fprintf(out, " %8s %8s %8s", lo, avg, hi);
-	}
-	fputc('\n', out);
 }
 
 /* --msr and --cpuid: one row per MSR and direction, or per leaf and subleaf. */
@@ -376,7 +372,7 @@ static void print_tallies(FILE *out, const struct io_rows *set, unsigned int kin
 				(unsigned long long)(io->key.addr & 0xffffffff),
 				(unsigned long long)io->stats.count);
 		}
-		print_tally_times(out, &io->stats);
+		print_handled_times(out, &io->stats);
 	}
 }
 
