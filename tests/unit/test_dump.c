@@ -122,23 +122,38 @@ static void test_good(void)
 	free(text);
 }
 
+/* run written by dump_write_json, then read back into run2: 0, or non-zero with err set. */
+static int write_and_read_back(const struct run *run, const struct reason_table *names,
+			       struct run *run2, struct reason_table *names2, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	if (!f) {
+		snprintf(err, errlen, "open_memstream failed");
+		return 1;
+	}
+	dump_write_json(f, run, names);
+	fclose(f);
+	r = read_doc(text, run2, names2, err, errlen);
+	free(text);
+	return r;
+}
+
 /* Written by dump_write_json and read back: the same run. */
 static void test_round_trip(void)
 {
-	char *text = doc(HIST "," HIST_NULL_VCPU, UEXIT, IO, ""), *again = NULL, err[256];
+	char *text = doc(HIST "," HIST_NULL_VCPU, UEXIT, IO, ""), err[256];
 	struct reason_table names, names2;
 	struct run run, run2;
-	size_t len = 0;
-	FILE *f;
 
 	SECTION("a dump written back and read again is the same run");
 	if (!CHECK(!read_doc(text, &run, &names, err, sizeof(err)), "rejected: %s", err))
 		goto out;
-	f = open_memstream(&again, &len);
-	dump_write_json(f, &run, &names);
-	fclose(f);
-	if (CHECK(!read_doc(again, &run2, &names2, err, sizeof(err)), "its own output rejected: %s",
-		  err)) {
+	if (CHECK(!write_and_read_back(&run, &names, &run2, &names2, err, sizeof(err)),
+		  "its own output rejected: %s", err)) {
 		CHECK(run2.nr_intervals == run.nr_intervals && run2.nr_vms == run.nr_vms &&
 		      run2.interval_ns == run.interval_ns && !strcmp(run2.vms[0].name, run.vms[0].name),
 		      "run fields");
@@ -170,7 +185,6 @@ static void test_round_trip(void)
 	run_free(&run);
 	reasons_free(&names);
 out:
-	free(again);
 	free(text);
 }
 
@@ -178,11 +192,9 @@ out:
 static void test_outlier_isas(void)
 {
 	static const __u16 isas[] = { ISA_VMX, ISA_SVM, ISA_ARM64 };
-	char *text = doc(HIST, UEXIT, IO, ""), *again = NULL, err[256];
+	char *text = doc(HIST, UEXIT, IO, ""), err[256];
 	struct reason_table names, names2;
 	struct run run, run2;
-	size_t len = 0;
-	FILE *f;
 
 	SECTION("slow exits of every ISA survive a dump's round trip");
 	if (!CHECK(!read_doc(text, &run, &names, err, sizeof(err)), "rejected: %s", err))
@@ -198,11 +210,8 @@ static void test_outlier_isas(void)
 		run.outliers[i].ev.isa = isas[i];
 		run.outliers[i].ev.duration_ns = 2000;
 	}
-	f = open_memstream(&again, &len);
-	dump_write_json(f, &run, &names);
-	fclose(f);
-	if (CHECK(!read_doc(again, &run2, &names2, err, sizeof(err)), "its own output rejected: %s",
-		  err)) {
+	if (CHECK(!write_and_read_back(&run, &names, &run2, &names2, err, sizeof(err)),
+		  "its own output rejected: %s", err)) {
 		CHECK(run2.nr_outliers == ARRAY_SIZE(isas), "%zu slow exits read back", run2.nr_outliers);
 		for (size_t i = 0; i < run2.nr_outliers && i < ARRAY_SIZE(isas); i++)
 			CHECK(run2.outliers[i].ev.isa == isas[i], "slow exit %zu: isa %u", i,
@@ -213,7 +222,6 @@ static void test_outlier_isas(void)
 	run_free(&run);
 	reasons_free(&names);
 out:
-	free(again);
 	free(text);
 }
 
