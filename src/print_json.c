@@ -139,34 +139,49 @@ static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
 	}
 }
 
-static void io_json(struct json_writer *w, const struct io_rows *set, unsigned int kind)
-{
-	jsonw_array_field(w, kind == IO_KIND_PIO ? "ports" : "mmio");
-	for (size_t j = 0; j < set->nr; j++) {
-		const struct io_row *io = &set->rows[j];
-		const struct io_stats *st = &io->stats;
+static const char *const io_kind_arrays[] = {
+	[IO_KIND_PIO] = "ports", [IO_KIND_MMIO] = "mmio", [IO_KIND_MSR] = "msrs", [IO_KIND_CPUID] = "cpuid",
+};
 
-		if (io->key.kind != kind)
-			continue;
-		jsonw_start_object(w);
-		jsonw_uint_field(w, kind == IO_KIND_PIO ? "port" : "gpa_page", io->key.addr);
-		jsonw_string_field(w, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
-		jsonw_uint_field(w, "size", io->key.size);
-		jsonw_uint_field(w, "count", st->count);
-		jsonw_uint_field(w, "to_userspace", st->to_userspace);
-		jsonw_uint_field(w, "handled", st->handled);
-		jsonw_uint_field(w, "handled_total_ns", st->handled_sum_ns);
-		jsonw_uint_field(w, "handled_min_ns", st->handled_min_ns);
-		jsonw_uint_field(w, "handled_max_ns", st->handled_max_ns);
-		jsonw_end_object(w);
+/* What a row is an access to: a port or page with direction and size, an MSR, a CPUID leaf. */
+static void io_key_json(struct json_writer *w, const struct io_key *key)
+{
+	const char *dir = key->dir == IO_DIR_WRITE ? "write" : "read";
+	const char *name;
+
+	switch (key->kind) {
+	case IO_KIND_PIO:
+	case IO_KIND_MMIO:
+		jsonw_uint_field(w, key->kind == IO_KIND_PIO ? "port" : "gpa_page", key->addr);
+		jsonw_string_field(w, "dir", dir);
+		jsonw_uint_field(w, "size", key->size);
+		break;
+	case IO_KIND_MSR:
+		name = msr_name(key->addr);
+		jsonw_uint_field(w, "msr", key->addr);
+		if (name)
+			jsonw_string_field(w, "name", name);
+		else
+			jsonw_null_field(w, "name");
+		jsonw_string_field(w, "dir", dir);
+		break;
+	case IO_KIND_CPUID:
+		jsonw_uint_field(w, "leaf", key->addr >> 32);
+		jsonw_uint_field(w, "subleaf", key->addr & 0xffffffff);
+		break;
 	}
-	jsonw_end_array(w);
 }
 
-/* --msr and --cpuid rows; exit_* are their exits' exit-to-entry times (io_stats.handled_*). */
-static void tallies_json(struct json_writer *w, const struct io_rows *set, unsigned int kind)
+/*
+ * The --ports, --mmio, --msr or --cpuid rows. io_stats.handled_* are the
+ * VMM's handling of ports and MMIO pages (handled_*), and the exits'
+ * exit-to-entry times of MSRs and CPUIDs (exits_timed, exit_*).
+ */
+static void io_rows_json(struct json_writer *w, const struct io_rows *set, unsigned int kind)
 {
-	jsonw_array_field(w, kind == IO_KIND_MSR ? "msrs" : "cpuid");
+	bool to_vmm = kind == IO_KIND_PIO || kind == IO_KIND_MMIO;
+
+	jsonw_array_field(w, io_kind_arrays[kind]);
 	for (size_t j = 0; j < set->nr; j++) {
 		const struct io_row *io = &set->rows[j];
 		const struct io_stats *st = &io->stats;
@@ -174,30 +189,26 @@ static void tallies_json(struct json_writer *w, const struct io_rows *set, unsig
 		if (io->key.kind != kind)
 			continue;
 		jsonw_start_object(w);
-		if (kind == IO_KIND_MSR) {
-			const char *name = msr_name(io->key.addr);
-
-			jsonw_uint_field(w, "msr", io->key.addr);
-			if (name)
-				jsonw_string_field(w, "name", name);
-			else
-				jsonw_null_field(w, "name");
-			jsonw_string_field(w, "dir", io->key.dir == IO_DIR_WRITE ? "write" : "read");
-		} else {
-			jsonw_uint_field(w, "leaf", io->key.addr >> 32);
-			jsonw_uint_field(w, "subleaf", io->key.addr & 0xffffffff);
-		}
+		io_key_json(w, &io->key);
 		jsonw_uint_field(w, "count", st->count);
-		if (kind == IO_KIND_MSR)
-			jsonw_uint_field(w, "faults", st->faults);
-		jsonw_uint_field(w, "exits_timed", st->handled);
-		jsonw_uint_field(w, "exit_total_ns", st->handled_sum_ns);
-		if (st->handled) {
-			jsonw_uint_field(w, "exit_min_ns", st->handled_min_ns);
-			jsonw_uint_field(w, "exit_max_ns", st->handled_max_ns);
+		if (to_vmm) {
+			jsonw_uint_field(w, "to_userspace", st->to_userspace);
+			jsonw_uint_field(w, "handled", st->handled);
+			jsonw_uint_field(w, "handled_total_ns", st->handled_sum_ns);
+			jsonw_uint_field(w, "handled_min_ns", st->handled_min_ns);
+			jsonw_uint_field(w, "handled_max_ns", st->handled_max_ns);
 		} else {
-			jsonw_null_field(w, "exit_min_ns");
-			jsonw_null_field(w, "exit_max_ns");
+			if (kind == IO_KIND_MSR)
+				jsonw_uint_field(w, "faults", st->faults);
+			jsonw_uint_field(w, "exits_timed", st->handled);
+			jsonw_uint_field(w, "exit_total_ns", st->handled_sum_ns);
+			if (st->handled) {
+				jsonw_uint_field(w, "exit_min_ns", st->handled_min_ns);
+				jsonw_uint_field(w, "exit_max_ns", st->handled_max_ns);
+			} else {
+				jsonw_null_field(w, "exit_min_ns");
+				jsonw_null_field(w, "exit_max_ns");
+			}
 		}
 		jsonw_end_object(w);
 	}
@@ -233,13 +244,13 @@ static void vm_json(struct json_writer *w, const struct summary *sum, const stru
 	reasons_json(w, &vm->reasons, names, sum->sched, sum->bql);
 	uexits_json(w, &vm->uexits, &vm->vmm, names, sum->sched, sum->bql);
 	if (sum->ports)
-		io_json(w, &vm->io, IO_KIND_PIO);
+		io_rows_json(w, &vm->io, IO_KIND_PIO);
 	if (sum->mmio)
-		io_json(w, &vm->io, IO_KIND_MMIO);
+		io_rows_json(w, &vm->io, IO_KIND_MMIO);
 	if (sum->msr)
-		tallies_json(w, &vm->io, IO_KIND_MSR);
+		io_rows_json(w, &vm->io, IO_KIND_MSR);
 	if (sum->cpuid)
-		tallies_json(w, &vm->io, IO_KIND_CPUID);
+		io_rows_json(w, &vm->io, IO_KIND_CPUID);
 	if (sum->halt)
 		halts_json(w, &vm->halt);
 	if (opts->per_vcpu) {
