@@ -81,6 +81,7 @@ guest_cpuid_carry:
 	/* The RIP of a data-port write's exit (testvmm's JSON, pio_out_rip). */
 guest_pio_out:
 	outb	%al, %dx
+	call	tsc_jump
 	decl	%ebp
 2:	testl	%ebp, %ebp
 	jnz	1b
@@ -96,6 +97,7 @@ guest_pio_in:
 	inb	%dx, %al
 	cmpb	$TESTVMM_READ_BYTE, %al
 	jne	read_wrong
+	call	tsc_jump
 	decl	%ebp
 2:	testl	%ebp, %ebp
 	jnz	1b
@@ -245,6 +247,22 @@ guest_timer_isr:
 	popl	%ecx
 	popl	%eax
 	iret
+
+	/*
+	 * After each port access: where the VMM asked (--tsc-jump, after a
+	 * slow exit), write the guest's TSC forward by TESTVMM_P_TSC_JUMP_BY.
+	 * Clobbers %eax, %ecx, %edx (each loop sets them again).
+	 */
+tsc_jump:
+	cmpl	$0, TESTVMM_P_TSC_JUMP_NOW
+	je	1f
+	movl	$0, TESTVMM_P_TSC_JUMP_NOW
+	rdtsc
+	addl	TESTVMM_P_TSC_JUMP_BY, %eax
+	adcl	TESTVMM_P_TSC_JUMP_BY + 4, %edx
+	movl	$TESTVMM_MSR_IA32_TSC, %ecx
+	wrmsr
+1:	ret
 
 	/* A read did not return the VMM's byte: say which, for good. */
 read_wrong:

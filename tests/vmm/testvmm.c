@@ -185,7 +185,9 @@ _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <=
 _Static_assert(TESTVMM_P_PHASES + TESTVMM_MAX_PHASES * TESTVMM_PHASE_SIZE <= TESTVMM_P_X_MSR_FAULT &&
 	       TESTVMM_P_X_END <= TESTVMM_PARAM_STRIDE, "extras overlap the phases or overflow the block");
 _Static_assert(TESTVMM_P_PIO_TSC >= TESTVMM_P_X_END && TESTVMM_P_PIO_TSC % 8 == 0 &&
-	       TESTVMM_P_PIO_TSC + 8 <= TESTVMM_PARAM_STRIDE, "the guest's TSC note");
+	       TESTVMM_P_PIO_TSC + 8 <= TESTVMM_P_TSC_JUMP_NOW &&
+	       TESTVMM_P_TSC_JUMP_NOW + 4 <= TESTVMM_P_TSC_JUMP_BY && TESTVMM_P_TSC_JUMP_BY % 8 == 0 &&
+	       TESTVMM_P_TSC_JUMP_BY + 8 <= TESTVMM_PARAM_STRIDE, "the guest's TSC note and jump");
 #endif
 _Static_assert(TESTVMM_PARAM_BASE + TESTVMM_MAX_VCPUS * TESTVMM_PARAM_STRIDE <=
 	       GUEST_RAM_AFTER_PARAMS, "parameter blocks overflow what follows them");
@@ -264,6 +266,7 @@ struct config {
 	bool fail_entry;		/* each vCPU first makes one failed VM entry */
 	uint32_t slow_every;		/* every slow_every-th data-port exit of a vCPU ... */
 	uint32_t slow_ms;		/* ... sleeps this long in the VMM (0: none) */
+	uint64_t tsc_jump;		/* --tsc-jump: then the guest writes its TSC this far forward */
 	uint32_t bql_hold_us;		/* --bql-hold-us: a thread holds the BQL this long, a tenth as long not */
 	bool sync_state;		/* QEMU-like state sync around each return */
 	uint32_t sync_sleep_us;		/* and this long asleep after it */
@@ -473,7 +476,7 @@ static void usage(FILE *f)
 		"               [--phase cpuid=N,pio=N,mmio=N,hlt=N,rdmsr=N,wrmsr=N,\n"
 		"                        pio_in=N,mmio_read=N]...\n"
 		"               [--duration SEC] [--delay MS] [--wait-for PATH]\n"
-		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS]\n"
+		"               [--hlt-sleep-us US] [--slow-every K --slow-ms MS [--tsc-jump TICKS]]\n"
 		"               [--sync-state [--sync-sleep-us US]]\n"
 		"               [--hot-add K [--reuse-tids]] [--fail-entry] [--schedstat]\n"
 		"               [--msr-fault N] [--cpuid-sub N]\n"
@@ -494,6 +497,9 @@ static void usage(FILE *f)
 		"  --slow-every K     every K-th data-port exit of a vCPU (writes and reads\n"
 		"                     together) is slow: the VMM sleeps --slow-ms MS before\n"
 		"                     re-entering; the JSON's slow_exits counts them\n"
+		"  --tsc-jump TICKS   after each slow exit the guest writes its TSC (wrmsr\n"
+		"                     IA32_TSC) TICKS ahead of itself: KVM changes the\n"
+		"                     vCPU's TSC offset right after the slow exit\n"
 		"  --schedstat        per vCPU, the thread's schedstat deltas over its run\n"
 		"                     loop (on_cpu_ns, run_delay_ns) in the JSON\n"
 		"  --bql-hold-us US   a thread holds qemu_global_mutex US, releases it US/10,\n"
@@ -725,7 +731,7 @@ enum {
 	OPT_VCPUS = 256, OPT_SCALE,
 	OPT_PHASE, OPT_DURATION, OPT_DELAY, OPT_WAIT_FOR, OPT_IDLE_US,
 	OPT_HOT_ADD, OPT_REUSE_TIDS, OPT_LINGER_FOR, OPT_FAIL_ENTRY,
-	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US, OPT_SCHEDSTAT,
+	OPT_SLOW_EVERY, OPT_SLOW_MS, OPT_TSC_JUMP, OPT_SYNC_STATE, OPT_SYNC_SLEEP_US, OPT_BQL_HOLD_US, OPT_SCHEDSTAT,
 	OPT_MSR_FAULT, OPT_CPUID_SUB, OPT_HLT_QUICK, OPT_HLT_LATE, OPT_HLT_QUICK_US, OPT_HLT_LATE_US,
 	OPT_COUNT,	/* OPT_COUNT + c: a single phase's count of cause c */
 };
@@ -740,6 +746,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "fail-entry", no_argument, NULL, OPT_FAIL_ENTRY },
 		{ "slow-every", required_argument, NULL, OPT_SLOW_EVERY },
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
+		{ "tsc-jump", required_argument, NULL, OPT_TSC_JUMP },
 		{ "sync-state", no_argument, NULL, OPT_SYNC_STATE },
 		{ "sync-sleep-us", required_argument, NULL, OPT_SYNC_SLEEP_US },
 		{ "bql-hold-us", required_argument, NULL, OPT_BQL_HOLD_US },
@@ -861,6 +868,16 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			}
 			cfg->slow_ms = v;
 			break;
+		case OPT_TSC_JUMP:
+			/* Up to 2^62: the guest's TSC stays far from wrapping. */
+			if (parse_uint("--tsc-jump", optarg, 1ULL << 62, &v))
+				return -1;
+			if (!v) {
+				fprintf(stderr, "testvmm: --tsc-jump: must be at least 1\n");
+				return -1;
+			}
+			cfg->tsc_jump = v;
+			break;
 		case OPT_SYNC_STATE:
 			cfg->sync_state = true;
 			break;
@@ -947,6 +964,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 #if !defined(__aarch64__)
 	if (!cfg->slow_every != !cfg->slow_ms) {
 		fprintf(stderr, "testvmm: --slow-every and --slow-ms go together\n");
+		return -1;
+	}
+	if (cfg->tsc_jump && !cfg->slow_every) {
+		fprintf(stderr, "testvmm: --tsc-jump needs --slow-every and --slow-ms\n");
 		return -1;
 	}
 	if (cfg->sync_sleep_us && !cfg->sync_state) {
@@ -1305,6 +1326,9 @@ static void data_port_done(struct vcpu *v)
 	if (v->slow_exits < MAX_SLOW_TSCS)
 		v->slow_tsc[v->slow_exits] = guest_tsc;
 	v->slow_exits++;
+	/* The guest writes its TSC right after this exit's entry (guest.S's tsc_jump). */
+	if (cfg->tsc_jump)
+		write_u32(v->params + TESTVMM_P_TSC_JUMP_NOW, 1);
 }
 
 /* Returns 1 when the vCPU is done, 0 to re-enter, -1 on error. */
@@ -1909,6 +1933,7 @@ static int vm_create(struct vmm *vmm)
 		write_u32(b + TESTVMM_P_X_HLT_LATE, cfg->hlt_late);
 		write_u32(b + TESTVMM_P_X_QUICK_NS, cfg->hlt_quick_us * 1000);
 		write_u32(b + TESTVMM_P_X_LATE_NS, cfg->hlt_late_us * 1000);
+		memcpy(b + TESTVMM_P_TSC_JUMP_BY, &cfg->tsc_jump, sizeof(cfg->tsc_jump));
 #endif
 	}
 
@@ -2028,6 +2053,7 @@ static void print_json(const struct vmm *vmm)
 	       vmm->end_ns - vmm->start_ns, vmm->start_ns, vmm->end_ns,
 	       cfg->idle_us, stray_interrupts(vmm));
 #if !defined(__aarch64__)
+	printf(",\"tsc_jump\":%" PRIu64, cfg->tsc_jump);
 	printf(",\"slow_every\":%" PRIu32 ",\"slow_ms\":%" PRIu32 ",\"sync_state\":%s,\"sync_sleep_us\":%" PRIu32,
 	       cfg->slow_every, cfg->slow_ms, cfg->sync_state ? "true" : "false", cfg->sync_sleep_us);
 #endif

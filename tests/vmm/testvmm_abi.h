@@ -120,6 +120,16 @@
  * extras (the phase records end at 0x20 + 8 * 32 = 0x120).
  */
 #define TESTVMM_P_PIO_TSC		0x140
+/*
+ * --tsc-jump: after a slow exit the VMM sets TESTVMM_P_TSC_JUMP_NOW (u32)
+ * to 1; right after that port access the guest clears it and writes its
+ * own TSC (wrmsr IA32_TSC) as rdtsc + TESTVMM_P_TSC_JUMP_BY (u64), so that
+ * KVM changes the vCPU's TSC offset (kvm_write_tsc_offset) just after the
+ * slow exit's entry.
+ */
+#define TESTVMM_P_TSC_JUMP_NOW		0x148
+#define TESTVMM_P_TSC_JUMP_BY		0x150
+#define TESTVMM_MSR_IA32_TSC		0x10
 
 /* Not an MSR KVM knows: a read of it raises #GP (KVM's ignore_msrs off, its default). */
 #define TESTVMM_BAD_MSR			0xdead
