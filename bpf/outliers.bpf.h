@@ -25,11 +25,26 @@ struct {
 	__uint(max_entries, 4096);
 } outliers SEC(".maps");
 
+/*
+ * Classic tracepoints carry no vCPU to read the TSC offset from (the
+ * tp_btf program does: bpf/vendor.bpf.h), so kvm_write_tsc_offset keeps
+ * each vCPU's here, and the loader seeds the vCPUs that were there before
+ * it attached from debugfs (BPF_NOEXIST, so a write seen first wins). LRU:
+ * exited VMs' entries give way. The loader sizes it; one entry when unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct tsc_offset_key);
+	__type(value, __s64);
+} tsc_offsets SEC(".maps");
+
 /* What an outlier needs from its exit, kept in the slot until the entry. */
 struct outlier_exit {
 	__u64 rip;		/* valid with OUTLIER_RIP */
 	__u64 info1, info2;	/* valid with OUTLIER_INFO */
 	__u64 vmm_ns;		/* valid with OUTLIER_VMM_TIMED */
+	__s64 tsc_offset;	/* valid with OUTLIER_TSC_OFFSET */
 	__u32 vcpu_id;
 	__u32 exit_cpu;
 	__u32 uexit_reason;	/* valid with OUTLIER_TO_USERSPACE (or _ERRNO: the errno) */
@@ -40,10 +55,32 @@ struct outlier_exit {
 /* The exit's details as the tracepoint's program read them (flags say which). */
 struct exit_detail {
 	__u64 rip, info1, info2;
+	__s64 tsc_offset;
 	__u32 vcpu_id;
-	__u16 flags;		/* OUTLIER_RIP, OUTLIER_INFO */
+	__u16 flags;		/* OUTLIER_RIP, OUTLIER_INFO, OUTLIER_TSC_OFFSET */
 	__u16 pad;
 };
+
+/* Classic kvm_exit: the exit's vCPU's TSC offset, where one was seen or seeded. */
+static __always_inline void tsc_offset_note(__u32 vcpu_id, struct exit_detail *d)
+{
+	struct tsc_offset_key k = { .pid = bpf_get_current_pid_tgid() >> 32, .vcpu_id = vcpu_id };
+	__s64 *offset = bpf_map_lookup_elem(&tsc_offsets, &k);
+
+	if (offset) {
+		d->tsc_offset = *offset;
+		d->flags |= OUTLIER_TSC_OFFSET;
+	}
+}
+
+/* kvm_write_tsc_offset, in the process that set it (its vCPU thread, or the VMM creating or restoring it). */
+static __always_inline void tsc_offset_set(__u32 vcpu_id, __u64 next_offset)
+{
+	struct tsc_offset_key k = { .pid = bpf_get_current_pid_tgid() >> 32, .vcpu_id = vcpu_id };
+	__s64 offset = (__s64)next_offset;
+
+	bpf_map_update_elem(&tsc_offsets, &k, &offset, BPF_ANY);
+}
 
 /* kvm_exit: keep the exit's details for its entry. Only with --slower-than. */
 static __always_inline void outlier_note_exit(struct outlier_exit *x, const struct exit_detail *d)
@@ -52,6 +89,7 @@ static __always_inline void outlier_note_exit(struct outlier_exit *x, const stru
 	x->rip = d->rip;
 	x->info1 = d->info1;
 	x->info2 = d->info2;
+	x->tsc_offset = d->tsc_offset;
 	x->vcpu_id = d->vcpu_id;
 	x->exit_cpu = bpf_get_smp_processor_id();
 }
@@ -95,6 +133,7 @@ static __always_inline bool outlier_send(const struct outlier_exit *x, const str
 	e->vmm_ns = x->vmm_ns;
 	e->runnable_ns = runnable_ns;
 	e->blocked_ns = blocked_ns;
+	e->tsc_offset = x->tsc_offset;
 	e->pid = key->pid;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->vcpu = key->vcpu;

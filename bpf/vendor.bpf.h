@@ -76,6 +76,15 @@ static __always_inline __u32 exit_reason_detail_of(struct kvm_vcpu *vcpu, __u32 
 		d->rip = vcpu->arch.regs[KVM_VCPU_REGS_RIP];
 		d->flags |= OUTLIER_RIP;
 	}
+	/*
+	 * The offset the CPU added to the guest's TSC at this exit: the
+	 * loader's debugfs read comes later, after a guest write of its TSC
+	 * (kvm_write_tsc_offset) maybe. One load from the vCPU.
+	 */
+	if (bpf_core_field_exists(vcpu->arch.tsc_offset)) {
+		d->tsc_offset = vcpu->arch.tsc_offset;
+		d->flags |= OUTLIER_TSC_OFFSET;
+	}
 	if (isa == ISA_SVM && (vendor_isa == ISA_SVM || bpf_core_type_exists(struct vcpu_svm)) &&
 	    bpf_core_field_exists(struct vmcb_control_area, exit_info_2) &&
 	    bpf_core_field_offset(struct vmcb_control_area, exit_info_1) ==

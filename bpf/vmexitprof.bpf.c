@@ -194,6 +194,8 @@ int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 		d.info2 = ctx->info2;
 		d.flags |= OUTLIER_INFO;
 	}
+	if (slower_than_ns && vcpu != VCPU_UNKNOWN)
+		tsc_offset_note(vcpu, &d);
 	on_kvm_exit(vcpu, isa, ctx->exit_reason, &d);
 	return 1;
 }
@@ -317,6 +319,14 @@ SEC("tp/kvm/kvm_cpuid")
 int kvm_cpuid(struct trace_event_raw_kvm_cpuid *ctx)
 {
 	on_kvm_cpuid(ctx->function, ctx->index);
+	return 1;
+}
+
+/* --slower-than with classic tracepoints only: the tp_btf kvm_exit reads the vCPU's offset. */
+SEC("tp/kvm/kvm_write_tsc_offset")
+int kvm_write_tsc_offset(struct trace_event_raw_kvm_write_tsc_offset *ctx)
+{
+	tsc_offset_set(ctx->vcpu_id, ctx->next_tsc_offset);
 	return 1;
 }
 

@@ -37,11 +37,21 @@ bool tsc_at(const struct tsc_clock *c, __u64 mono_ns, __u64 *tsc, __u64 *err_tic
 
 /*
  * The guest's TSC from the host's for vCPU vcpu_id of VM process pid:
- * ((host * tsc-scaling-ratio) >> frac bits) + tsc-offset, read now from
+ * ((host * tsc-scaling-ratio) >> frac bits) + tsc-offset, from
  * /sys/kernel/debug/kvm/PID-FD/vcpuN (the ratio is 1 where the file is
- * absent: no TSC scaling). false where debugfs lacks the vCPU or the VM
- * process has more than one VM (no telling which).
+ * absent: no TSC scaling). The offset is *offset where the caller has the
+ * one in effect at the time (the BPF side's, read at the exit), else
+ * debugfs's now. false where debugfs lacks the vCPU or the VM process has
+ * more than one VM (no telling which).
  */
-bool tsc_guest(__u32 pid, __u32 vcpu_id, __u64 host_tsc, __u64 *guest_tsc, double *ratio);
+bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset, __u64 host_tsc, __u64 *guest_tsc,
+	       double *ratio);
+
+/*
+ * Each vCPU's TSC offset in KVM's debugfs now (/sys/kernel/debug/kvm/
+ * PID-FD/vcpuN/tsc-offset): fn(ctx, pid, vcpu_id, offset) for each. The
+ * number of vCPUs it was called for.
+ */
+unsigned int tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx);
 
 #endif /* VMEXITPROF_TSC_H */

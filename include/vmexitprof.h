@@ -225,6 +225,13 @@ enum counter {
 #define OUTLIER_VMM_TIMED	16	/* vmm_ns is the VMM's handling time of it */
 #define OUTLIER_FAILED_VMENTRY	32	/* VMX: a failed VM-entry */
 #define OUTLIER_OFF_CPU		64	/* runnable_ns/blocked_ns: its time off the CPU (the sched split on) */
+#define OUTLIER_TSC_OFFSET	128	/* tsc_offset is the vCPU's TSC offset at the exit (x86, tp_btf) */
+
+/* --slower-than with classic tracepoints (x86): a vCPU's TSC offset, as kvm_write_tsc_offset last set it. */
+struct tsc_offset_key {
+	__u32 pid;		/* the VMM's */
+	__u32 vcpu_id;		/* KVM's */
+};
 
 struct outlier_event {
 	__u64 exit_ns;		/* at kvm_exit */
@@ -234,6 +241,7 @@ struct outlier_event {
 	__u64 info1, info2;
 	__u64 vmm_ns;
 	__u64 runnable_ns, blocked_ns;	/* off the CPU inside the exit: preempted, asleep */
+	__s64 tsc_offset;	/* with OUTLIER_TSC_OFFSET: kvm_vcpu_arch.tsc_offset at the exit */
 	__u32 pid, tid;
 	__u32 vcpu;		/* as hist_key.vcpu */
 	__u32 vcpu_id;		/* KVM's vcpu_id (debugfs's vcpuN), VCPU_UNKNOWN if not known */

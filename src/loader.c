@@ -17,6 +17,7 @@
 #include "host.h"
 #include "loader.h"
 #include "proc.h"
+#include "tsc.h"
 #include "usdt.h"
 #include "util.h"
 #include "vmexitprof.skel.h"
@@ -233,6 +234,11 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	bpf_program__set_autoattach(skel->progs.sched_wakeup_btf, false);
 	bpf_program__set_autoload(skel->progs.qemu_mutex_lock, opts->bql);
 	bpf_program__set_autoload(skel->progs.qemu_mutex_locked, opts->bql);
+	/* --slower-than's guest TSC: tp_btf reads the vCPU's offset at the exit; classic tracks it. */
+	bool track_tsc = mode == ATTACH_CLASSIC && opts->slower_than_ns && tsc_supported();
+
+	bpf_program__set_autoload(skel->progs.kvm_write_tsc_offset, track_tsc);
+	bpf_map__set_max_entries(skel->maps.tsc_offsets, track_tsc ? opts->max_hist_keys : 1);
 	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
@@ -559,6 +565,14 @@ static struct bpf_link **link_of(struct vmexitprof_bpf *skel, const struct bpf_p
 	return NULL;
 }
 
+static void seed_tsc_offset(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset)
+{
+	struct tsc_offset_key key = { .pid = pid, .vcpu_id = vcpu_id };
+
+	/* A write kvm_write_tsc_offset saw since the attach is newer: keep it. */
+	bpf_map__update_elem(ctx, &key, sizeof(key), &offset, sizeof(offset), BPF_NOEXIST);
+}
+
 int loader_attach(struct loader *l, const struct trace_opts *opts)
 {
 	struct vmexitprof_bpf *skel = l->skel;
@@ -622,6 +636,9 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 		explain_bpf_failure("attach to the kvm tracepoints", err);
 		return -1;
 	}
+	/* Tracked from now on: the vCPUs already there start from debugfs's offsets. */
+	if (bpf_program__autoload(skel->progs.kvm_write_tsc_offset))
+		tsc_offsets_now(seed_tsc_offset, skel->maps.tsc_offsets);
 	return 0;
 }
 

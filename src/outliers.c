@@ -42,7 +42,9 @@ static void guest_tsc_of(struct outlier_reader *r, struct outlier *o)
 		return;
 	if (!tsc_at(&r->clock, o->ev.exit_ns, &host, &err))
 		return;
-	if (!tsc_guest(o->ev.pid, o->ev.vcpu_id, host, &o->guest_tsc, &ratio)) {
+	/* The offset at the exit where the BPF side read it; debugfs's is of now. */
+	if (!tsc_guest(o->ev.pid, o->ev.vcpu_id, o->ev.flags & OUTLIER_TSC_OFFSET ? &o->ev.tsc_offset : NULL,
+		       host, &o->guest_tsc, &ratio)) {
 		if (access("/sys/kernel/debug/kvm", F_OK))
 			no_tsc(r, "KVM's debugfs (/sys/kernel/debug/kvm) is not there; mount debugfs");
 		return;

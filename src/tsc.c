@@ -101,10 +101,11 @@ static bool read_s64(const char *path, long long *v)
 	return ok;
 }
 
-bool tsc_guest(__u32 pid, __u32 vcpu_id, __u64 host_tsc, __u64 *guest_tsc, double *ratio_out)
+bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset_at, __u64 host_tsc, __u64 *guest_tsc,
+	       double *ratio_out)
 {
 	char pattern[96], path[320];
-	long long offset, ratio = 0, frac = 0;
+	long long offset = offset_at ? *offset_at : 0, ratio = 0, frac = 0;
 	glob_t g;
 	bool ok = false;
 
@@ -115,7 +116,7 @@ bool tsc_guest(__u32 pid, __u32 vcpu_id, __u64 host_tsc, __u64 *guest_tsc, doubl
 	if (g.gl_pathc != 1)
 		goto out;
 	snprintf(path, sizeof(path), "%s/tsc-offset", g.gl_pathv[0]);
-	if (!read_s64(path, &offset))
+	if (!offset_at && !read_s64(path, &offset))
 		goto out;
 	snprintf(path, sizeof(path), "%s/tsc-scaling-ratio", g.gl_pathv[0]);
 	if (read_s64(path, &ratio)) {
@@ -132,4 +133,26 @@ bool tsc_guest(__u32 pid, __u32 vcpu_id, __u64 host_tsc, __u64 *guest_tsc, doubl
 out:
 	globfree(&g);
 	return ok;
+}
+
+unsigned int tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx)
+{
+	unsigned int n = 0;
+	glob_t g;
+
+	if (glob("/sys/kernel/debug/kvm/*-*/vcpu*/tsc-offset", 0, NULL, &g))
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		unsigned int pid, fd, vcpu_id;
+		long long offset;
+		char end;
+
+		if (sscanf(g.gl_pathv[i], "/sys/kernel/debug/kvm/%u-%u/vcpu%u/tsc-offse%c", &pid, &fd,
+			   &vcpu_id, &end) != 4 || end != 't' || !read_s64(g.gl_pathv[i], &offset))
+			continue;
+		fn(ctx, pid, vcpu_id, offset);
+		n++;
+	}
+	globfree(&g);
+	return n;
 }

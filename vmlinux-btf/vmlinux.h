@@ -45,6 +45,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
 	BPF_MAP_TYPE_RINGBUF = 27,
 	BPF_MAP_TYPE_TASK_STORAGE = 29,
 };
@@ -137,6 +138,14 @@ struct trace_event_raw_kvm_cpuid {	/* only x86 */
 	unsigned int index;
 };
 
+/* kvm:kvm_write_tsc_offset (arch/x86/kvm/trace.h): --slower-than's guest TSC, classic */
+struct trace_event_raw_kvm_write_tsc_offset {	/* only x86 */
+	struct trace_entry ent;
+	unsigned int vcpu_id;
+	u64 previous_tsc_offset;
+	u64 next_tsc_offset;
+};
+
 /* kvm:kvm_vcpu_wakeup (include/trace/events/kvm.h): --halt */
 struct trace_event_raw_kvm_vcpu_wakeup {
 	struct trace_entry ent;
@@ -192,6 +201,7 @@ struct trace_event_raw_kvm_fpu {
 struct kvm_vcpu_arch {
 	unsigned long regs[17];	/* optional: x86; VCPU_REGS_RIP is 16 */
 	u32 regs_avail;		/* optional: x86, a u32 on 6.1 and 6.12 */
+	u64 tsc_offset;		/* optional: x86; the current one (L1's or L2's), as the CPU adds it */
 };
 
 struct kvm_vcpu {
