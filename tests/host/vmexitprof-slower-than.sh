@@ -89,6 +89,9 @@ for v in truth["vcpus"]:
     # less the jumps it made after each slow exit before the next (each
     # short by the few ticks between its rdtsc and its wrmsr).
     jumped = [t - k * truth["tsc_jump"] for k, t in enumerate(tscs)]
+    # The premise: each jump moved the guest's TSC (not on PVM, but kvm_exit does not fire there).
+    check(all(b - a >= truth["tsc_jump"] for a, b in zip(tscs, tscs[1:])),
+          f"{where}: the guest's TSC did not jump {truth['tsc_jump']} ticks between slow exits: {tscs}")
     rate = (jumped[-1] - jumped[0]) / (mine[-1]["mono_ns"] - mine[0]["mono_ns"]) if len(mine) > 1 else 0
     check(rate > 0, f"{where}: no TSC rate")
     for e, t in zip(mine, tscs):
