@@ -5,7 +5,8 @@
  * other exit pays one compare. What the event needs from the exit (its
  * CPU, guest RIP, exit info) waits in the thread's slot with the exit.
  * With the threshold 0 (the default) the verifier drops all of it: the
- * loader sets it before load.
+ * loader sets it before load. Also the vCPUs' TSC offsets for classic
+ * tracepoints (kvm_write_tsc_offset), for the guest TSC at the exit.
  */
 #ifndef VMEXITPROF_OUTLIERS_BPF_H
 #define VMEXITPROF_OUTLIERS_BPF_H
@@ -30,7 +31,9 @@ struct {
  * tp_btf program does: bpf/vendor.bpf.h), so kvm_write_tsc_offset keeps
  * each vCPU's here, and the loader seeds the vCPUs that were there before
  * it attached from debugfs (BPF_NOEXIST, so a write seen first wins). LRU:
- * exited VMs' entries give way. The loader sizes it; one entry when unused.
+ * exited VMs' entries give way; a vCPU evicted (past TSC_OFFSET_VCPUS) or
+ * never seen gets no OUTLIER_TSC_OFFSET, and userspace takes debugfs's
+ * offset when the event arrives. The loader sizes it; one entry when unused.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -49,9 +49,8 @@ bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset, __u64 host_tsc, __
 
 /*
  * Each vCPU's TSC offset in KVM's debugfs now (/sys/kernel/debug/kvm/
- * PID-FD/vcpuN/tsc-offset): fn(ctx, pid, vcpu_id, offset) for each. The
- * number of vCPUs it was called for.
+ * PID-FD/vcpuN/tsc-offset): fn(ctx, pid, vcpu_id, offset) for each.
  */
-unsigned int tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx);
+void tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx);
 
 #endif /* VMEXITPROF_TSC_H */

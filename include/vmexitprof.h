@@ -225,7 +225,9 @@ enum counter {
 #define OUTLIER_VMM_TIMED	16	/* vmm_ns is the VMM's handling time of it */
 #define OUTLIER_FAILED_VMENTRY	32	/* VMX: a failed VM-entry */
 #define OUTLIER_OFF_CPU		64	/* runnable_ns/blocked_ns: its time off the CPU (the sched split on) */
-#define OUTLIER_TSC_OFFSET	128	/* tsc_offset is the vCPU's TSC offset at the exit (x86, tp_btf) */
+#define OUTLIER_TSC_OFFSET	128	/* tsc_offset is the vCPU's TSC offset at the exit (x86) */
+/* --slower-than with classic tracepoints: vCPUs whose TSC offsets are tracked (an LRU map, preallocated). */
+#define TSC_OFFSET_VCPUS	4096
 
 /* --slower-than with classic tracepoints (x86): a vCPU's TSC offset, as kvm_write_tsc_offset last set it. */
 struct tsc_offset_key {

@@ -100,7 +100,10 @@ static const struct dump_field io_fields[] = {
 	FIELD(struct snap_io, st.faults, "faults", DUMP_OPTIONAL, 0, ~0ULL),
 };
 
-/* A slow exit (--slower-than): the BPF side's event as it is, flags saying what is valid. */
+/*
+ * A slow exit (--slower-than): the BPF side's event, flags saying what is
+ * valid, but for tsc_offset: the guest TSC made from it is written instead.
+ */
 static const struct dump_field outlier_fields[] = {
 	VM_FIELDS(struct outlier, ev.pid, ev.vm_start),
 	UINT(struct outlier, ev.tid, "tid", 0, 0xffffffff),

@@ -211,6 +211,7 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	const char *test_btf = mode == ATTACH_TP_BTF ? getenv("VMEXITPROF_TEST_BTF") : NULL;
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = test_btf);
 	struct vmexitprof_bpf *skel = vmexitprof_bpf__open_opts(&open_opts);
+	bool track_tsc = mode == ATTACH_CLASSIC && opts->slower_than_ns && tsc_supported();
 	struct prog_set used, unused;
 	int err;
 
@@ -235,10 +236,8 @@ static int load_with(struct loader *l, const struct trace_opts *opts, enum attac
 	bpf_program__set_autoload(skel->progs.qemu_mutex_lock, opts->bql);
 	bpf_program__set_autoload(skel->progs.qemu_mutex_locked, opts->bql);
 	/* --slower-than's guest TSC: tp_btf reads the vCPU's offset at the exit; classic tracks it. */
-	bool track_tsc = mode == ATTACH_CLASSIC && opts->slower_than_ns && tsc_supported();
-
 	bpf_program__set_autoload(skel->progs.kvm_write_tsc_offset, track_tsc);
-	bpf_map__set_max_entries(skel->maps.tsc_offsets, track_tsc ? opts->max_hist_keys : 1);
+	bpf_map__set_max_entries(skel->maps.tsc_offsets, track_tsc ? TSC_OFFSET_VCPUS : 1);
 	/* VM x vCPU x reason, for exit reasons and for KVM_EXIT reasons alike. */
 	bpf_map__set_max_entries(skel->maps.hists, opts->max_hist_keys);
 	bpf_map__set_max_entries(skel->maps.uexits, opts->max_hist_keys);
@@ -588,11 +587,11 @@ int loader_attach(struct loader *l, const struct trace_opts *opts)
 			l->vmm_clock = VMM_CLOCK_KVM_FPU;
 			err = 0;
 		} else if (err && !bpf_refused(err)) {
-			/* arm64 6.1 loads it but has no BPF trampoline to attach it with (ENOTSUPP, 524). */
+			/* arm64 6.1 loads it but refuses to attach it to a kernel function (ENOTSUPP, 524). */
 			release_libbpf_log(false);
 			fprintf(stderr, "vmexitprof: --vmm-time=fentry: this kernel does not let BPF programs "
 				"attach to kvm_arch_vcpu_ioctl_run (%s); --vmm-time=%s work here\n",
-				err == -524 ? "no BPF trampoline: ENOTSUPP" : strerror(-err),
+				err == -524 ? "ENOTSUPP" : strerror(-err),
 #if defined(__aarch64__)
 				"syscall or usdt"
 #else

@@ -139,6 +139,7 @@ static void uexits_json(struct json_writer *w, const struct uexit_rows *set,
 	}
 }
 
+/* Each kind's array in a VM's object (docs/json.md). */
 static const char *const io_kind_arrays[] = {
 	[IO_KIND_PIO] = "ports", [IO_KIND_MMIO] = "mmio", [IO_KIND_MSR] = "msrs", [IO_KIND_CPUID] = "cpuid",
 };

@@ -135,13 +135,12 @@ out:
 	return ok;
 }
 
-unsigned int tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx)
+void tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s64 offset), void *ctx)
 {
-	unsigned int n = 0;
 	glob_t g;
 
 	if (glob("/sys/kernel/debug/kvm/*-*/vcpu*/tsc-offset", 0, NULL, &g))
-		return 0;
+		return;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		unsigned int pid, fd, vcpu_id;
 		long long offset;
@@ -151,8 +150,6 @@ unsigned int tsc_offsets_now(void (*fn)(void *ctx, __u32 pid, __u32 vcpu_id, __s
 			   &vcpu_id, &end) != 4 || end != 't' || !read_s64(g.gl_pathv[i], &offset))
 			continue;
 		fn(ctx, pid, vcpu_id, offset);
-		n++;
 	}
 	globfree(&g);
-	return n;
 }

@@ -27,7 +27,7 @@ assert_eq "$(ours)" 0 "no vmexitprof programs before the test"
 start_vmm vmm --vcpus 2 --duration 600 --phase sysreg=50,hvc=20,mmio=5,wfi=2
 release_vmm vmm
 # What arm64 cannot do is said in one line: no port I/O; fentry where
-# 6.1 has no BPF trampoline (the auto clock is the syscall one there).
+# arm64 6.1 refuses to attach it, ENOTSUPP (the auto clock is the syscall one there).
 expect_status 2 "$b/vmexitprof" -p "$vmm_pid" --ports
 assert_eq "$err" "vmexitprof: --ports: arm64 has no port I/O (its devices are MMIO: --mmio)" "--ports"
 rc=0
