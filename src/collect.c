@@ -60,15 +60,22 @@ void collect_name_vm(struct run *run, __u32 pid, __u64 start, const char *comm)
 
 	if (run_vm(run, pid, start))
 		return;
+	/*
+	 * Alive before and after the read, so the name is its own: a VM that
+	 * exits in between (its /proc gone: "?") or whose pid another process
+	 * took is named as one that came and went.
+	 */
 	if (vm_alive(pid, start)) {
 		struct run_vm *vm;
 
 		vm_name(pid, name, sizeof(name));
-		if (run_add_vm(run, pid, start, name, false))
+		if (vm_alive(pid, start)) {
+			if (run_add_vm(run, pid, start, name, false))
+				return;
+			vm = (struct run_vm *)run_vm(run, pid, start);
+			vm_uuid(pid, vm->uuid, sizeof(vm->uuid));
 			return;
-		vm = (struct run_vm *)run_vm(run, pid, start);
-		vm_uuid(pid, vm->uuid, sizeof(vm->uuid));
-		return;
+		}
 	}
 	/* Came and went between two looks: named as the BPF side saw it, if it did. */
 	snprintf(name, sizeof(name), "%.15s", comm ? comm : "?");
