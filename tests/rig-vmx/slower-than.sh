@@ -31,10 +31,13 @@ for name in ("btf", "classic"):
     check(len(mine) == v["slow_exits"], f"{name}: {len(mine)} IO_INSTRUCTION events with the sleep, "
           f"for {v['slow_exits']} slow exits: {events}")
     tscs = v["slow_exit_guest_tsc"]
-    # The jumps moved the guest's TSC; the rate is the guest's own, less them.
-    check(all(b - a >= truth["tsc_jump"] for a, b in zip(tscs, tscs[1:])),
-          f"the guest's TSC did not jump {truth['tsc_jump']} ticks between slow exits: {tscs}")
-    jumped = [t - k * truth["tsc_jump"] for k, t in enumerate(tscs)]
+    # The jump between the two slow exits held (KVM can undo one where the
+    # host's TSC is unstable: tests/host/vmexitprof-slower-than.sh); the rate
+    # is the guest's own, less it.
+    J = truth["tsc_jump"]
+    held = [round((b - a) / J) for a, b in zip(tscs, tscs[1:])]
+    check(held == [1] * len(held), f"of {len(held)} TSC jumps of the guest {sum(held)} held: {tscs}")
+    jumped = [t - J * sum(held[:k]) for k, t in enumerate(tscs)]
     rate = (jumped[-1] - jumped[0]) / (mine[-1]["mono_ns"] - mine[0]["mono_ns"]) if len(mine) > 1 else 0
     for e, t in zip(mine, tscs):
         where = f"{name} event at {e['since_start_ns']} ns"
