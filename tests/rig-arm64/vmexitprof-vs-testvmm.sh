@@ -6,9 +6,8 @@
 # under the kernel's hist triggers (counts) and a tracefs instance that
 # records every kvm_exit, kvm_entry, kvm_userspace_exit and
 # sys_enter_ioctl with the mono clock (bpf_ktime_get_ns's), for the
-# latencies; five vmexitprof on the same VM (--json --mmio; -I 100
-# --json; text with --hist WFx; --vcpu 1 --json; --vmm-time usdt --json,
-# on testvmm's QEMU-named USDT probes). vmexitprof-vs-testvmm.check compares them
+# latencies; four vmexitprof on the same VM (--json --mmio; -I 100
+# --json; text with --hist WFx; --vcpu 1 --json). vmexitprof-vs-testvmm.check compares them
 # on the host with testvmm's ground truth. vCPUs do different amounts
 # (--scale 1,3), so per-vCPU attribution from the thread names is checked.
 . "$(dirname "$0")/../lib/common.sh"
@@ -52,17 +51,16 @@ run() {
 	start_profiler intervals -p "$vmm_pid" --per-vcpu -I 100 --json
 	start_profiler text -p "$vmm_pid" --per-vcpu --hist WFx
 	start_profiler vcpu1 -p "$vmm_pid" --per-vcpu --vcpu 1 --json
-	start_profiler usdt -p "$vmm_pid" --per-vcpu --vmm-time usdt --json
 	record_start
 	release_vmm vmm
 	wait_ok "$vmm_pid" testvmm
-	for p in prof intervals text vcpu1 usdt; do
+	for p in prof intervals text vcpu1; do
 		pid_var=${p}_pid
 		wait_ok "${!pid_var}" "vmexitprof ($p)"
 	done
 	record_stop
 	cp "$tmp/vmm.json" "$out/truth.json"
-	for p in prof intervals text vcpu1 usdt; do
+	for p in prof intervals text vcpu1; do
 		cp "$tmp/$p.out" "$out/$p.out"
 		cp "$tmp/$p.err" "$out/$p.err"
 	done
