@@ -16,6 +16,8 @@
 
 struct ring_buffer;
 
+#define OUTLIER_SCALINGS	256
+
 struct outlier_reader {
 	struct ring_buffer *rb;
 	struct run *run;		/* where they are kept, if keep */
@@ -26,6 +28,9 @@ struct outlier_reader {
 	__s64 wall_minus_mono_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, taken once at the start */
 	struct tsc_clock clock;
 	bool said_no_tsc;		/* the one line saying why guest_tsc is absent */
+	/* Each vCPU's TSC scaling as last read (tsc_guest), the oldest replaced. */
+	struct tsc_scaling scalings[OUTLIER_SCALINGS];
+	unsigned int next_scaling;
 	int err;			/* -ENOMEM from keeping one */
 };
 

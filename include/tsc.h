@@ -44,8 +44,20 @@ bool tsc_at(const struct tsc_clock *c, __u64 mono_ns, __u64 *tsc, __u64 *err_tic
  * debugfs's now. false where debugfs lacks the vCPU or the VM process has
  * more than one VM (no telling which).
  */
+/*
+ * A vCPU's TSC scaling as debugfs last gave it (ratio 0: none), kept by the
+ * caller per vCPU: tsc_guest fills it, and uses it, with the offset at the
+ * exit, for an event that arrives after the VM and its debugfs are gone.
+ */
+struct tsc_scaling {
+	__u32 pid, vcpu_id;
+	__u64 ratio;
+	unsigned int frac_bits;
+	bool valid;
+};
+
 bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset, __u64 host_tsc, __u64 *guest_tsc,
-	       double *ratio);
+	       double *ratio, struct tsc_scaling *last);
 
 /*
  * Each vCPU's TSC offset in KVM's debugfs now (/sys/kernel/debug/kvm/

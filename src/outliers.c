@@ -31,6 +31,21 @@ static void no_tsc(struct outlier_reader *r, const char *why)
 	fprintf(stderr, "vmexitprof: --slower-than: no guest TSC in the slow exits: %s\n", why);
 }
 
+/* The vCPU's slot in r->scalings: its own, or the next one to reuse. */
+static struct tsc_scaling *scaling_of(struct outlier_reader *r, __u32 pid, __u32 vcpu_id)
+{
+	struct tsc_scaling *s;
+
+	for (unsigned int i = 0; i < OUTLIER_SCALINGS; i++) {
+		s = &r->scalings[i];
+		if (s->valid && s->pid == pid && s->vcpu_id == vcpu_id)
+			return s;
+	}
+	s = &r->scalings[r->next_scaling++ % OUTLIER_SCALINGS];
+	s->valid = false;
+	return s;
+}
+
 static void guest_tsc_of(struct outlier_reader *r, struct outlier *o)
 {
 	__u64 host, err;
@@ -44,7 +59,7 @@ static void guest_tsc_of(struct outlier_reader *r, struct outlier *o)
 		return;
 	/* The offset at the exit where the BPF side read it; debugfs's is of now. */
 	if (!tsc_guest(o->ev.pid, o->ev.vcpu_id, o->ev.flags & OUTLIER_TSC_OFFSET ? &o->ev.tsc_offset : NULL,
-		       host, &o->guest_tsc, &ratio)) {
+		       host, &o->guest_tsc, &ratio, scaling_of(r, o->ev.pid, o->ev.vcpu_id))) {
 		if (access("/sys/kernel/debug/kvm", F_OK))
 			no_tsc(r, "KVM's debugfs (/sys/kernel/debug/kvm) is not there; mount debugfs");
 		return;

@@ -101,8 +101,21 @@ static bool read_s64(const char *path, long long *v)
 	return ok;
 }
 
+/* host_tsc through scaling and offset; the ratio as a number into *ratio_out. */
+static void guest_of(const struct tsc_scaling *s, long long offset, __u64 host_tsc, __u64 *guest_tsc,
+		     double *ratio_out)
+{
+	if (s->ratio) {
+		*guest_tsc = (__u64)(((unsigned __int128)host_tsc * s->ratio) >> s->frac_bits) + offset;
+		*ratio_out = (double)s->ratio / (double)(1ULL << s->frac_bits);
+	} else {
+		*guest_tsc = host_tsc + offset;
+		*ratio_out = 1.0;
+	}
+}
+
 bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset_at, __u64 host_tsc, __u64 *guest_tsc,
-	       double *ratio_out)
+	       double *ratio_out, struct tsc_scaling *last)
 {
 	char pattern[96], path[320];
 	long long offset = offset_at ? *offset_at : 0, ratio = 0, frac = 0;
@@ -110,8 +123,17 @@ bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset_at, __u64 host_tsc,
 	bool ok = false;
 
 	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/kvm/%u-*/vcpu%u", pid, vcpu_id);
-	if (glob(pattern, 0, NULL, &g))
-		return false;
+	if (glob(pattern, 0, NULL, &g)) {
+		/*
+		 * Its VM gone, and its debugfs with it (a slow exit just before the
+		 * VM ended arrives after): with the offset at the exit, the scaling
+		 * as it was last read.
+		 */
+		if (!offset_at || !last->valid || last->pid != pid || last->vcpu_id != vcpu_id)
+			return false;
+		guest_of(last, offset, host_tsc, guest_tsc, ratio_out);
+		return true;
+	}
 	/* One VM in the process, else no telling which fd's vCPU this was. */
 	if (g.gl_pathc != 1)
 		goto out;
@@ -121,14 +143,12 @@ bool tsc_guest(__u32 pid, __u32 vcpu_id, const __s64 *offset_at, __u64 host_tsc,
 	snprintf(path, sizeof(path), "%s/tsc-scaling-ratio", g.gl_pathv[0]);
 	if (read_s64(path, &ratio)) {
 		snprintf(path, sizeof(path), "%s/tsc-scaling-ratio-frac-bits", g.gl_pathv[0]);
-		if (!read_s64(path, &frac) || frac <= 0 || frac >= 64)
+		if (!read_s64(path, &frac) || frac <= 0 || frac >= 64 || ratio <= 0)
 			goto out;
-		*guest_tsc = (__u64)(((unsigned __int128)host_tsc * (__u64)ratio) >> frac) + offset;
-		*ratio_out = (double)(__u64)ratio / (double)(1ULL << frac);
-	} else {
-		*guest_tsc = host_tsc + offset;
-		*ratio_out = 1.0;
 	}
+	*last = (struct tsc_scaling){ .pid = pid, .vcpu_id = vcpu_id, .ratio = (__u64)ratio,
+				      .frac_bits = (unsigned int)frac, .valid = true };
+	guest_of(last, offset, host_tsc, guest_tsc, ratio_out);
 	ok = true;
 out:
 	globfree(&g);

@@ -3,7 +3,7 @@
 # Included by the top Makefile, which defines OUTPUT, CC and ALL_CFLAGS.
 
 UNIT_TESTS := $(addprefix $(OUTPUT)/tests/unit/,test_hist test_reasons test_cli test_dump \
-	test_snapshot test_proc test_summary test_expose)
+	test_snapshot test_proc test_summary test_expose test_tsc)
 TEST_BINS += $(UNIT_TESTS)
 
 .PHONY: unit
@@ -34,6 +34,9 @@ $(OUTPUT)/tests/unit/test_summary: $(OUTPUT)/tests/unit/test_summary.o $(MODEL_O
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
 
 $(OUTPUT)/tests/unit/test_expose: $(OUTPUT)/tests/unit/test_expose.o $(OUTPUT)/src/expose.o $(MODEL_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
+
+$(OUTPUT)/tests/unit/test_tsc: $(OUTPUT)/tests/unit/test_tsc.o $(OUTPUT)/src/tsc.o $(OUTPUT)/src/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) -lm
 
 $(OUTPUT)/tests/unit/test_proc: $(OUTPUT)/tests/unit/test_proc.o $(OUTPUT)/src/proc.o \
